@@ -1,0 +1,11 @@
+/** One CLI subcommand: `lgm <name> [args]`. Each command lives in its own file under src/cli/commands/. */
+export interface Command {
+  /** Name typed after `lgm`. */
+  name: string;
+  /** One line for `lgm --help`. */
+  summary: string;
+  /** Full usage text for `lgm <name> --help`. */
+  usage: string;
+  /** Runs the command with the arguments after its name; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}

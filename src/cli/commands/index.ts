@@ -1,0 +1,6 @@
+import type { Command } from '../command.js';
+import { benchCommand } from './bench.js';
+import { demoCommand } from './demo.js';
+
+/** Every subcommand, in the order `lgm --help` lists them. */
+export const commands: readonly Command[] = [demoCommand, benchCommand];

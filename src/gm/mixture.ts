@@ -1,0 +1,116 @@
+import './gradients.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { checkKnownKeys, choiceOption, numberOption, booleanOption } from '../util/options.js';
+import { LgmError } from '../util/errors.js';
+import {
+  COVARIANCE_KINDS,
+  CovarianceKind,
+  DEFAULT_MIN_LOG_VARIANCE,
+  GaussianMixtureParams,
+  checkFeatures,
+  checkFinite,
+  checkParams,
+  flooredLogVariances,
+  logDeterminants,
+  logPriorProbabilities,
+} from './params.js';
+import { halfSquaredMahalanobis } from './distance.js';
+
+/** Options shared by every function that evaluates the mixture. */
+export interface MixtureOptions {
+  /** Covariance parameterisation: 'identity' | 'isotropic' | 'diagonal'. Required. */
+  covariance: CovarianceKind;
+  /** Include -1/2 log|Sigma_k| in the logits. Default true. (Densities always include it.) */
+  logDet?: boolean;
+  /** Floor on each log-variance, a finite number. Default log(1e-4) ~ -9.21. */
+  minLogVariance?: number;
+  /** Check that features and parameters are finite (one host read each). Default true. */
+  checkValues?: boolean;
+}
+
+export const MIXTURE_OPTION_KEYS = ['covariance', 'logDet', 'minLogVariance', 'checkValues'] as const;
+
+/** Validated, defaulted mixture options. */
+export interface ResolvedMixtureOptions {
+  covariance: CovarianceKind;
+  logDet: boolean;
+  minLogVariance: number;
+  checkValues: boolean;
+}
+
+/** Validates the shared mixture options (`extraKeys` are the caller's own, validated by the caller). */
+export function resolveMixtureOptions(
+  where: string,
+  options: MixtureOptions,
+  extraKeys: readonly string[] = [],
+): ResolvedMixtureOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new LgmError(`${where}: options must be an object with a covariance, got ${String(options)}`);
+  }
+  checkKnownKeys(where, options, [...MIXTURE_OPTION_KEYS, ...extraKeys]);
+  return {
+    covariance: choiceOption(where, 'options.covariance', options.covariance, COVARIANCE_KINDS),
+    logDet: booleanOption(where, 'options.logDet', options.logDet, true),
+    minLogVariance: numberOption(
+      where,
+      'options.minLogVariance',
+      options.minLogVariance,
+      DEFAULT_MIN_LOG_VARIANCE,
+    ),
+    checkValues: booleanOption(where, 'options.checkValues', options.checkValues, true),
+  };
+}
+
+/** Everything a mixture evaluation needs, computed once per call. */
+export interface MixtureTerms {
+  /** d_ik = 1/2 (x_i - mu_k)^T Sigma_k^-1 (x_i - mu_k), [N,K]. */
+  distances: tf.Tensor2D;
+  /** log|Sigma_k|, [K] (zeros for identity). */
+  logDets: tf.Tensor1D;
+  /** log pi_k, normalised, [K]. */
+  logPriors: tf.Tensor1D;
+  numClasses: number;
+  dim: number;
+}
+
+/**
+ * Validates inputs and computes the distance matrix, log-determinants and log-priors.
+ * `labels` (already validated) makes the true-class distances exact anchors (see distance.ts).
+ */
+export function mixtureTerms(
+  where: string,
+  features: tf.Tensor2D,
+  params: GaussianMixtureParams,
+  opts: ResolvedMixtureOptions,
+  labels?: tf.Tensor1D,
+): MixtureTerms {
+  const { numClasses, dim } = checkParams(where, params, opts.covariance);
+  checkFeatures(where, features, dim);
+  if (features.shape[0] < 1) {
+    throw new LgmError(
+      `${where}: features must have at least one row, got float32 [${features.shape.join(',')}]`,
+    );
+  }
+  if (opts.checkValues) {
+    checkFinite(where, 'features', features);
+    checkFinite(where, 'params.means', params.means);
+    if (params.logVariances !== undefined) checkFinite(where, 'params.logVariances', params.logVariances);
+    if (params.logPriors !== undefined) checkFinite(where, 'params.logPriors', params.logPriors);
+  }
+  const logVar = flooredLogVariances(params, opts.covariance, opts.minLogVariance);
+  // exp(-logvar) rather than 1/exp(logvar): finite for every floored value, no overflow for large variances.
+  const invVar = logVar === null ? null : tf.exp(tf.neg(logVar));
+  return {
+    distances: halfSquaredMahalanobis(features, params.means, invVar, labels),
+    logDets: logDeterminants(logVar, numClasses, dim),
+    logPriors: logPriorProbabilities(params, numClasses),
+    numClasses,
+    dim,
+  };
+}
+
+/** -1/2 log|Sigma_k| + log pi_k as [1,K], the class-dependent offset of every logit. */
+export function classOffsets(terms: MixtureTerms, logDet: boolean): tf.Tensor2D {
+  const offset = logDet ? tf.sub(terms.logPriors, tf.mul(terms.logDets, 0.5)) : terms.logPriors;
+  return tf.reshape(offset, [1, -1]) as tf.Tensor2D;
+}
