@@ -1,0 +1,7 @@
+import type { Benchmark } from './benchmark.js';
+import { headBenchmark } from './head.js';
+
+export type { Benchmark } from './benchmark.js';
+
+/** Every `lgm bench` target. */
+export const benchmarks: readonly Benchmark[] = [headBenchmark];
