@@ -2,3 +2,4 @@ export * from './gm/index.js';
 export * from './losses/index.js';
 export { LgmError } from './util/errors.js';
 export { initBackend } from './backend/index.js';
+export * from './nets/index.js';

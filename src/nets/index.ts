@@ -1,0 +1,3 @@
+export type { Classifier } from './classifier.js';
+export type { LeNetPPOptions } from './lenetpp.js';
+export { leNetPP, countParams } from './lenetpp.js';
