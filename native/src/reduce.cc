@@ -1,0 +1,95 @@
+// Memory-bound kernels that otherwise cost a training step several passes: the PReLU gradient (paper-independent:
+// dx = dy where x > 0 else alpha dy; dalpha = sum of dy x where x <= 0) and sums over leading or trailing axes
+// (bias gradients). Accumulation is in double, then rounded to float32.
+#include <omp.h>
+
+#include <vector>
+
+#include "common.h"
+
+namespace lgm {
+
+namespace {
+
+// Column sums of x viewed as [total / period, period]: out[j] = sum_i f(i) over i = j mod period, split across
+// threads by rows with per-thread partial sums.
+template <typename F>
+void periodicSum(int64_t total, int64_t period, float *out, F term) {
+  const int64_t rows = total / period;
+  const int threads = omp_get_max_threads();
+  std::vector<double> partial(size_t(threads) * period, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    double *acc = partial.data() + size_t(omp_get_thread_num()) * period;
+#pragma omp for
+    for (int64_t r = 0; r < rows; r++) {
+      for (int64_t j = 0; j < period; j++) acc[j] += term(r * period + j, j);
+    }
+  }
+  for (int64_t j = 0; j < period; j++) {
+    double s = 0;
+    for (int t = 0; t < threads; t++) s += partial[size_t(t) * period + j];
+    out[j] = float(s);
+  }
+}
+
+}  // namespace
+
+// preluGradInput(dy, x, alpha, dx, dims [total, period]): alpha[i mod period] is the slope of element i.
+Napi::Value preluGradInput(const Napi::CallbackInfo &info) {
+  const int32_t *d = intsArg(info, 4, 2, "dims");
+  if (d == nullptr) return info.Env().Undefined();
+  const int64_t total = d[0], period = d[1];
+  float *dy = floatArg(info, 0, total, "dy");
+  float *x = dy ? floatArg(info, 1, total, "x") : nullptr;
+  float *alpha = x ? floatArg(info, 2, period, "alpha") : nullptr;
+  float *dx = alpha ? floatArg(info, 3, total, "dx") : nullptr;
+  if (dx == nullptr) return info.Env().Undefined();
+#pragma omp parallel for
+  for (int64_t r = 0; r < total / period; r++) {
+    const int64_t base = r * period;
+    for (int64_t j = 0; j < period; j++) {
+      const float g = dy[base + j];
+      dx[base + j] = x[base + j] > 0.f ? g : alpha[j] * g;
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// preluGradAlpha(dy, x, dalpha, dims [total, period]): dalpha[j] = sum over i = j mod period of dy x where x <= 0.
+Napi::Value preluGradAlpha(const Napi::CallbackInfo &info) {
+  const int32_t *d = intsArg(info, 3, 2, "dims");
+  if (d == nullptr) return info.Env().Undefined();
+  const int64_t total = d[0], period = d[1];
+  float *dy = floatArg(info, 0, total, "dy");
+  float *x = dy ? floatArg(info, 1, total, "x") : nullptr;
+  float *dalpha = x ? floatArg(info, 2, period, "dalpha") : nullptr;
+  if (dalpha == nullptr) return info.Env().Undefined();
+  periodicSum(total, period, dalpha,
+              [&](int64_t i, int64_t) { return x[i] > 0.f ? 0.0 : double(dy[i]) * double(x[i]); });
+  return info.Env().Undefined();
+}
+
+// sumAxes(x, out, dims [outer, inner, keepInner]): x viewed as [outer, inner]; keepInner 1 sums over outer
+// (leading axes) giving [inner], 0 sums over inner (trailing axes) giving [outer].
+Napi::Value sumAxes(const Napi::CallbackInfo &info) {
+  const int32_t *d = intsArg(info, 2, 3, "dims");
+  if (d == nullptr) return info.Env().Undefined();
+  const int64_t outer = d[0], inner = d[1];
+  float *x = floatArg(info, 0, size_t(outer) * inner, "x");
+  float *out = x ? floatArg(info, 1, d[2] ? inner : outer, "out") : nullptr;
+  if (out == nullptr) return info.Env().Undefined();
+  if (d[2]) {
+    periodicSum(outer * inner, inner, out, [&](int64_t i, int64_t) { return double(x[i]); });
+    return info.Env().Undefined();
+  }
+#pragma omp parallel for
+  for (int64_t r = 0; r < outer; r++) {
+    double s = 0;
+    for (int64_t j = 0; j < inner; j++) s += x[r * inner + j];
+    out[r] = float(s);
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace lgm
