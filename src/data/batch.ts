@@ -1,4 +1,6 @@
+import { checkIndices } from './check.js';
 import type { ImageDataset } from './dataset.js';
+import { checkNormalization, normalizationTable, unitScale, type Normalization } from './normalization.js';
 
 /**
  * Random crop after zero padding plus horizontal flip, the standard CIFAR augmentation
@@ -10,6 +12,25 @@ export interface Augmentation {
   pad: number;
   /** Whether to flip each image horizontally with probability 1/2. */
   flip: boolean;
+}
+
+/**
+ * Validates the image selection and normalisation shared by the pipeline and datasetTensors: returns the
+ * image order (all images by default) and the normalisation lookup table (pixel/255 by default).
+ */
+export function prepareSelection(
+  where: string,
+  dataset: ImageDataset,
+  indices: ArrayLike<number> | undefined,
+  normalization: Normalization | undefined,
+): { order: Uint32Array; table: Float32Array } {
+  const order =
+    indices === undefined
+      ? Uint32Array.from({ length: dataset.count }, (_, i) => i)
+      : checkIndices(where, indices, dataset.count);
+  const norm = normalization ?? unitScale(dataset.channels);
+  checkNormalization(where, norm, dataset.channels);
+  return { order, table: normalizationTable(norm, dataset.channels) };
 }
 
 /**

@@ -111,6 +111,7 @@ export async function loadIdxDataset(
   checkImageShape(where, imageFile, images.shape, height, width);
   const labels = parseIdx(where, labelFile, await readMaybeGzip(where, labelFile), 1);
   const count = images.shape[0];
+  if (count === 0) throw new LgmError(`${where}: ${imageFile} holds no images`);
   if (labels.shape[0] !== count) {
     throw new LgmError(
       `${where}: image/label count mismatch: ${imageFile} holds ${count} images, ` +

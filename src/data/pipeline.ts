@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LgmError } from '../util/errors.js';
 import { booleanOption, checkKnownKeys, numberOption } from '../util/options.js';
 import { mulberry32 } from '../util/random.js';
-import { fillBatch, type Augmentation } from './batch.js';
-import { checkDataset, checkIndices } from './check.js';
+import { fillBatch, prepareSelection, type Augmentation } from './batch.js';
+import { checkDataset } from './check.js';
 import { imageSize, type ImageDataset } from './dataset.js';
-import { checkNormalization, normalizationTable, unitScale, type Normalization } from './normalization.js';
+import type { Normalization } from './normalization.js';
 import { deriveSeed, shuffleInPlace } from './seed.js';
 
 /** Options of `createPipeline`. */
@@ -87,13 +87,7 @@ export function createPipeline(dataset: ImageDataset, options: PipelineOptions =
   const seed = numberOption(WHERE, 'seed', options.seed, 0, { min: 0, max: 2 ** 32 - 1, integer: true });
   const shuffle = booleanOption(WHERE, 'shuffle', options.shuffle, true);
   const dropRemainder = booleanOption(WHERE, 'dropRemainder', options.dropRemainder, false);
-  const base =
-    options.indices === undefined
-      ? Uint32Array.from({ length: dataset.count }, (_, i) => i)
-      : checkIndices(WHERE, options.indices, dataset.count);
-  const norm = options.normalization ?? unitScale(dataset.channels);
-  checkNormalization(WHERE, norm, dataset.channels);
-  const table = normalizationTable(norm, dataset.channels);
+  const { order: base, table } = prepareSelection(WHERE, dataset, options.indices, options.normalization);
   const augment = augmentation(options.augment);
   const count = base.length;
   const batchesPerEpoch = dropRemainder ? Math.floor(count / batchSize) : Math.ceil(count / batchSize);

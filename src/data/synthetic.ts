@@ -38,14 +38,9 @@ const SEED_RANGE = { min: 0, max: 2 ** 32 - 1, integer: true };
 export function gaussianBlobs(options: BlobsOptions): Blobs {
   const where = 'gaussianBlobs';
   checkKnownKeys(where, options, ['count', 'dim', 'numClasses', 'separation', 'spread', 'seed']);
-  if (options?.count === undefined) throw new LgmError(`${where}: count must be given, got undefined`);
-  const count = numberOption(where, 'count', options.count, 0, { min: 1, max: 1e7, integer: true });
-  const dim = numberOption(where, 'dim', options.dim, 2, { min: 1, max: 4096, integer: true });
-  const numClasses = numberOption(where, 'numClasses', options.numClasses, 10, {
-    min: 1,
-    max: 256,
-    integer: true,
-  });
+  const count = requiredCount(where, options?.count, 1e7);
+  const dim = integer(where, 'dim', options.dim, 2, 4096);
+  const numClasses = integer(where, 'numClasses', options.numClasses, 10, 256);
   const separation = positive(where, 'separation', options.separation, 4);
   const spread = positive(where, 'spread', options.spread, 1);
   const normal = seededNormal(mulberry32(numberOption(where, 'seed', options.seed, 0, SEED_RANGE)));
@@ -58,6 +53,16 @@ export function gaussianBlobs(options: BlobsOptions): Blobs {
     for (let d = 0; d < dim; d++) features[i * dim + d] = means[k * dim + d] + spread * normal();
   }
   return { features, labels, means, count, dim, numClasses };
+}
+
+/** An integer option in [1, max]. */
+function integer(where: string, name: string, value: unknown, fallback: number, max: number): number {
+  return numberOption(where, name, value, fallback, { min: 1, max, integer: true });
+}
+
+function requiredCount(where: string, value: unknown, max: number): number {
+  if (value === undefined) throw new LgmError(`${where}: count must be given, got undefined`);
+  return integer(where, 'count', value, 0, max);
 }
 
 function positive(where: string, name: string, value: unknown, fallback: number): number {
@@ -91,16 +96,11 @@ export interface SyntheticImagesOptions {
 export function syntheticImages(options: SyntheticImagesOptions): ImageDataset {
   const where = 'syntheticImages';
   checkKnownKeys(where, options, ['count', 'height', 'width', 'channels', 'numClasses', 'noise', 'seed']);
-  if (options?.count === undefined) throw new LgmError(`${where}: count must be given, got undefined`);
-  const count = numberOption(where, 'count', options.count, 0, { min: 1, max: 1e6, integer: true });
-  const height = numberOption(where, 'height', options.height, 28, { min: 1, max: 1024, integer: true });
-  const width = numberOption(where, 'width', options.width, 28, { min: 1, max: 1024, integer: true });
-  const channels = numberOption(where, 'channels', options.channels, 1, { min: 1, max: 4, integer: true });
-  const numClasses = numberOption(where, 'numClasses', options.numClasses, 10, {
-    min: 1,
-    max: 256,
-    integer: true,
-  });
+  const count = requiredCount(where, options?.count, 1e6);
+  const height = integer(where, 'height', options.height, 28, 1024);
+  const width = integer(where, 'width', options.width, 28, 1024);
+  const channels = integer(where, 'channels', options.channels, 1, 4);
+  const numClasses = integer(where, 'numClasses', options.numClasses, 10, 256);
   const noise = numberOption(where, 'noise', options.noise, 48, { min: 0, max: 255 });
   const rand = mulberry32(numberOption(where, 'seed', options.seed, 0, SEED_RANGE));
   const size = height * width * channels;

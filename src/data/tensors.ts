@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkKnownKeys } from '../util/options.js';
-import { fillBatch } from './batch.js';
-import { checkDataset, checkIndices } from './check.js';
+import { fillBatch, prepareSelection } from './batch.js';
+import { checkDataset } from './check.js';
 import { imageSize, type ImageDataset } from './dataset.js';
-import { checkNormalization, normalizationTable, unitScale, type Normalization } from './normalization.js';
+import type { Normalization } from './normalization.js';
 
 /** Options of `datasetTensors`. */
 export interface DatasetTensorsOptions {
@@ -25,15 +25,10 @@ export function datasetTensors(
   const where = 'datasetTensors';
   checkKnownKeys(where, options, ['indices', 'normalization']);
   checkDataset(where, dataset);
-  const order =
-    options.indices === undefined
-      ? Uint32Array.from({ length: dataset.count }, (_, i) => i)
-      : checkIndices(where, options.indices, dataset.count);
-  const norm = options.normalization ?? unitScale(dataset.channels);
-  checkNormalization(where, norm, dataset.channels);
+  const { order, table } = prepareSelection(where, dataset, options.indices, options.normalization);
   const n = order.length;
   const values = new Float32Array(n * imageSize(dataset));
-  fillBatch(dataset, order, 0, n, values, normalizationTable(norm, dataset.channels));
+  fillBatch(dataset, order, 0, n, values, table);
   const labels = Int32Array.from(order, (i) => dataset.labels[i]);
   const { height, width, channels } = dataset;
   return { x: tf.tensor4d(values, [n, height, width, channels], 'float32'), y: tf.tensor1d(labels, 'int32') };
