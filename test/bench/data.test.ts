@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/backend/index.js';
 import { dataBenchmark } from '../../src/bench/data.js';
 
 test('lgm bench data reports batches/s for MNIST and generated CIFAR-shaped data without leaking', async () => {
+  await initBackend('cpu');
   const before = tf.memory().numTensors;
   const result = (await dataBenchmark.run(['--batches', '3', '--backend', 'cpu'])) as Record<
     string,
