@@ -22,7 +22,7 @@ export interface GaussianMixtureParams {
 export const DEFAULT_MIN_LOG_VARIANCE = Math.log(1e-4);
 
 function expectFloat(where: string, name: string, t: unknown, shape: (number | null)[]): tf.Tensor {
-  const shapeText = `[${shape.map((s) => (s === null ? '?' : s)).join(',')}]`;
+  const shapeText = `[${shape.map((s) => s ?? '?').join(',')}]`;
   const ok =
     t instanceof tf.Tensor &&
     t.dtype === 'float32' &&
