@@ -68,6 +68,7 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("preluGradInput", Napi::Function::New(env, preluGradInput));
   exports.Set("preluGradAlpha", Napi::Function::New(env, preluGradAlpha));
   exports.Set("sumAxes", Napi::Function::New(env, sumAxes));
+  exports.Set("tile", Napi::Function::New(env, tile));
   return exports;
 }
 

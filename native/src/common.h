@@ -34,5 +34,6 @@ Napi::Value maxPoolGrad(const Napi::CallbackInfo &info);
 Napi::Value preluGradInput(const Napi::CallbackInfo &info);
 Napi::Value preluGradAlpha(const Napi::CallbackInfo &info);
 Napi::Value sumAxes(const Napi::CallbackInfo &info);
+Napi::Value tile(const Napi::CallbackInfo &info);
 
 }  // namespace lgm

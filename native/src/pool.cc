@@ -1,6 +1,7 @@
 // 2-D max pooling forward and gradient (NHWC), matching TF.js: padding counts as -infinity and the gradient goes
 // to the first maximum of each window in row-major window order. Loops run over channels innermost, so each
-// window position is one contiguous (vectorisable) pass over C.
+// window position is one contiguous (vectorisable) pass over C. Single-threaded, like reduce.cc, for the same
+// reason: memory-bound passes lose more to OpenMP scheduling on shared cores than they gain.
 #include <limits>
 #include <vector>
 
@@ -47,10 +48,8 @@ Napi::Value maxPool(const Napi::CallbackInfo &info) {
   float *x = floatArg(info, 0, size_t(g[N]) * g[H] * g[W] * g[C], "x");
   float *y = x ? floatArg(info, 1, size_t(g[N]) * g[OH] * g[OW] * g[C], "y") : nullptr;
   if (y == nullptr) return info.Env().Undefined();
-#pragma omp parallel
   {
     std::vector<int64_t> arg(g[C]);
-#pragma omp for
     for (int64_t n = 0; n < g[N]; n++) {
       for (int64_t oh = 0; oh < g[OH]; oh++) {
         for (int64_t ow = 0; ow < g[OW]; ow++) {
@@ -71,12 +70,9 @@ Napi::Value maxPoolGrad(const Napi::CallbackInfo &info) {
   float *x = dy ? floatArg(info, 1, size_t(g[N]) * image, "x") : nullptr;
   float *dx = x ? floatArg(info, 2, size_t(g[N]) * image, "dx") : nullptr;
   if (dx == nullptr) return info.Env().Undefined();
-  // Images are independent, so parallelising over n never has two threads add into the same dx element.
-#pragma omp parallel
   {
     std::vector<float> best(g[C]);
     std::vector<int64_t> arg(g[C]);
-#pragma omp for
     for (int64_t n = 0; n < g[N]; n++) {
       for (int64_t i = 0; i < image; i++) dx[n * image + i] = 0.f;
       for (int64_t oh = 0; oh < g[OH]; oh++) {

@@ -48,6 +48,7 @@ export interface NativeAddon {
   ): void;
   preluGradAlpha(dy: Float32Array, x: Float32Array, dalpha: Float32Array, dims: Int32Array): void;
   sumAxes(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  tile(x: Float32Array, out: Float32Array, dims: Int32Array): void;
 }
 
 /** The addon, or why it is not available. */

@@ -14,6 +14,7 @@ import { NATIVE_BACKENDS, tensorMemory, type NativeBackendName } from './memory.
 import { maxPoolGradKernel, maxPoolKernel } from './pool.js';
 import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel } from './prelu.js';
 import { sumKernel } from './sum.js';
+import { tileKernel } from './tile.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -28,6 +29,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   preluGradInputKernel,
   preluGradAlphaKernel,
   sumKernel,
+  tileKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
