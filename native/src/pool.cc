@@ -14,27 +14,42 @@ namespace {
 // Geometry as passed from JS (Int32Array of kPoolSize, see src/native/pool.ts).
 enum { N, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL, kPoolSize };
 
-// For output position (n, oh, ow): best[c] = window maximum, arg[c] = its index in x (-1 for an all-padding
-// window). Strict '>' keeps the first maximum, as TF.js does.
-void windowMax(const float *x, const int32_t *g, int64_t n, int64_t oh, int64_t ow, float *best, int64_t *arg) {
+// For output position (n, oh, ow): best[c] = window maximum, arg[c] = its index in x. Strict '>' keeps the first
+// maximum, as TF.js does; the comparison is a select over contiguous channels with 32-bit lanes for both values
+// and indices, so GCC vectorises it (src/native/pool.ts keeps x under 2^31 elements).
+void windowMax(const float *__restrict x, const int32_t *g, int64_t n, int64_t oh, int64_t ow,
+               float *__restrict best, int32_t *__restrict arg) {
   const int64_t channels = g[C];
-  for (int64_t c = 0; c < channels; c++) {
-    best[c] = -std::numeric_limits<float>::infinity();
-    arg[c] = -1;
-  }
+  bool first = true;
   for (int64_t kh = 0; kh < g[KH]; kh++) {
     const int64_t h = oh * g[SH] - g[PT] + kh;
     if (h < 0 || h >= g[H]) continue;
     for (int64_t kw = 0; kw < g[KW]; kw++) {
       const int64_t w = ow * g[SW] - g[PL] + kw;
       if (w < 0 || w >= g[W]) continue;
-      const int64_t base = ((n * g[H] + h) * g[W] + w) * channels;
-      for (int64_t c = 0; c < channels; c++) {
-        if (arg[c] < 0 || x[base + c] > best[c]) {
+      const int32_t base = int32_t(((n * g[H] + h) * g[W] + w) * channels);  // x has < 2^31 elements
+      if (first) {
+        for (int64_t c = 0; c < channels; c++) {
           best[c] = x[base + c];
           arg[c] = base + c;
         }
+        first = false;
+        continue;
       }
+      const float *__restrict row = x + base;
+      for (int32_t c = 0; c < int32_t(channels); c++) {
+        const float v = row[c], b = best[c];
+        const int32_t a = arg[c], here = base + c;
+        const int32_t take = -int32_t(v > b);  // all ones or zero: a bitwise select vectorises without SSE4.1
+        best[c] = v > b ? v : b;
+        arg[c] = (here & take) | (a & ~take);
+      }
+    }
+  }
+  if (first) {  // a window entirely in the padding (possible with explicit pads): -inf, no gradient
+    for (int64_t c = 0; c < channels; c++) {
+      best[c] = -std::numeric_limits<float>::infinity();
+      arg[c] = -1;
     }
   }
 }
@@ -49,7 +64,7 @@ Napi::Value maxPool(const Napi::CallbackInfo &info) {
   float *y = x ? floatArg(info, 1, size_t(g[N]) * g[OH] * g[OW] * g[C], "y") : nullptr;
   if (y == nullptr) return info.Env().Undefined();
   {
-    std::vector<int64_t> arg(g[C]);
+    std::vector<int32_t> arg(g[C]);
     for (int64_t n = 0; n < g[N]; n++) {
       for (int64_t oh = 0; oh < g[OH]; oh++) {
         for (int64_t ow = 0; ow < g[OW]; ow++) {
@@ -72,7 +87,7 @@ Napi::Value maxPoolGrad(const Napi::CallbackInfo &info) {
   if (dx == nullptr) return info.Env().Undefined();
   {
     std::vector<float> best(g[C]);
-    std::vector<int64_t> arg(g[C]);
+    std::vector<int32_t> arg(g[C]);
     for (int64_t n = 0; n < g[N]; n++) {
       for (int64_t i = 0; i < image; i++) dx[n * image + i] = 0.f;
       for (int64_t oh = 0; oh < g[OH]; oh++) {

@@ -1,5 +1,5 @@
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
-import { allFloat32, input, type NativeKernel, type NativeKernelArgs } from './kernel.js';
+import { allFloat32, input, numel, type NativeKernel, type NativeKernelArgs } from './kernel.js';
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -8,7 +8,8 @@ type Rounding = 'floor' | 'round' | 'ceil' | undefined;
  * Pooling geometry as native/src/pool.cc reads it: [N, H, W, C, KH, KW, OH, OW, strideH, strideW, padTop, padLeft].
  */
 function poolGeometry(x: TensorInfo, attrs: NativeKernelArgs['attrs']) {
-  if (x.shape.length !== 4) return null;
+  // The addon keeps argmax indices in 32 bits.
+  if (x.shape.length !== 4 || numel(x.shape) >= 2 ** 31) return null;
   const info = backend_util.computePool2DInfo(
     x.shape as [number, number, number, number],
     attrs.filterSize as [number, number],
