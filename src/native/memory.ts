@@ -12,9 +12,12 @@ export interface TensorMemory {
   view(info: TensorInfo): Float32Array;
   /** Hands a finished output back to the backend (cpu: stores the array). */
   finish(info: TensorInfo): TensorInfo;
+  /** A second reference to `info`'s data without a copy, or null where the backend's own kernel already shares. */
+  share(info: TensorInfo): TensorInfo | null;
 }
 
 interface WasmBackendLike {
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
@@ -31,6 +34,11 @@ function wasmMemory(backend: WasmBackendLike): TensorMemory {
     allocate: (shape) => backend.makeOutput(shape, 'float32'),
     view: (info) => backend.typedArrayFromHeap(info),
     finish: (info) => info,
+    // Reference-counted like the wasm backend's own Reshape: the data is freed when the last reference goes.
+    share(info) {
+      backend.incRef(info.dataId);
+      return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
+    },
   };
 }
 
@@ -56,6 +64,7 @@ function cpuMemory(backend: CpuBackendLike): TensorMemory {
       pending.delete(info.dataId);
       return backend.makeTensorInfo(info.shape, 'float32', values);
     },
+    share: () => null,
   };
 }
 

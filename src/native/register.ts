@@ -13,6 +13,7 @@ import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { NATIVE_BACKENDS, tensorMemory, type NativeBackendName } from './memory.js';
 import { maxPoolGradKernel, maxPoolKernel } from './pool.js';
 import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel } from './prelu.js';
+import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
 import { tileKernel } from './tile.js';
 
@@ -30,6 +31,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   preluGradAlphaKernel,
   sumKernel,
   tileKernel,
+  identityKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { registerNativeKernels, unregisterNativeKernels } from '../../src/native/index.js';
 import { mulberry32 } from '../../src/util/random.js';
 import { agreesWithCpu, nativeSkip, randInt, randn } from './compare.js';
 
@@ -168,6 +170,23 @@ describe('native kernels agree with the cpu backend', { skip }, () => {
       }
     });
   }
+
+  test('wasm: Identity shares the data, which lives until its last reference is disposed', async () => {
+    await tf.setBackend('wasm');
+    assert.ok(registerNativeKernels('wasm'));
+    try {
+      const buffers = tf.engine().backend.numDataIds();
+      const x = tf.tensor1d([1, 2, 3]);
+      const y = tf.clone(x);
+      assert.equal(tf.engine().backend.numDataIds(), buffers + 1, 'the clone must not copy');
+      x.dispose();
+      assert.deepEqual(Array.from(await y.data()), [1, 2, 3]);
+      y.dispose();
+      assert.equal(tf.engine().backend.numDataIds(), buffers);
+    } finally {
+      unregisterNativeKernels('wasm');
+    }
+  });
 
   test('cases outside the addon fall back to the backend kernel (NCHW conv, int32 matmul and sum)', async () => {
     const xv = randn(2 * 3 * 6 * 6, 1);

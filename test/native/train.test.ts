@@ -94,6 +94,7 @@ test(
       ]) {
         assert.ok((calls[name]?.native ?? 0) > 0, `${backend}: ${name} did not run natively`);
       }
+      if (backend === 'wasm') assert.ok((calls.Identity?.native ?? 0) > 0, 'wasm: saved tensors were copied');
       losses.forEach((l, i) =>
         assert.ok(
           Math.abs(l - reference[i]!) <= 1e-4 * Math.abs(reference[i]!) + 1e-5,
