@@ -129,6 +129,8 @@ export interface LegendEntry {
   /** 'point' draws a filled circle, 'line' a short stroke, 'cross' an x marker. */
   kind: 'point' | 'line' | 'cross';
   dash?: string;
+  /** Outline of a 'point' swatch (for light fills). Default none. */
+  stroke?: string;
 }
 
 /** Pixel width a legend needs for its longest label (DejaVu Sans averages ~0.6 em per character). */
@@ -160,7 +162,7 @@ export function legend(x: number, y: number, entries: LegendEntry[]): string[] {
 }
 
 function swatch(entry: LegendEntry, cx: number, cy: number): string {
-  if (entry.kind === 'point') return el('circle', { cx, cy, r: 4, fill: entry.color });
+  if (entry.kind === 'point') return el('circle', { cx, cy, r: 4, fill: entry.color, stroke: entry.stroke });
   if (entry.kind === 'cross') return crossMarker(cx, cy, 5, entry.color, 2);
   return el('path', {
     d: `M${num(cx - 10)},${num(cy)}h20`,
