@@ -31,18 +31,26 @@ export function thinned(n: number, max: number): number[] {
   return out;
 }
 
-/** Validated figure size and id prefix shared by every 2-D feature-plane plot. */
-export function figureOptions(where: string, options: FeaturePlotOptions, title: string) {
+/** Defaults that differ between the 2-D feature-plane plots. */
+export interface FigureDefaults {
+  title: string;
+  idPrefix: string;
+  width: number;
+  maxPoints: number;
+}
+
+/** Validated title, size, point cap and id prefix shared by every 2-D feature-plane plot. */
+export function figureOptions(where: string, options: FeaturePlotOptions, defaults: FigureDefaults) {
   return {
-    title: options.title ?? title,
-    width: numberOption(where, 'options.width', options.width, 640, { min: 240, max: 4000 }),
+    title: options.title ?? defaults.title,
+    width: numberOption(where, 'options.width', options.width, defaults.width, { min: 240, max: 4000 }),
     height: numberOption(where, 'options.height', options.height, 560, { min: 200, max: 4000 }),
-    maxPoints: numberOption(where, 'options.maxPoints', options.maxPoints, 10000, {
+    maxPoints: numberOption(where, 'options.maxPoints', options.maxPoints, defaults.maxPoints, {
       min: 1,
       max: 100000,
       integer: true,
     }),
-    idPrefix: options.idPrefix ?? 'fp',
+    idPrefix: options.idPrefix ?? defaults.idPrefix,
   };
 }
 
@@ -153,7 +161,12 @@ export function featurePlot(
 ): Figure {
   const where = 'featurePlot';
   checkKnownKeys(where, options, KEYS);
-  const opts = figureOptions(where, options, 'Feature space');
+  const opts = figureOptions(where, options, {
+    title: 'Feature space',
+    idPrefix: 'fp',
+    width: 640,
+    maxPoints: 10000,
+  });
   checkMixtureFits(where, run, mixture);
   const plane = featurePlane(run.features);
   const keep = thinned(run.features.length, opts.maxPoints);

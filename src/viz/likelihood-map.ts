@@ -136,10 +136,11 @@ export function likelihoodMap(
 ): Figure {
   const where = 'likelihoodMap';
   checkKnownKeys(where, options, KEYS);
-  const opts = figureOptions(where, { ...options, width: options.width ?? 680 }, 'Mixture log-likelihood');
-  const maxPoints = numberOption(where, 'options.maxPoints', options.maxPoints, 1000, {
-    min: 1,
-    max: 100000,
+  const opts = figureOptions(where, options, {
+    title: 'Mixture log-likelihood',
+    idPrefix: 'lm',
+    width: 680,
+    maxPoints: 1000,
   });
   const n = numberOption(where, 'options.resolution', options.resolution, 100, {
     min: 10,
@@ -153,7 +154,7 @@ export function likelihoodMap(
     throw new LgmError(`${where}: adversarial[${badRow}] must be ${run.dim} finite numbers, got another row`);
   }
   const plane = featurePlane(run.features);
-  const clean = thinned(run.features.length, maxPoints).map((i) => plane.to2d(run.features[i]));
+  const clean = thinned(run.features.length, opts.maxPoints).map((i) => plane.to2d(run.features[i]));
   const adv = (adversarial ?? []).map((p) => plane.to2d(p));
   const all = [...clean, ...adv, ...mixture.means.map((m) => plane.to2d(m))];
   const xd = niceDomain(...(extent(all.map((p) => p[0])) ?? [0, 1]));
