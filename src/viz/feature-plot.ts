@@ -1,69 +1,13 @@
-import { checkKnownKeys, numberOption } from '../util/options.js';
-import { LgmError } from '../util/errors.js';
-import { Axes, Figure, LegendEntry, crossMarker, legend, legendWidth, makeAxes } from './chart.js';
+import { Axes, Figure, LegendEntry, crossMarker, legend } from './chart.js';
 import { classColor } from './palette.js';
-import { FeaturePlane, ellipseOf, featurePlane, planeCovariance } from './plane.js';
+import { FeaturePlane, ellipseOf, planeCovariance } from './plane.js';
+import { PlaneFigureOptions, checkMixtureFits, planeFigureOptions, planeFrame } from './plane-frame.js';
 import type { RunFeatures, RunMixture } from './run-files.js';
-import { extent, niceDomain } from './scale.js';
 import { el, num } from './svg.js';
 
-/** Options of `featurePlot`. */
-export interface FeaturePlotOptions {
-  /** Title at the top. Default 'Feature space'. */
-  title?: string;
-  /** Figure width in pixels, 240..4000. Default 640. */
-  width?: number;
-  /** Figure height in pixels, 200..4000. Default 560. */
-  height?: number;
-  /** Most points drawn; larger sets are thinned by a fixed stride (deterministic). 1..100000, default 10000. */
-  maxPoints?: number;
-  /** Prefix for ids inside the SVG, so several plots can share one document. Default 'fp'. */
-  idPrefix?: string;
-}
-
-const KEYS = ['title', 'width', 'height', 'maxPoints', 'idPrefix'];
-
-/** Indices 0, s, 2s, ... with the stride s that keeps at most `max` of `n`. */
-export function thinned(n: number, max: number): number[] {
-  const stride = Math.ceil(n / max);
-  const out: number[] = [];
-  for (let i = 0; i < n; i += stride) out.push(i);
-  return out;
-}
-
-/** Defaults that differ between the 2-D feature-plane plots. */
-export interface FigureDefaults {
-  title: string;
-  idPrefix: string;
-  width: number;
-  maxPoints: number;
-}
-
-/** Validated title, size, point cap and id prefix shared by every 2-D feature-plane plot. */
-export function figureOptions(where: string, options: FeaturePlotOptions, defaults: FigureDefaults) {
-  return {
-    title: options.title ?? defaults.title,
-    width: numberOption(where, 'options.width', options.width, defaults.width, { min: 240, max: 4000 }),
-    height: numberOption(where, 'options.height', options.height, 560, { min: 200, max: 4000 }),
-    maxPoints: numberOption(where, 'options.maxPoints', options.maxPoints, defaults.maxPoints, {
-      min: 1,
-      max: 100000,
-      integer: true,
-    }),
-    idPrefix: options.idPrefix ?? defaults.idPrefix,
-  };
-}
-
-/** Checks that a mixture matches the features it is drawn with. */
-export function checkMixtureFits(where: string, run: RunFeatures, mixture: RunMixture | null): void {
-  if (mixture === null) return;
-  if (mixture.means.length !== run.numClasses || mixture.means[0].length !== run.dim) {
-    throw new LgmError(
-      `${where}: mixture means must be [${run.numClasses}, ${run.dim}] to match the features, ` +
-        `got [${mixture.means.length}, ${mixture.means[0].length}]`,
-    );
-  }
-}
+/** Options of `featurePlot`: title (default 'Feature space'), width (default 640), height, maxPoints
+ * (default 10000), idPrefix (default 'fp'); see `PlaneFigureOptions` for ranges. */
+export type FeaturePlotOptions = PlaneFigureOptions;
 
 /** 1- and 2-sigma ellipses of every class, each `<ellipse class="sigma-ellipse">`, in pixel space. */
 function ellipses(axes: Axes, plane: FeaturePlane, mixture: RunMixture): string[] {
@@ -141,14 +85,6 @@ function entries(numClasses: number, withMixture: boolean): LegendEntry[] {
   ];
 }
 
-/** The 2-D data extent of points and (when drawn) means, padded to nice ticks. */
-function domains(points: [number, number][], means: [number, number][]) {
-  const all = [...points, ...means];
-  const xs = extent(all.map((p) => p[0])) ?? [0, 1];
-  const ys = extent(all.map((p) => p[1])) ?? [0, 1];
-  return { x: niceDomain(xs[0], xs[1]), y: niceDomain(ys[0], ys[1]) };
-}
-
 /**
  * The feature-space plot of a run: test features coloured by class and, for L-GM runs, each class's
  * Gaussian as 1- and 2-sigma ellipses around its learned mean (the paper's Fig. 2 / Fig. 4 style).
@@ -160,42 +96,16 @@ export function featurePlot(
   options: FeaturePlotOptions = {},
 ): Figure {
   const where = 'featurePlot';
-  checkKnownKeys(where, options, KEYS);
-  const opts = figureOptions(where, options, {
-    title: 'Feature space',
-    idPrefix: 'fp',
-    width: 640,
-    maxPoints: 10000,
-  });
+  const defaults = { title: 'Feature space', idPrefix: 'fp', width: 640, maxPoints: 10000 };
+  const opts = planeFigureOptions(where, options, defaults);
   checkMixtureFits(where, run, mixture);
-  const plane = featurePlane(run.features);
-  const keep = thinned(run.features.length, opts.maxPoints);
-  const points = keep.map((i) => plane.to2d(run.features[i]));
-  const labels = keep.map((i) => run.labels[i]);
-  const means = mixture === null ? [] : mixture.means.map((m) => plane.to2d(m));
   const legendEntries = entries(run.numClasses, mixture !== null);
-  const notes = [
-    plane.note,
-    keep.length < run.features.length ? `${keep.length} of ${run.features.length} points shown` : null,
-  ];
-  const axes = makeAxes({
-    x: 0,
-    y: 0,
-    width: opts.width,
-    height: opts.height,
-    margins: {
-      top: 34 + 15 * notes.filter((n) => n !== null).length,
-      right: legendWidth(legendEntries) + 16,
-      bottom: 56,
-      left: 64,
-    },
-    ...((d) => ({ xDomain: d.x, yDomain: d.y }))(domains(points, means)),
-    title: opts.title,
-    xLabel: plane.xLabel,
-    yLabel: plane.yLabel,
-    id: opts.idPrefix,
-    notes: notes.filter((n): n is string => n !== null),
+  const { plane, keep, points, axes } = planeFrame(run, opts, {
+    extraRows: mixture?.means ?? [],
+    legend: legendEntries,
+    note: (p) => p.note,
   });
+  const labels = keep.map((i) => run.labels[i]);
   const data = [
     ...classPoints(axes, points, labels, run.numClasses),
     ...(mixture === null ? [] : [...ellipses(axes, plane, mixture), ...meanMarkers(axes, plane, mixture)]),

@@ -5,6 +5,7 @@ export type { Projection2D } from './pca.js';
 export { featurePlane, ellipseOf, planeCovariance } from './plane.js';
 export type { FeaturePlane } from './plane.js';
 export { featurePlot } from './feature-plot.js';
+export type { PlaneFigureOptions } from './plane-frame.js';
 export type { FeaturePlotOptions } from './feature-plot.js';
 export { likelihoodMap } from './likelihood-map.js';
 export type { LikelihoodMapOptions } from './likelihood-map.js';

@@ -2,25 +2,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GaussianMixtureParams } from '../gm/params.js';
 import { mixtureLogLikelihood } from '../gm/density.js';
 import { LgmError } from '../util/errors.js';
-import { checkKnownKeys, numberOption } from '../util/options.js';
-import { Figure, LegendEntry, TEXT, crossMarker, legend, legendWidth, makeAxes } from './chart.js';
-import { checkMixtureFits, figureOptions, thinned } from './feature-plot.js';
+import { numberOption } from '../util/options.js';
+import { Figure, LegendEntry, TEXT, crossMarker, legend } from './chart.js';
+import {
+  PlaneFigureOptions,
+  PlaneFrame,
+  checkMixtureFits,
+  planeFigureOptions,
+  planeFrame,
+} from './plane-frame.js';
 import { viridis } from './palette.js';
-import { FeaturePlane, featurePlane } from './plane.js';
+import type { FeaturePlane } from './plane.js';
 import type { RunFeatures, RunMixture } from './run-files.js';
-import { extent, linearScale, niceDomain, tickLabel, ticks } from './scale.js';
+import { extent, linearScale, tickLabel, ticks } from './scale.js';
 import { el, num, textEl } from './svg.js';
 
-/** Options of `likelihoodMap`. */
-export interface LikelihoodMapOptions {
-  /** Title at the top. Default 'Mixture log-likelihood'. */
-  title?: string;
-  /** Figure width in pixels, 240..4000. Default 680. */
-  width?: number;
-  /** Figure height in pixels, 200..4000. Default 560. */
-  height?: number;
-  /** Most clean points overlaid (thinned by a fixed stride), 1..100000. Default 1000. */
-  maxPoints?: number;
+/** Options of `likelihoodMap`: the shared plane options (title default 'Mixture log-likelihood', width
+ * default 680, maxPoints default 1000 clean points, idPrefix default 'lm') plus the heat map's own. */
+export interface LikelihoodMapOptions extends PlaneFigureOptions {
   /** Grid cells per side of the heat map, 10..400. Default 100. */
   resolution?: number;
   /**
@@ -28,11 +27,8 @@ export interface LikelihoodMapOptions {
    * log p(x) runs to -1e4) do not wash out the structure near the classes. 0..0.5, default 0.05.
    */
   lowQuantile?: number;
-  /** Prefix for ids inside the SVG. Default 'lm'. */
-  idPrefix?: string;
 }
 
-const KEYS = ['title', 'width', 'height', 'maxPoints', 'resolution', 'lowQuantile', 'idPrefix'];
 /** Colour levels of the heat map: adjacent cells of one level in a row merge into one rectangle. */
 const LEVELS = 64;
 
@@ -122,6 +118,45 @@ function colorBar(id: string, x: number, y: number, height: number, lo: number, 
   ];
 }
 
+/** The heat-map cells over the axes' plot area and the log-likelihood range they span. */
+function heatLayer(
+  frame: PlaneFrame,
+  mixture: RunMixture,
+  n: number,
+  lowQuantile: number,
+): { cells: string[]; lo: number; hi: number } {
+  const { axes, plane } = frame;
+  // Cell centres: row 0 is the top of the plot (largest v).
+  const [u0, u1] = axes.sx.domain;
+  const [v0, v1] = axes.sy.domain;
+  const xs = Array.from({ length: n }, (_, i) => u0 + ((i + 0.5) / n) * (u1 - u0));
+  const ys = Array.from({ length: n }, (_, i) => v1 - ((i + 0.5) / n) * (v1 - v0));
+  const values = gridLogLikelihood(plane, mixture, xs, ys);
+  const hi = (extent(values) ?? [0, 1])[1];
+  const lo = Math.min(quantile(values, lowQuantile), hi - 1e-6);
+  const level = (v: number) => Math.round(Math.min(1, Math.max(0, (v - lo) / (hi - lo))) * (LEVELS - 1));
+  return { cells: heatCells(values, n, axes.area, level), lo, hi };
+}
+
+/** Clean points as white circles and adversarial points as red crosses. */
+function overlay(frame: PlaneFrame, adversarial: [number, number][]): string[] {
+  const { sx, sy } = frame.axes;
+  return [
+    el(
+      'g',
+      { class: 'clean-points', fill: '#ffffff', stroke: '#222222', 'stroke-width': 0.6 },
+      frame.points.map(([u, v]) => el('circle', { cx: sx(u), cy: sy(v), r: 2.2 })),
+    ),
+    el(
+      'g',
+      { class: 'adversarial-points' },
+      adversarial.map(([u, v]) => crossMarker(sx(u), sy(v), 3.5, ADVERSARIAL_COLOR, 1.8)),
+    ),
+  ];
+}
+
+const ADVERSARIAL_COLOR = '#ff2d55';
+
 /**
  * A heat map of the mixture log-likelihood log p(x) = logsumexp_k (log pi_k + log N(x; mu_k, Sigma_k)) over
  * the 2-D feature plane, with clean test points (white circles) and adversarial points (red crosses) on top:
@@ -135,13 +170,8 @@ export function likelihoodMap(
   options: LikelihoodMapOptions = {},
 ): Figure {
   const where = 'likelihoodMap';
-  checkKnownKeys(where, options, KEYS);
-  const opts = figureOptions(where, options, {
-    title: 'Mixture log-likelihood',
-    idPrefix: 'lm',
-    width: 680,
-    maxPoints: 1000,
-  });
+  const defaults = { title: 'Mixture log-likelihood', idPrefix: 'lm', width: 680, maxPoints: 1000 };
+  const opts = planeFigureOptions(where, options, defaults, ['resolution', 'lowQuantile']);
   const n = numberOption(where, 'options.resolution', options.resolution, 100, {
     min: 10,
     max: 400,
@@ -149,70 +179,36 @@ export function likelihoodMap(
   });
   const lowQ = numberOption(where, 'options.lowQuantile', options.lowQuantile, 0.05, { min: 0, max: 0.5 });
   checkMixtureFits(where, run, mixture);
-  const badRow = (adversarial ?? []).findIndex((r) => r.length !== run.dim || !r.every(Number.isFinite));
+  const adv = adversarial ?? [];
+  const badRow = adv.findIndex((r) => r.length !== run.dim || !r.every(Number.isFinite));
   if (badRow >= 0) {
     throw new LgmError(`${where}: adversarial[${badRow}] must be ${run.dim} finite numbers, got another row`);
   }
-  const plane = featurePlane(run.features);
-  const clean = thinned(run.features.length, opts.maxPoints).map((i) => plane.to2d(run.features[i]));
-  const adv = (adversarial ?? []).map((p) => plane.to2d(p));
-  const all = [...clean, ...adv, ...mixture.means.map((m) => plane.to2d(m))];
-  const xd = niceDomain(...(extent(all.map((p) => p[0])) ?? [0, 1]));
-  const yd = niceDomain(...(extent(all.map((p) => p[1])) ?? [0, 1]));
   const legendEntries: LegendEntry[] = [
     { label: 'clean', color: '#ffffff', kind: 'point', stroke: '#222222' },
-    ...(adversarial === null ? [] : [{ label: 'adversarial', color: '#ff2d55', kind: 'cross' as const }]),
+    ...(adversarial === null
+      ? []
+      : [{ label: 'adversarial', color: ADVERSARIAL_COLOR, kind: 'cross' as const }]),
   ];
-  const right = Math.max(legendWidth(legendEntries), 80) + 16;
-  const notes = plane.note === null ? [] : [`slice through the PCA plane of ${plane.dim}-D features`];
-  const axes = makeAxes({
-    ...{ x: 0, y: 0, width: opts.width, height: opts.height, id: opts.idPrefix, notes },
-    margins: { top: 34 + 15 * notes.length, right, bottom: 56, left: 64 },
-    xDomain: xd,
-    yDomain: yd,
-    title: opts.title,
-    xLabel: plane.xLabel,
-    yLabel: plane.yLabel,
+  const frame = planeFrame(run, opts, {
+    extraRows: [...adv, ...mixture.means],
+    legend: legendEntries,
+    note: (p) => (p.note === null ? null : `slice through the PCA plane of ${p.dim}-D features`),
   });
-  // Cell centres: row 0 is the top of the plot (largest v).
-  const [u0, u1] = axes.sx.domain;
-  const [v0, v1] = axes.sy.domain;
-  const xs = Array.from({ length: n }, (_, i) => u0 + ((i + 0.5) / n) * (u1 - u0));
-  const ys = Array.from({ length: n }, (_, i) => v1 - ((i + 0.5) / n) * (v1 - v0));
-  const values = gridLogLikelihood(plane, mixture, xs, ys);
-  const hi = extent(values) ?? [0, 1];
-  const lo = Math.min(quantile(values, lowQ), hi[1] - 1e-6);
-  const level = (v: number) => Math.round(Math.min(1, Math.max(0, (v - lo) / (hi[1] - lo))) * (LEVELS - 1));
-  const overlay = [
-    el(
-      'g',
-      { class: 'clean-points', fill: '#ffffff', stroke: '#222222', 'stroke-width': 0.6 },
-      clean.map(([u, v]) => el('circle', { cx: axes.sx(u), cy: axes.sy(v), r: 2.2 })),
-    ),
-    el(
-      'g',
-      { class: 'adversarial-points' },
-      adv.map(([u, v]) => crossMarker(axes.sx(u), axes.sy(v), 3.5, '#ff2d55', 1.8)),
-    ),
-  ];
+  const { axes } = frame;
+  const heat = heatLayer(frame, mixture, n, lowQ);
   const legendX = axes.area.x + axes.area.width + 8;
+  const barHeight = Math.min(260, axes.area.height - 90);
   return {
     width: opts.width,
     height: opts.height,
     body: [
       ...axes.background,
-      el('g', { class: 'heat-map', 'clip-path': axes.clip }, heatCells(values, n, axes.area, level)),
-      el('g', { 'clip-path': axes.clip }, overlay),
+      el('g', { class: 'heat-map', 'clip-path': axes.clip }, heat.cells),
+      el('g', { 'clip-path': axes.clip }, overlay(frame, frame.extra.slice(0, adv.length))),
       ...axes.foreground,
       ...legend(legendX, axes.area.y, legendEntries),
-      ...colorBar(
-        opts.idPrefix,
-        legendX + 4,
-        axes.area.y + 80,
-        Math.min(260, axes.area.height - 90),
-        lo,
-        hi[1],
-      ),
+      ...colorBar(opts.idPrefix, legendX + 4, axes.area.y + 80, barHeight, heat.lo, heat.hi),
     ],
   };
 }
