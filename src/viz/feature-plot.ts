@@ -6,7 +6,7 @@ import type { RunFeatures, RunMixture } from './run-files.js';
 import { el, num } from './svg.js';
 
 /** Options of `featurePlot`: title (default 'Feature space'), width (default 640), height, maxPoints
- * (default 10000), idPrefix (default 'fp'); see `PlaneFigureOptions` for ranges. */
+ * (default 10000), seed (default 0), idPrefix (default 'fp'); see `PlaneFigureOptions` for ranges. */
 export type FeaturePlotOptions = PlaneFigureOptions;
 
 /** 1- and 2-sigma ellipses of every class, each `<ellipse class="sigma-ellipse">`, in pixel space. */
@@ -21,18 +21,25 @@ function ellipses(axes: Axes, plane: FeaturePlane, mixture: RunMixture): string[
     const [cx, cy] = [axes.sx(u), axes.sy(v)];
     for (const sigma of [1, 2]) {
       const { rx, ry, angle } = ellipseOf([xx * kx * kx, xy * kx * ky, yy * ky * ky], sigma);
+      const shape = {
+        cx,
+        cy,
+        rx,
+        ry,
+        transform: `rotate(${num(angle)} ${num(cx)} ${num(cy)})`,
+        fill: 'none',
+      };
+      const width = sigma === 1 ? 2 : 1.5;
+      const dash = sigma === 1 ? undefined : '6 4';
+      // A white halo under the class-coloured line keeps it visible on a dense cloud of the same colour.
       out.push(
+        el('ellipse', { ...shape, stroke: '#ffffff', 'stroke-width': width + 2.5, 'stroke-dasharray': dash }),
         el('ellipse', {
           class: 'sigma-ellipse',
-          cx,
-          cy,
-          rx,
-          ry,
-          transform: `rotate(${num(angle)} ${num(cx)} ${num(cy)})`,
-          fill: 'none',
+          ...shape,
           stroke: classColor(k),
-          'stroke-width': sigma === 1 ? 2 : 1.5,
-          'stroke-dasharray': sigma === 1 ? undefined : '6 4',
+          'stroke-width': width,
+          'stroke-dasharray': dash,
         }),
       );
     }

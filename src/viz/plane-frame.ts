@@ -1,4 +1,5 @@
 import { LgmError } from '../util/errors.js';
+import { mulberry32 } from '../util/random.js';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { Axes, LegendEntry, legendWidth, makeAxes } from './chart.js';
 import { FeaturePlane, featurePlane } from './plane.js';
@@ -13,13 +14,15 @@ export interface PlaneFigureOptions {
   width?: number;
   /** Figure height in pixels, 200..4000. Default 560. */
   height?: number;
-  /** Most test points drawn; larger sets are thinned by a fixed stride (deterministic). 1..100000. */
+  /** Most test points drawn; larger sets are thinned to a seeded random sample. 1..100000. */
   maxPoints?: number;
+  /** Seed of that sample, an integer in [0, 2^32). Default 0. */
+  seed?: number;
   /** Prefix for ids inside the SVG, so several plots can share one document. Default depends on the plot. */
   idPrefix?: string;
 }
 
-export const PLANE_FIGURE_KEYS = ['title', 'width', 'height', 'maxPoints', 'idPrefix'] as const;
+export const PLANE_FIGURE_KEYS = ['title', 'width', 'height', 'maxPoints', 'seed', 'idPrefix'] as const;
 
 /** Defaults that differ between the feature-plane plots. */
 export interface PlaneFigureDefaults {
@@ -49,16 +52,25 @@ export function planeFigureOptions(
       max: 100000,
       integer: true,
     }),
+    seed: numberOption(where, 'options.seed', options.seed, 0, { min: 0, max: 2 ** 32 - 1, integer: true }),
     idPrefix: options.idPrefix ?? defaults.idPrefix,
   };
 }
 
-/** Indices 0, s, 2s, ... with the stride s that keeps at most `max` of `n`. */
-export function thinned(n: number, max: number): number[] {
-  const stride = Math.ceil(n / max);
-  const out: number[] = [];
-  for (let i = 0; i < n; i += stride) out.push(i);
-  return out;
+/**
+ * At most `max` of the indices 0..n-1, ascending: all of them, or a seeded uniform sample (partial
+ * Fisher-Yates). A fixed stride would alias with data stored in class order (every 10th of a 10-class
+ * interleaved set is one class), a seeded sample cannot.
+ */
+export function thinned(n: number, max: number, seed: number): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n <= max) return all;
+  const rand = mulberry32(seed);
+  for (let i = 0; i < max; i++) {
+    const j = i + Math.floor(rand() * (n - i));
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.slice(0, max).sort((a, b) => a - b);
 }
 
 /** Checks that a mixture matches the features it is drawn with. */
@@ -99,7 +111,7 @@ export interface PlaneFrameSpec {
  */
 export function planeFrame(run: RunFeatures, opts: ResolvedPlaneFigure, spec: PlaneFrameSpec): PlaneFrame {
   const plane = featurePlane(run.features);
-  const keep = thinned(run.features.length, opts.maxPoints);
+  const keep = thinned(run.features.length, opts.maxPoints, opts.seed);
   const points = keep.map((i) => plane.to2d(run.features[i]));
   const extra = spec.extraRows.map((row) => plane.to2d(row));
   const all = [...points, ...extra];

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { featurePlot } from '../../src/viz/feature-plot.js';
+import { thinned } from '../../src/viz/plane-frame.js';
 import { figureSvg, sideBySide, svgToPng } from '../../src/viz/render.js';
 import { syntheticRun } from './fixtures.js';
 
@@ -83,4 +84,18 @@ test('feature plot rejects unknown options, bad sizes and a mixture of the wrong
     () => featurePlot(run, other),
     /featurePlot: mixture means must be \[3, 2\] to match the features, got \[4, 2\]/,
   );
+});
+
+test('thinning keeps a seeded sample that does not alias with class-ordered data', () => {
+  const keep = thinned(1000, 100, 0);
+  assert.equal(keep.length, 100);
+  assert.equal(new Set(keep).size, 100);
+  assert.deepEqual(
+    keep,
+    [...keep].sort((a, b) => a - b),
+  );
+  assert.equal(new Set(keep.map((i) => i % 10)).size, 10, 'all 10 interleaved classes are represented');
+  assert.deepEqual(thinned(1000, 100, 0), keep);
+  assert.notDeepEqual(thinned(1000, 100, 1), keep);
+  assert.deepEqual(thinned(5, 100, 0), [0, 1, 2, 3, 4]);
 });
