@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { checkKnownKeys, choiceOption } from '../util/options.js';
 import type { Figure } from './chart.js';
@@ -16,6 +16,8 @@ import {
   Detection,
   RunFeatures,
   isMissing,
+  objectOf,
+  readJson,
   readDetection,
   readMetrics,
   readRunFeatures,
@@ -114,15 +116,12 @@ async function figurePart(
   return { part, status: 'written', file: `${name}.png` };
 }
 
-/** "Summary" as a short list of the config's top-level scalar fields and its loss, when config.json exists. */
+/** A "Configuration" section: config.json's top-level scalar fields and its loss (none without config.json). */
 async function configLines(runDir: string): Promise<string[]> {
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  } catch {
-    return [];
-  }
-  if (config === null || typeof config !== 'object') return [];
+  const file = join(runDir, 'config.json');
+  const json = await optional('configuration', () => readJson(file));
+  if (isPart(json)) return [];
+  const config = objectOf(file, json);
   const fields = Object.entries(config)
     .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
     .map(([k, v]) => `${k}: ${String(v)}`);

@@ -67,7 +67,8 @@ export function isMissing(err: unknown): boolean {
   return err instanceof LgmError && err.message.endsWith(MISSING);
 }
 
-async function readJson(file: string): Promise<unknown> {
+/** Reads and parses a JSON file; absent or invalid files are `LgmError`s naming the file. */
+export async function readJson(file: string): Promise<unknown> {
   const text = await readText(file);
   try {
     return JSON.parse(text);
@@ -109,7 +110,8 @@ function checkIntegers(file: string, name: string, value: unknown, length: numbe
   return value as number[];
 }
 
-function objectOf(file: string, value: unknown): Record<string, unknown> {
+/** The value as a JSON object, or an `LgmError` naming the file. */
+export function objectOf(file: string, value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     bad(file, 'must hold a JSON object', value);
   return value as Record<string, unknown>;

@@ -51,11 +51,3 @@ export function svgDocument(width: number, height: number, body: string[]): stri
     `viewBox="0 0 ${num(width)} ${num(height)}" font-family="${FONT_FAMILY}">`;
   return [open, el('rect', { width, height, fill: '#ffffff' }), ...body, '</svg>', ''].join('\n');
 }
-
-/** Reads the width and height back from a document made by `svgDocument`. */
-export function svgSize(svg: string): { width: number; height: number } {
-  const m = /^<svg [^>]*width="([\d.]+)" height="([\d.]+)"/.exec(svg);
-  if (m === null)
-    throw new LgmError('svg: document must start with <svg width=".." height="..">, got something else');
-  return { width: Number(m[1]), height: Number(m[2]) };
-}

@@ -95,6 +95,7 @@ export function syntheticMetrics(epochs = 3, steps = 5): MetricsRecord[] {
 
 /** Writes a run directory in os.tmpdir() with the chosen parts; resolves to its path. */
 export async function writeRunDir(parts: {
+  config?: object;
   features?: RunFeatures;
   mixture?: RunMixture;
   detection?: Detection;
@@ -103,6 +104,7 @@ export async function writeRunDir(parts: {
 }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lgm-viz-'));
   const json = (name: string, value: unknown) => writeFile(join(dir, name), JSON.stringify(value));
+  if (parts.config) await json('config.json', parts.config);
   if (parts.features) await json('features.json', { split: 'test', ...parts.features });
   if (parts.mixture) await json('mixture.json', parts.mixture);
   if (parts.detection) await json('detection.json', parts.detection);

@@ -1,6 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -16,6 +16,7 @@ const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 async function fullRun(): Promise<string> {
   const { run, mixture } = syntheticRun(21, { n: 150, k: 5 });
   return writeRunDir({
+    config: { seed: 1, epochs: 2, loss: { name: 'lgm', alpha: 0.1 }, optimizer: { name: 'sgd' } },
     features: run,
     mixture,
     detection: syntheticDetection(),
@@ -52,6 +53,7 @@ test('writeReport on a full L-GM run embeds every PNG, the accuracy and the dete
   assert.ok(md.includes('Test accuracy (features.json): **94.00%** (141 of 150; 5 classes, 2-D features)'));
   assert.ok(md.includes('| likelihood | fgsm | 0.9500 | 0.9000 | 0.8500 | 0.2000 | 0.8800 |'));
   assert.ok(!md.includes('## Skipped'));
+  assert.ok(md.includes('## Configuration\n\n- seed: 1\n- epochs: 2\n- loss: {"name":"lgm","alpha":0.1}\n'));
 });
 
 test('writeReport is deterministic: a second run writes the same bytes', async () => {
@@ -79,6 +81,13 @@ test('writeReport on a softmax run without detection or metrics skips those part
   assert.ok(md.includes('## Skipped\n\n- detection table: no detection.json\n'));
   assert.ok(md.includes('![Feature space](feature-space.png)'));
   assert.deepEqual((await readdir(dir)).sort(), ['feature-space.png', 'features.json', 'report.md']);
+});
+
+test('writeReport names a malformed config.json', async () => {
+  const { run } = syntheticRun(23, { n: 30, k: 3 });
+  const dir = await writeRunDir({ features: run });
+  await writeFile(join(dir, 'config.json'), '{"seed": ');
+  await assert.rejects(writeReport(dir), new RegExp(`${join(dir, 'config.json')}: must be valid JSON, got`));
 });
 
 test('writeReport needs features and rejects unknown options', async () => {
