@@ -84,6 +84,25 @@ export function checkMixtureFits(where: string, run: RunFeatures, mixture: RunMi
   }
 }
 
+/**
+ * Widens the domain that needs fewer pixels per unit about its centre, so that one feature unit spans the same
+ * number of pixels on both axes: a round Gaussian is drawn round and distances in the plot are honest.
+ */
+export function equalAspect(
+  x: [number, number],
+  y: [number, number],
+  areaWidth: number,
+  areaHeight: number,
+): { x: [number, number]; y: [number, number] } {
+  const unitsPerPixel = Math.max((x[1] - x[0]) / areaWidth, (y[1] - y[0]) / areaHeight);
+  const widen = (d: [number, number], pixels: number): [number, number] => {
+    const centre = (d[0] + d[1]) / 2;
+    const half = (unitsPerPixel * pixels) / 2;
+    return [centre - half, centre + half];
+  };
+  return { x: widen(x, areaWidth), y: widen(y, areaHeight) };
+}
+
 /** What a plot in the feature plane draws on. */
 export interface PlaneFrame {
   plane: FeaturePlane;
@@ -122,19 +141,26 @@ export function planeFrame(run: RunFeatures, opts: ResolvedPlaneFigure, spec: Pl
     spec.note(plane),
     keep.length < total ? `${keep.length} of ${total} points shown` : null,
   ].filter((n): n is string => n !== null);
+  const margins = {
+    top: 34 + 15 * notes.length,
+    right: Math.max(legendWidth(spec.legend), 80) + 16,
+    bottom: 56,
+    left: 64,
+  };
+  const domains = equalAspect(
+    niceDomain(xs[0], xs[1]),
+    niceDomain(ys[0], ys[1]),
+    opts.width - margins.left - margins.right,
+    opts.height - margins.top - margins.bottom,
+  );
   const axes = makeAxes({
     x: 0,
     y: 0,
     width: opts.width,
     height: opts.height,
-    margins: {
-      top: 34 + 15 * notes.length,
-      right: Math.max(legendWidth(spec.legend), 80) + 16,
-      bottom: 56,
-      left: 64,
-    },
-    xDomain: niceDomain(xs[0], xs[1]),
-    yDomain: niceDomain(ys[0], ys[1]),
+    margins,
+    xDomain: domains.x,
+    yDomain: domains.y,
     title: opts.title,
     xLabel: plane.xLabel,
     yLabel: plane.yLabel,

@@ -99,3 +99,16 @@ test('thinning keeps a seeded sample that does not alias with class-ordered data
   assert.notDeepEqual(thinned(1000, 100, 1), keep);
   assert.deepEqual(thinned(5, 100, 0), [0, 1, 2, 3, 4]);
 });
+
+test('axes have equal aspect: an identity Gaussian is drawn as a circle', () => {
+  const { run, mixture } = syntheticRun(8, { n: 60, k: 3, covariance: 'identity' });
+  // Squash the features vertically so the data extent is far from square.
+  const flat = { ...run, features: run.features.map(([x, y]) => [3 * x, 0.2 * y]) };
+  const flatMixture = { ...mixture, means: mixture.means.map(([x, y]) => [3 * x, 0.2 * y]) };
+  const svg = figureSvg(featurePlot(flat, flatMixture, { width: 900, height: 400 }));
+  const radii = [
+    ...svg.matchAll(/class="sigma-ellipse" cx="[\d.]+" cy="[\d.]+" rx="([\d.]+)" ry="([\d.]+)"/g),
+  ];
+  assert.equal(radii.length, 6);
+  for (const [, rx, ry] of radii) assert.ok(Math.abs(Number(rx) - Number(ry)) < 0.02, `rx ${rx} ry ${ry}`);
+});
