@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { plotCommand } from '../../src/cli/commands/plot.js';
 import { syntheticRun, writeRunDir } from './fixtures.js';
@@ -28,6 +28,40 @@ test('lgm plot features writes SVG and PNG into the run directory; panel writes 
   assert.deepEqual(panel.out, [join(dirB, 'both.svg')]);
   const svg = await readFile(join(dirB, 'both.svg'), 'utf8');
   assert.equal((svg.match(/class="sigma-ellipse"/g) ?? []).length, 6, 'only the L-GM run has ellipses');
+});
+
+test('lgm plot likelihood takes --adversarial; report prints what it wrote and skipped', async () => {
+  const { run: r, mixture } = syntheticRun(34, { n: 40, k: 3 });
+  const dir = await writeRunDir({ features: r, mixture });
+  const advFile = join(dir, 'adv.json');
+  await writeFile(advFile, JSON.stringify({ features: [[0, 0]] }));
+  const { out } = await run([
+    'likelihood',
+    dir,
+    '--adversarial',
+    advFile,
+    '--format',
+    'svg',
+    '--backend',
+    'cpu',
+  ]);
+  assert.deepEqual(out, [join(dir, 'likelihood-map.svg')]);
+  assert.ok((await readFile(out[0], 'utf8')).includes('>adversarial</text>'));
+  await writeFile(advFile, JSON.stringify({ images: [] }));
+  await assert.rejects(
+    run(['likelihood', dir, '--adversarial', advFile, '--backend', 'cpu']),
+    /adv.json: must have a features field \(\[M\]\[2\] numbers\), got none/,
+  );
+  await assert.rejects(
+    run(['features', dir, '--adversarial', advFile]),
+    /plot features: --adversarial must only be given/,
+  );
+  const report = await run(['report', dir, '--format', 'png', '--backend', 'cpu']);
+  const parts = JSON.parse(report.out.join('\n')).parts as { part: string; status: string }[];
+  assert.deepEqual(
+    parts.filter((p) => p.status === 'skipped').map((p) => p.part),
+    ['detection table', 'ROC curves', 'training curves'],
+  );
 });
 
 test('lgm plot errors: unknown kind, missing run dir, missing features, panel without --out, unknown flag', async () => {
