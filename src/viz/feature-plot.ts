@@ -1,7 +1,7 @@
 import { Axes, Figure, LegendEntry, crossMarker, legend } from './chart.js';
 import { classColor } from './palette.js';
 import { FeaturePlane, ellipseOf, planeCovariance } from './plane.js';
-import { PlaneFigureOptions, checkMixtureFits, planeFigureOptions, planeFrame } from './plane-frame.js';
+import { PlaneFigureOptions, checkPlaneInputs, planeFigureOptions, planeFrame } from './plane-frame.js';
 import type { RunFeatures, RunMixture } from './run-files.js';
 import { el, num } from './svg.js';
 
@@ -105,7 +105,7 @@ export function featurePlot(
   const where = 'featurePlot';
   const defaults = { title: 'Feature space', idPrefix: 'fp', width: 640, maxPoints: 10000 };
   const opts = planeFigureOptions(where, options, defaults);
-  checkMixtureFits(where, run, mixture);
+  checkPlaneInputs(where, run, mixture);
   const legendEntries = entries(run.numClasses, mixture !== null);
   const { plane, keep, points, axes } = planeFrame(run, opts, {
     extraRows: mixture?.means ?? [],

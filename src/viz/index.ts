@@ -19,6 +19,7 @@ export { figureSvg, sideBySide, svgToPng, writeFigure, FIGURE_FORMATS } from './
 export type { FigureFormat, WriteFigureOptions } from './render.js';
 export {
   readFeaturesFile,
+  checkRunFeatures,
   readRunFeatures,
   readRunMixture,
   checkMixture,

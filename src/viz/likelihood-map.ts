@@ -7,7 +7,7 @@ import { Figure, LegendEntry, TEXT, crossMarker, legend } from './chart.js';
 import {
   PlaneFigureOptions,
   PlaneFrame,
-  checkMixtureFits,
+  checkPlaneInputs,
   planeFigureOptions,
   planeFrame,
 } from './plane-frame.js';
@@ -178,7 +178,7 @@ export function likelihoodMap(
     integer: true,
   });
   const lowQ = numberOption(where, 'options.lowQuantile', options.lowQuantile, 0.05, { min: 0, max: 0.5 });
-  checkMixtureFits(where, run, mixture);
+  checkPlaneInputs(where, run, mixture);
   const adv = adversarial ?? [];
   const badRow = adv.findIndex((r) => r.length !== run.dim || !r.every(Number.isFinite));
   if (badRow >= 0) {

@@ -3,7 +3,7 @@ import { mulberry32 } from '../util/random.js';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { Axes, LegendEntry, legendWidth, makeAxes } from './chart.js';
 import { FeaturePlane, featurePlane } from './plane.js';
-import type { RunFeatures, RunMixture } from './run-files.js';
+import { RunFeatures, RunMixture, checkMixture, checkRunFeatures } from './run-files.js';
 import { extent, niceDomain } from './scale.js';
 
 /** Options shared by the plots drawn in a run's 2-D feature plane. */
@@ -73,9 +73,14 @@ export function thinned(n: number, max: number, seed: number): number[] {
   return all.slice(0, max).sort((a, b) => a - b);
 }
 
-/** Checks that a mixture matches the features it is drawn with. */
-export function checkMixtureFits(where: string, run: RunFeatures, mixture: RunMixture | null): void {
+/**
+ * Validates the test features and the mixture (when given) a plot draws, and that the mixture has one mean
+ * per class of the features' width.
+ */
+export function checkPlaneInputs(where: string, run: RunFeatures, mixture: RunMixture | null): void {
+  checkRunFeatures(where, run);
   if (mixture === null) return;
+  checkMixture(`${where} mixture`, mixture, run.dim);
   if (mixture.means.length !== run.numClasses || mixture.means[0].length !== run.dim) {
     throw new LgmError(
       `${where}: mixture means must be [${run.numClasses}, ${run.dim}] to match the features, ` +

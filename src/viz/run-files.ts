@@ -35,6 +35,8 @@ export interface DetectionRow {
   attackSuccessRate?: number;
 }
 
+const DETECTION_METRICS = ['auroc', 'auprIn', 'auprOut', 'fpr95', 'detectionAccuracy', 'attackSuccessRate'];
+
 /** detection.json of a run directory. */
 export interface Detection {
   rows: DetectionRow[];
@@ -119,21 +121,29 @@ export function objectOf(file: string, value: unknown): Record<string, unknown> 
 
 /** Parses and validates a features.json file. */
 export async function readFeaturesFile(file: string): Promise<RunFeatures> {
-  const json = objectOf(file, await readJson(file));
+  return checkRunFeatures(file, await readJson(file));
+}
+
+/**
+ * Validates test features as features.json holds them: dim, numClasses, features [N][dim] finite (N >= 1),
+ * labels and predictions N integers in [0, numClasses). `where` is the file or the function.
+ */
+export function checkRunFeatures(where: string, value: unknown): RunFeatures {
+  const json = objectOf(where, value);
   const { dim, numClasses } = json;
-  if (!Number.isInteger(dim) || (dim as number) < 1) bad(file, 'dim must be an integer >= 1', dim);
+  if (!Number.isInteger(dim) || (dim as number) < 1) bad(where, 'dim must be an integer >= 1', dim);
   if (!Number.isInteger(numClasses) || (numClasses as number) < 1) {
-    bad(file, 'numClasses must be an integer >= 1', numClasses);
+    bad(where, 'numClasses must be an integer >= 1', numClasses);
   }
-  const features = checkMatrix(file, 'features', json.features, null, dim as number);
-  if (features.length < 1) bad(file, 'features must have at least one row', features);
+  const features = checkMatrix(where, 'features', json.features, null, dim as number);
+  if (features.length < 1) bad(where, 'features must have at least one row', features);
   const n = features.length;
   return {
     dim: dim as number,
     numClasses: numClasses as number,
     features,
-    labels: checkIntegers(file, 'labels', json.labels, n, numClasses as number),
-    predictions: checkIntegers(file, 'predictions', json.predictions, n, numClasses as number),
+    labels: checkIntegers(where, 'labels', json.labels, n, numClasses as number),
+    predictions: checkIntegers(where, 'predictions', json.predictions, n, numClasses as number),
   };
 }
 
@@ -202,6 +212,12 @@ export async function readDetection(runDir: string): Promise<Detection> {
     const r = objectOf(file, row);
     if (typeof r.detector !== 'string' || typeof r.inputSet !== 'string') {
       bad(file, `rows[${i}] must have string detector and inputSet`, row);
+    }
+    // null stands for a metric that is undefined for the row (JSON has no NaN); the table shows '-'.
+    for (const key of DETECTION_METRICS) {
+      const v = r[key];
+      if (v !== null && v !== undefined && !isFiniteNumber(v))
+        bad(file, `rows[${i}].${key} must be a number or null`, v);
     }
   });
   json.curves.forEach((curve: unknown, i) => {

@@ -112,3 +112,15 @@ test('axes have equal aspect: an identity Gaussian is drawn as a circle', () => 
   assert.equal(radii.length, 6);
   for (const [, rx, ry] of radii) assert.ok(Math.abs(Number(rx) - Number(ry)) < 0.02, `rx ${rx} ry ${ry}`);
 });
+
+test('plots validate runs and mixtures passed in directly', () => {
+  const { run, mixture } = syntheticRun(9, { n: 30, k: 3 });
+  assert.throws(
+    () => featurePlot({ ...run, labels: run.labels.map((l) => l + 1) }, null),
+    /featurePlot: labels\[2\] must be an integer in \[0, 3\), got number 3/,
+  );
+  assert.throws(
+    () => featurePlot(run, { ...mixture, logVariances: null }),
+    /featurePlot mixture: logVariances must be an array of 3 rows, got null/,
+  );
+});

@@ -92,6 +92,12 @@ test('metrics.jsonl: a truncated last line is named; detection.json curves are c
     readDetection(dir),
     /detection.json: curves\[0\] must have fpr and tpr of equal length >= 2 with values in \[0, 1\]/,
   );
+  const row = { detector: 'd', inputSet: 's', auroc: 'high' };
+  await writeFile(join(dir, 'detection.json'), JSON.stringify({ rows: [row], curves: [] }));
+  await assert.rejects(
+    readDetection(dir),
+    /detection.json: rows\[0\].auroc must be a number or null, got 'high'/,
+  );
 });
 
 test('adversarial features are gathered from adversarial/*.json files that have them', async () => {
