@@ -46,19 +46,28 @@ export interface ReportOptions {
   format?: 'both' | 'png';
 }
 
+/** A part left out because a file it needs is absent (a class, so it cannot be mistaken for file content). */
+class Skipped implements ReportPart {
+  readonly status = 'skipped' as const;
+  constructor(
+    readonly part: string,
+    readonly reason: string,
+  ) {}
+}
+
 /** A part is skipped (not an error) when the file it needs is absent; any other problem is raised. */
-async function optional<T>(part: string, make: () => Promise<T>): Promise<T | ReportPart> {
+async function optional<T>(part: string, make: () => Promise<T>): Promise<T | Skipped> {
   try {
     return await make();
   } catch (err) {
     if (!isMissing(err)) throw err;
     const file = (err as Error).message.split(': ')[0];
-    return { part, status: 'skipped', reason: `no ${basename(file)}` };
+    return new Skipped(part, `no ${basename(file)}`);
   }
 }
 
-function isPart(x: unknown): x is ReportPart {
-  return typeof x === 'object' && x !== null && 'status' in x && 'part' in x;
+function isPart(x: unknown): x is Skipped {
+  return x instanceof Skipped;
 }
 
 function pct(x: number): string {
@@ -159,7 +168,7 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
 
   const detection = await optional('detection table', () => readDetection(runDir));
   if (isPart(detection)) {
-    parts.push(detection, { part: 'ROC curves', status: 'skipped', reason: 'no detection.json' });
+    parts.push(detection, new Skipped('ROC curves', 'no detection.json'));
   } else {
     parts.push({ part: 'detection table', status: 'written', file: 'report.md' });
     md.push('## Detection', '', ...detectionTable(detection), '');
@@ -167,7 +176,7 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
       'ROC curves',
       detection.curves.length > 0
         ? await figure('ROC curves', 'roc', () => runRoc(runDir))
-        : { part: 'ROC curves', status: 'skipped', reason: 'detection.json has no curves' },
+        : new Skipped('ROC curves', 'detection.json has no curves'),
     );
   }
   md.push('## Pictures', '');
@@ -176,7 +185,7 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   embed(
     'Likelihood map',
     mixture === null
-      ? { part: 'likelihood map', status: 'skipped', reason: 'no mixture.json (not an L-GM run)' }
+      ? new Skipped('likelihood map', 'no mixture.json (not an L-GM run)')
       : await figure('likelihood map', 'likelihood', () => runLikelihoodMap(runDir)),
   );
   embed('Training curves', await figure('training curves', 'curves', () => runCurves(runDir)));
