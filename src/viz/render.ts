@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import { LgmError } from '../util/errors.js';
 import { checkKnownKeys, choiceOption } from '../util/options.js';
 import type { Figure } from './chart.js';
@@ -24,12 +24,20 @@ export function sideBySide(figures: Figure[], gap = 0): Figure {
   return { width: x - gap, height: Math.max(...figures.map((f) => f.height)), body };
 }
 
+const require = createRequire(import.meta.url);
 let fontFiles: string[] | undefined;
+let resvg: typeof ResvgClass | undefined;
+
+/** The renderer, loaded on first use so that SVG-only callers never load the native module. */
+function renderer(): typeof ResvgClass {
+  resvg ??= (require('@resvg/resvg-js') as { Resvg: typeof ResvgClass }).Resvg;
+  return resvg;
+}
 
 /** DejaVu Sans (regular and bold) from the dejavu-fonts-ttf package: no system font is used. */
 function bundledFonts(): string[] {
   if (fontFiles === undefined) {
-    const dir = dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json'));
+    const dir = dirname(require.resolve('dejavu-fonts-ttf/package.json'));
     fontFiles = [join(dir, 'ttf', 'DejaVuSans.ttf'), join(dir, 'ttf', 'DejaVuSans-Bold.ttf')];
   }
   return fontFiles;
@@ -40,12 +48,13 @@ function bundledFonts(): string[] {
  * browser). Only the bundled fonts are loaded, so the same SVG gives the same PNG bytes on every machine.
  */
 export function svgToPng(svg: string): Buffer {
-  const resvg = new Resvg(svg, {
+  const Resvg = renderer();
+  const image = new Resvg(svg, {
     font: { loadSystemFonts: false, fontFiles: bundledFonts(), defaultFontFamily: FONT_FAMILY },
     shapeRendering: 2,
     textRendering: 1,
   });
-  return resvg.render().asPng();
+  return image.render().asPng();
 }
 
 /** Which files `writeFigure` writes. */

@@ -124,3 +124,11 @@ test('plots validate runs and mixtures passed in directly', () => {
     /featurePlot mixture: logVariances must be an array of 3 rows, got null/,
   );
 });
+
+test('PNG rendering draws text with the bundled font (resvg drops text silently when no font matches)', () => {
+  const doc = (text: string) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="80" height="20" font-family="DejaVu Sans">` +
+    `<rect width="80" height="20" fill="#ffffff"/><text x="2" y="15" font-size="12">${text}</text></svg>`;
+  assert.ok(!svgToPng(doc('class 0')).equals(svgToPng(doc(''))));
+  assert.ok(!svgToPng(doc('class 0')).equals(svgToPng(doc('class 1'))));
+});
