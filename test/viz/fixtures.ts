@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulberry32, seededNormal } from '../../src/util/random.js';
@@ -93,6 +93,13 @@ export function syntheticMetrics(epochs = 3, steps = 5): MetricsRecord[] {
   return out;
 }
 
+const created: string[] = [];
+
+/** Removes every run directory `writeRunDir` made (call from `after`). */
+export async function removeRunDirs(): Promise<void> {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
 /** Writes a run directory in os.tmpdir() with the chosen parts; resolves to its path. */
 export async function writeRunDir(parts: {
   config?: object;
@@ -103,6 +110,7 @@ export async function writeRunDir(parts: {
   adversarial?: number[][];
 }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lgm-viz-'));
+  created.push(dir);
   const json = (name: string, value: unknown) => writeFile(join(dir, name), JSON.stringify(value));
   if (parts.config) await json('config.json', parts.config);
   if (parts.features) await json('features.json', { split: 'test', ...parts.features });

@@ -1,9 +1,11 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { plotCommand } from '../../src/cli/commands/plot.js';
-import { syntheticRun, writeRunDir } from './fixtures.js';
+import { syntheticRun, writeRunDir, removeRunDirs } from './fixtures.js';
+
+after(removeRunDirs);
 
 /** Runs the command with console.log captured. */
 async function run(argv: string[]): Promise<{ code: number; out: string[] }> {

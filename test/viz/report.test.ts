@@ -1,11 +1,19 @@
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { writeReport } from '../../src/viz/report.js';
-import { syntheticDetection, syntheticMetrics, syntheticRun, writeRunDir } from './fixtures.js';
+import {
+  syntheticDetection,
+  syntheticMetrics,
+  syntheticRun,
+  writeRunDir,
+  removeRunDirs,
+} from './fixtures.js';
+
+after(removeRunDirs);
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +10,9 @@ import {
   readRunMixture,
 } from '../../src/viz/run-files.js';
 import { readAdversarialFeatures } from '../../src/viz/run-plots.js';
-import { syntheticMetrics, syntheticRun, writeRunDir } from './fixtures.js';
+import { syntheticMetrics, syntheticRun, writeRunDir, removeRunDirs } from './fixtures.js';
+
+after(removeRunDirs);
 
 test('a run directory without features.json is a clear error', async () => {
   const dir = await writeRunDir({});
