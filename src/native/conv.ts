@@ -64,6 +64,18 @@ function convInfo(
   );
 }
 
+/** TF.js's convolution info and the addon's geometry, or null when the addon does not handle this convolution. */
+function plan(
+  inShape: number[],
+  filterShape: number[],
+  attrs: NativeKernelArgs['attrs'],
+  dilations: number | [number, number],
+) {
+  const info = convInfo(inShape, filterShape, attrs, dilations);
+  const g = info === null ? null : geometry(info);
+  return info === null || g === null ? null : { info, g };
+}
+
 /** Forward convolution with optional bias (length O) and activation; null when not supported. */
 function forward(
   args: NativeKernelArgs,
@@ -72,10 +84,10 @@ function forward(
 ): TensorInfo | null {
   const x = input(args.inputs, 'x');
   const filter = input(args.inputs, 'filter');
-  const info = convInfo(x.shape, filter.shape, args.attrs, args.attrs.dilations as [number, number]);
-  const g = info === null ? null : geometry(info);
+  const p = plan(x.shape, filter.shape, args.attrs, args.attrs.dilations as [number, number]);
   const code = ACTIVATION_CODES[activation];
-  if (info === null || g === null || code === undefined || !allFloat32(x, filter, bias)) return null;
+  if (p === null || code === undefined || !allFloat32(x, filter, bias)) return null;
+  const { info, g } = p;
   if (bias !== undefined && bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
   const { memory } = args;
   const out = memory.allocate(info.outShape);
@@ -111,12 +123,11 @@ export const conv2DBackpropInputKernel: NativeKernel = {
   run(args) {
     const dy = input(args.inputs, 'dy');
     const filter = input(args.inputs, 'filter');
-    const info = convInfo(args.attrs.inputShape as number[], filter.shape, args.attrs, 1);
-    const g = info === null ? null : geometry(info);
-    if (info === null || g === null || !allFloat32(dy, filter)) return null;
+    const p = plan(args.attrs.inputShape as number[], filter.shape, args.attrs, 1);
+    if (p === null || !allFloat32(dy, filter)) return null;
     const { memory } = args;
-    const dx = memory.allocate(info.inShape);
-    args.addon.convBackwardData(memory.view(dy), memory.view(filter), memory.view(dx), g);
+    const dx = memory.allocate(p.info.inShape);
+    args.addon.convBackwardData(memory.view(dy), memory.view(filter), memory.view(dx), p.g);
     return memory.finish(dx);
   },
 };
@@ -126,12 +137,11 @@ export const conv2DBackpropFilterKernel: NativeKernel = {
   run(args) {
     const x = input(args.inputs, 'x');
     const dy = input(args.inputs, 'dy');
-    const info = convInfo(x.shape, args.attrs.filterShape as number[], args.attrs, 1);
-    const g = info === null ? null : geometry(info);
-    if (info === null || g === null || !allFloat32(x, dy)) return null;
+    const p = plan(x.shape, args.attrs.filterShape as number[], args.attrs, 1);
+    if (p === null || !allFloat32(x, dy)) return null;
     const { memory } = args;
-    const dw = memory.allocate(info.filterShape);
-    args.addon.convBackwardFilter(memory.view(x), memory.view(dy), memory.view(dw), g);
+    const dw = memory.allocate(p.info.filterShape);
+    args.addon.convBackwardFilter(memory.view(x), memory.view(dy), memory.view(dw), p.g);
     return memory.finish(dw);
   },
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import '../gm/gradients.js';
-import { allFloat32, input, numel, type NativeKernel } from './kernel.js';
+import { allFloat32, input, numel, type NativeKernel, type NativeKernelArgs } from './kernel.js';
 
 /** Kernel names of the two halves of the PReLU gradient (lgm's own; TF.js composes 5+ kernels instead). */
 export const PRELU_GRAD_INPUT = 'LgmPreluGradInput';
@@ -20,15 +20,21 @@ export function preluPeriod(x: TensorInfo, alpha: TensorInfo): number | null {
   return trailing.every((d, i) => d === suffix[i]) && allFloat32(x, alpha) ? numel(trailing) : null;
 }
 
+/** The inputs of either half of the gradient and the addon's dims [numel(x), period], or null if unsupported. */
+function gradArgs(inputs: NativeKernelArgs['inputs']) {
+  const [dy, x, alpha] = [input(inputs, 'dy'), input(inputs, 'x'), input(inputs, 'alpha')];
+  const period = preluPeriod(x, alpha);
+  if (period === null || !allFloat32(dy)) return null;
+  return { dy, x, alpha, dims: Int32Array.from([numel(x.shape), period]) };
+}
+
 export const preluGradInputKernel: NativeKernel = {
   kernelName: PRELU_GRAD_INPUT,
   run({ inputs, memory, addon }) {
-    const [dy, x, alpha] = [input(inputs, 'dy'), input(inputs, 'x'), input(inputs, 'alpha')];
-    const period = preluPeriod(x, alpha);
-    if (period === null || !allFloat32(dy)) return null;
-    const dx = memory.allocate(x.shape);
-    const dims = Int32Array.from([numel(x.shape), period]);
-    addon.preluGradInput(memory.view(dy), memory.view(x), memory.view(alpha), memory.view(dx), dims);
+    const a = gradArgs(inputs);
+    if (a === null) return null;
+    const dx = memory.allocate(a.x.shape);
+    addon.preluGradInput(memory.view(a.dy), memory.view(a.x), memory.view(a.alpha), memory.view(dx), a.dims);
     return memory.finish(dx);
   },
 };
@@ -36,16 +42,10 @@ export const preluGradInputKernel: NativeKernel = {
 export const preluGradAlphaKernel: NativeKernel = {
   kernelName: PRELU_GRAD_ALPHA,
   run({ inputs, memory, addon }) {
-    const [dy, x, alpha] = [input(inputs, 'dy'), input(inputs, 'x'), input(inputs, 'alpha')];
-    const period = preluPeriod(x, alpha);
-    if (period === null || !allFloat32(dy)) return null;
-    const dalpha = memory.allocate(alpha.shape);
-    addon.preluGradAlpha(
-      memory.view(dy),
-      memory.view(x),
-      memory.view(dalpha),
-      Int32Array.from([numel(x.shape), period]),
-    );
+    const a = gradArgs(inputs);
+    if (a === null) return null;
+    const dalpha = memory.allocate(a.alpha.shape);
+    addon.preluGradAlpha(memory.view(a.dy), memory.view(a.x), memory.view(dalpha), a.dims);
     return memory.finish(dalpha);
   },
 };
