@@ -2,6 +2,7 @@
 // TF.js layouts are kept as they are: activations NHWC and filters HWIO [KH, KW, C, O]; oneDNN may choose a
 // blocked filter layout, in which case the (small) filter is reordered on each call, never the activations.
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 
 #include "common.h"
@@ -85,10 +86,17 @@ void attachWeights(Entry &e, const Geometry &geo, const memory::desc &preferred,
   e.weightsReorder = toUser ? dnnl::reorder(*e.weights, userMem) : dnnl::reorder(userMem, *e.weights);
 }
 
-// Runs `body`, turning oneDNN errors into JS errors (the addon is built without C++ exceptions in N-API, but
-// oneDNN's C++ API throws dnnl::error).
+// Runs `body` under one lock, turning oneDNN errors into JS errors (the addon is built without C++ exceptions in
+// N-API, but oneDNN's C++ API throws dnnl::error). The lock matters only when several worker_threads load the
+// addon: they share this process's primitive cache, the filter reorder buffers and the stream.
+std::mutex &convLock() {
+  static std::mutex lock;  // one for every instantiation of guarded
+  return lock;
+}
+
 template <typename F>
 Napi::Value guarded(const Napi::CallbackInfo &info, F body) {
+  std::lock_guard<std::mutex> hold(convLock());
   try {
     body();
   } catch (const dnnl::error &err) {

@@ -17,6 +17,8 @@ import {
 import { nativeSkip } from './compare.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
+/** As the user set it, read before any test loads the addon. */
+const userWaitPolicy = process.env.OMP_WAIT_POLICY;
 
 test('LGM_NATIVE=0 forces the fallback: registration reports why and leaves the kernels alone', async () => {
   await tf.setBackend('cpu');
@@ -82,4 +84,9 @@ test('the install script never fails the install: without a compiler it prints o
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('loading the addon leaves OMP_WAIT_POLICY as the user had it', { skip: nativeSkip() }, () => {
+  // nativeSkip() has loaded the addon (with the passive policy set only during the load, if the user set none).
+  assert.equal(process.env.OMP_WAIT_POLICY, userWaitPolicy);
 });
