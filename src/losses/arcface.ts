@@ -20,6 +20,8 @@ export class ArcFaceLoss extends CosineMarginLoss {
     const sin = tf.sqrt(tf.maximum(tf.sub(1, tf.square(cos)), 1e-7));
     const shifted = tf.sub(tf.mul(cos, Math.cos(m)), tf.mul(sin, Math.sin(m)));
     const linear = tf.sub(cos, m * Math.sin(m));
-    return tf.where(tf.greater(cos, Math.cos(Math.PI - m)), shifted, linear) as tf.Tensor2D;
+    // Blend by a step mask rather than tf.where on tf.greater: Greater has no gradient in tfjs-core, Step does.
+    const angular = tf.step(tf.sub(cos, Math.cos(Math.PI - m)));
+    return tf.add(linear, tf.mul(angular, tf.sub(shifted, linear))) as tf.Tensor2D;
   }
 }
