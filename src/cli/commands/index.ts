@@ -2,6 +2,14 @@ import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
 import { blobsCommand } from './blobs.js';
 import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
+import { trainCommand } from './train.js';
 
 /** Every subcommand, in the order `lgm --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, blobsCommand, benchCommand];
+export const commands: readonly Command[] = [
+  demoCommand,
+  trainCommand,
+  evalCommand,
+  blobsCommand,
+  benchCommand,
+];
