@@ -20,11 +20,35 @@ async function capture(run: () => Promise<number>): Promise<{ code: number; out:
   }
 }
 
-const TINY = ['--dataset', 'synthetic', '--net', 'mlp', '--hidden', '16', '--feature-dim', '2', '--train-limit', '128', '--test-limit', '64', '--epochs', '2', '--batch-size', '32', '--lr', '0.05', '--backend', 'cpu', '--quiet'];
+const TINY = [
+  '--dataset',
+  'synthetic',
+  '--net',
+  'mlp',
+  '--hidden',
+  '16',
+  '--feature-dim',
+  '2',
+  '--train-limit',
+  '128',
+  '--test-limit',
+  '64',
+  '--epochs',
+  '2',
+  '--batch-size',
+  '32',
+  '--lr',
+  '0.05',
+  '--backend',
+  'cpu',
+  '--quiet',
+];
 
 test('lgm train then lgm eval on a tiny run; train --resume of a finished run with other options fails', async () => {
   const runDir = join(tempDir(), 'run');
-  const trained = await capture(() => trainCommand.run([...TINY, '--out', runDir, '--loss', 'lgm', '--covariance', 'isotropic']));
+  const trained = await capture(() =>
+    trainCommand.run([...TINY, '--out', runDir, '--loss', 'lgm', '--covariance', 'isotropic']),
+  );
   assert.equal(trained.code, 0);
   assert.match(trained.out, /test accuracy: \d+\.\d\d% \(64 images\)/);
   const epochs = (await readMetrics(runDir)).filter((r) => r.type === 'epoch');
@@ -49,15 +73,33 @@ test('lgm train then lgm eval on a tiny run; train --resume of a finished run wi
   assert.equal(parsed.confusion.length, 10);
   assert.equal(parsed.perClass[0].mean.length, 2);
 
-  await assert.rejects(trainCommand.run(['--resume', runDir, ...TINY, '--loss', 'softmax']), /the config must equal the run's, got differences:\n {2}config\.loss\.name: "lgm" in the run vs "softmax" given/);
-  await assert.rejects(trainCommand.run(['--resume', runDir, '--out', runDir]), /--out and --resume exclude each other/);
-  await assert.rejects(evalCommand.run([join(runDir, 'nope'), '--backend', 'cpu']), /loadRun: .*config.json must exist/);
+  await assert.rejects(
+    trainCommand.run(['--resume', runDir, ...TINY, '--loss', 'softmax']),
+    /the config must equal the run's, got differences:\n {2}config\.loss\.name: "lgm" in the run vs "softmax" given/,
+  );
+  await assert.rejects(
+    trainCommand.run(['--resume', runDir, '--out', runDir]),
+    /--out and --resume exclude each other/,
+  );
+  await assert.rejects(
+    evalCommand.run([join(runDir, 'nope'), '--backend', 'cpu']),
+    /loadRun: .*config.json must exist/,
+  );
 });
 
 test('lgm train: unknown names list the valid choices', async () => {
-  await assert.rejects(trainCommand.run(['--net', 'vgg16', '--backend', 'cpu']), /net.name must be one of lenetpp, mlp, resnet20, resnet32, resnet56, resnet110, got 'vgg16'/);
-  await assert.rejects(trainCommand.run(['--loss', 'cosface']), /loss.name must be one of softmax, center, am-softmax, arcface, lgm, got 'cosface'/);
-  await assert.rejects(trainCommand.run(['--optimizer', 'lbfgs']), /optimizer.name must be one of sgd, adam, got 'lbfgs'/);
+  await assert.rejects(
+    trainCommand.run(['--net', 'vgg16', '--backend', 'cpu']),
+    /net.name must be one of lenetpp, mlp, resnet20, resnet32, resnet56, resnet110, got 'vgg16'/,
+  );
+  await assert.rejects(
+    trainCommand.run(['--loss', 'cosface']),
+    /loss.name must be one of softmax, center, am-softmax, arcface, lgm, got 'cosface'/,
+  );
+  await assert.rejects(
+    trainCommand.run(['--optimizer', 'lbfgs']),
+    /optimizer.name must be one of sgd, adam, got 'lbfgs'/,
+  );
 });
 
 test('the demo config: LeNet++, 2-D feature, L-GM on MNIST with the budget given', () => {
@@ -69,14 +111,33 @@ test('the demo config: LeNet++, 2-D feature, L-GM on MNIST with the budget given
   assert.equal(c.dataset.trainLimit, 100);
   assert.equal(c.dataset.testLimit, 50);
   assert.equal(c.epochs, 2);
-  assert.equal(demoConfig({ trainImages: 1, epochs: 1, testImages: 1, seed: 0, loss: 'softmax' }).alpha, null);
+  assert.equal(
+    demoConfig({ trainImages: 1, epochs: 1, testImages: 1, seed: 0, loss: 'softmax' }).alpha,
+    null,
+  );
 });
 
 test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the run directory', async () => {
   const runDir = join(tempDir(), 'demo');
-  const { code, out } = await capture(() => demoCommand.run(['--train-images', '16', '--test-images', '8', '--backend', 'cpu', '--quiet', '--out', runDir]));
+  const { code, out } = await capture(() =>
+    demoCommand.run([
+      '--train-images',
+      '16',
+      '--test-images',
+      '8',
+      '--backend',
+      'wasm',
+      '--quiet',
+      '--out',
+      runDir,
+    ]),
+  );
   assert.equal(code, 0);
   assert.match(out, /test accuracy: \d+\.\d\d% \(8 images\)/);
-  for (const f of ['config.json', 'metrics.jsonl', 'checkpoint/tensors.bin', 'features.json', 'mixture.json']) assert.ok(existsSync(join(runDir, f)), f);
-  await assert.rejects(demoCommand.run(['--train-images', '0']), /demo: --train-images must be an integer >= 1, got '0'/);
+  for (const f of ['config.json', 'metrics.jsonl', 'checkpoint/tensors.bin', 'features.json', 'mixture.json'])
+    assert.ok(existsSync(join(runDir, f)), f);
+  await assert.rejects(
+    demoCommand.run(['--train-images', '0']),
+    /demo: --train-images must be an integer >= 1, got '0'/,
+  );
 });
