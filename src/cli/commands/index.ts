@@ -3,6 +3,7 @@ import { benchCommand } from './bench.js';
 import { blobsCommand } from './blobs.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { plotCommand } from './plot.js';
 import { trainCommand } from './train.js';
 
 /** Every subcommand, in the order `lgm --help` lists them. */
@@ -12,4 +13,5 @@ export const commands: readonly Command[] = [
   evalCommand,
   blobsCommand,
   benchCommand,
+  plotCommand,
 ];
