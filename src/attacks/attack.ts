@@ -66,8 +66,19 @@ export interface AttackResult {
 export type BatchAttack = (f: LogitsFn, x: tf.Tensor, labels: tf.Tensor1D, batchIndex: number) => tf.Tensor;
 
 /** Checks inputs (float32, rank >= 2, finite, inside the pixel range) and labels. */
-function checkInputs(where: string, f: LogitsFn, inputs: tf.Tensor, labels: tf.Tensor1D, base: ResolvedBase): void {
-  if (!(inputs instanceof tf.Tensor) || inputs.dtype !== 'float32' || inputs.rank < 2 || inputs.shape[0] < 1) {
+function checkInputs(
+  where: string,
+  f: LogitsFn,
+  inputs: tf.Tensor,
+  labels: tf.Tensor1D,
+  base: ResolvedBase,
+): void {
+  if (
+    !(inputs instanceof tf.Tensor) ||
+    inputs.dtype !== 'float32' ||
+    inputs.rank < 2 ||
+    inputs.shape[0] < 1
+  ) {
     throw new LgmError(`${where}: inputs must be float32 [N,...] with N >= 1, got ${describe(inputs)}`);
   }
   checkFinite(where, 'inputs', inputs);
@@ -123,7 +134,13 @@ export function runAttack(
       parts.push(adv);
     }
     const adversarial = tf.concat(parts, 0);
-    return { adversarial, ...report, l2, linf, successRate: successRate(report.originalCorrect, report.success) };
+    return {
+      adversarial,
+      ...report,
+      l2,
+      linf,
+      successRate: successRate(report.originalCorrect, report.success),
+    };
   } finally {
     for (const p of parts) p.dispose();
   }

@@ -38,7 +38,14 @@ function fromTanh(w: tf.Tensor, cfg: CwConfig): tf.Tensor {
  * The C&W objective per example (Carlini & Wagner 2017, eq. with f_6): |x' - x|_2^2 + c * max(Z_y - max_{j!=y}
  * Z_j, -kappa), summed over the batch (examples are independent).
  */
-function objective(f: LogitsFn, w: tf.Tensor, x: tf.Tensor, oneHot: tf.Tensor2D, c: tf.Tensor1D, cfg: CwConfig) {
+function objective(
+  f: LogitsFn,
+  w: tf.Tensor,
+  x: tf.Tensor,
+  oneHot: tf.Tensor2D,
+  c: tf.Tensor1D,
+  cfg: CwConfig,
+) {
   const adv = fromTanh(w, cfg);
   const dist = tf.sum(tf.square(rows(tf.sub(adv, x))), 1);
   const z = f(adv);
@@ -143,7 +150,10 @@ export function carliniWagnerL2(
       min: 1,
       integer: true,
     }),
-    maxIterations: numberOption(where, 'options.maxIterations', options.maxIterations, 100, { min: 1, integer: true }),
+    maxIterations: numberOption(where, 'options.maxIterations', options.maxIterations, 100, {
+      min: 1,
+      integer: true,
+    }),
     learningRate: numberOption(where, 'options.learningRate', options.learningRate, 0.05, positive),
     initialConstant: numberOption(where, 'options.initialConstant', options.initialConstant, 1, positive),
     confidence: numberOption(where, 'options.confidence', options.confidence, 0, { min: 0 }),

@@ -26,8 +26,16 @@ function minimalStep(f: LogitsFn, adv: tf.Tensor, cand: tf.Tensor2D, numClasses:
   const columns = tf.unstack(cand, 1) as tf.Tensor1D[];
   const chosen = columns.map((k) => tf.sum(tf.mul(logits, oneHotFloat(k, numClasses)), 1));
   const grads = columns.map((k) => rows(logitGradient(f, adv, k, numClasses)));
-  const w = tf.stack(grads.slice(1).map((g) => tf.sub(g, grads[0])), 1); // [N, C-1, P]
-  const fk = tf.abs(tf.stack(chosen.slice(1).map((v) => tf.sub(v, chosen[0])), 1)); // [N, C-1]
+  const w = tf.stack(
+    grads.slice(1).map((g) => tf.sub(g, grads[0])),
+    1,
+  ); // [N, C-1, P]
+  const fk = tf.abs(
+    tf.stack(
+      chosen.slice(1).map((v) => tf.sub(v, chosen[0])),
+      1,
+    ),
+  ); // [N, C-1]
   const wNorm = tf.sqrt(tf.sum(tf.square(w), 2)); // [N, C-1]
   const best = oneHotFloat(tf.argMin(tf.div(fk, tf.add(wNorm, 1e-8)), 1) as tf.Tensor1D, c - 1);
   const wl = tf.sum(tf.mul(w, tf.expandDims(best, 2)), 1); // [N, P]
@@ -56,12 +64,19 @@ export function deepFool(
     integer: true,
   });
   const overshoot = numberOption(where, 'options.overshoot', options.overshoot, 0.02, { min: 0 });
-  const candidates = numberOption(where, 'options.candidates', options.candidates, 10, { min: 2, integer: true });
+  const candidates = numberOption(where, 'options.candidates', options.candidates, 10, {
+    min: 2,
+    integer: true,
+  });
   return runAttack(where, model, inputs, labels, base, (f, x, y) => {
     const logits0 = f(x);
     const k = logits0.shape[1];
     // Candidate classes: the label first (forced to the top), then the highest-scoring others.
-    const labelFirst = tf.where(tf.cast(oneHotFloat(y, k), 'bool'), tf.fill(logits0.shape, Infinity), logits0);
+    const labelFirst = tf.where(
+      tf.cast(oneHotFloat(y, k), 'bool'),
+      tf.fill(logits0.shape, Infinity),
+      logits0,
+    );
     const cand = tf.topk(labelFirst, Math.min(candidates, k)).indices as tf.Tensor2D;
     let total: tf.Tensor2D = tf.zerosLike(rows(x));
     let adv = x.clone();
@@ -70,11 +85,17 @@ export function deepFool(
       const active = tf.tidy(() => tf.cast(tf.equal(tf.argMax(f(adv), 1), y), 'float32'));
       const remaining = tf.tidy(() => tf.sum(active).dataSync()[0]);
       if (remaining === 0) break;
-      const next = tf.tidy(() => tf.add(total, tf.mul(minimalStep(f, adv, cand, k), tf.reshape(active, [-1, 1]))));
+      const next = tf.tidy(() =>
+        tf.add(total, tf.mul(minimalStep(f, adv, cand, k), tf.reshape(active, [-1, 1]))),
+      );
       [total, active, adv].forEach((old) => old.dispose());
       total = next as tf.Tensor2D;
       adv = tf.tidy(() =>
-        tf.clipByValue(tf.add(x, tf.reshape(tf.mul(total, 1 + overshoot), x.shape)), base.clipMin, base.clipMax),
+        tf.clipByValue(
+          tf.add(x, tf.reshape(tf.mul(total, 1 + overshoot), x.shape)),
+          base.clipMin,
+          base.clipMax,
+        ),
       );
     }
     return adv;

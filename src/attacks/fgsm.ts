@@ -12,7 +12,8 @@ export interface FgsmOptions extends AttackBaseOptions {
 
 /** Reads a required epsilon option. */
 export function epsilonOption(where: string, value: unknown): number {
-  if (value === undefined) throw new LgmError(`${where}: options.epsilon must be a number >= 0, got undefined`);
+  if (value === undefined)
+    throw new LgmError(`${where}: options.epsilon must be a number >= 0, got undefined`);
   return numberOption(where, 'options.epsilon', value, 0, { min: 0 });
 }
 
@@ -20,7 +21,12 @@ export function epsilonOption(where: string, value: unknown): number {
  * Fast Gradient Sign Method (Goodfellow et al. 2015, eq. 3): x' = clip(x + eps * sign(grad_x J(x, y))).
  * One gradient step of L-inf size eps that increases the cross-entropy of the true label.
  */
-export function fgsm(model: LogitsModel, inputs: tf.Tensor, labels: tf.Tensor1D, options: FgsmOptions): AttackResult {
+export function fgsm(
+  model: LogitsModel,
+  inputs: tf.Tensor,
+  labels: tf.Tensor1D,
+  options: FgsmOptions,
+): AttackResult {
   const where = 'fgsm';
   checkKnownKeys(where, options, [...BASE_ATTACK_KEYS, 'epsilon']);
   const base = resolveBase(where, options);

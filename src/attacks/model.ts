@@ -9,9 +9,7 @@ import { oneHotFloat } from '../util/tensor.js';
  * `predict` (a tf.LayersModel whose output is logits). It must be differentiable in its inputs.
  */
 export type LogitsModel =
-  | Classifier
-  | ((inputs: tf.Tensor) => tf.Tensor2D)
-  | { predict(inputs: tf.Tensor): tf.Tensor | tf.Tensor[] };
+  Classifier | ((inputs: tf.Tensor) => tf.Tensor2D) | { predict(inputs: tf.Tensor): tf.Tensor | tf.Tensor[] };
 
 /** The logits function of a model, checked to return float32 [N,K]. */
 export type LogitsFn = (inputs: tf.Tensor) => tf.Tensor2D;
@@ -29,12 +27,21 @@ export function logitsFunction(where: string, model: LogitsModel): LogitsFn {
   } else if (model !== null && typeof model === 'object' && typeof model.predict === 'function') {
     fn = (x) => model.predict(x);
   } else {
-    throw new LgmError(`${where}: model must be a Classifier, a function or have predict(), got ${describe(model)}`);
+    throw new LgmError(
+      `${where}: model must be a Classifier, a function or have predict(), got ${describe(model)}`,
+    );
   }
   return (x) => {
     const out = fn(x);
-    if (!(out instanceof tf.Tensor) || out.rank !== 2 || out.shape[0] !== x.shape[0] || out.dtype !== 'float32') {
-      throw new LgmError(`${where}: model must return float32 logits [${x.shape[0]},K], got ${describe(out)}`);
+    if (
+      !(out instanceof tf.Tensor) ||
+      out.rank !== 2 ||
+      out.shape[0] !== x.shape[0] ||
+      out.dtype !== 'float32'
+    ) {
+      throw new LgmError(
+        `${where}: model must return float32 logits [${x.shape[0]},K], got ${describe(out)}`,
+      );
     }
     return out as tf.Tensor2D;
   };
@@ -55,7 +62,12 @@ export function lossGradient(f: LogitsFn, x: tf.Tensor, labels: tf.Tensor1D): tf
 }
 
 /** Gradient of sum_i logits[i, classes_i] with respect to the inputs (one backward pass for a whole batch). */
-export function logitGradient(f: LogitsFn, x: tf.Tensor, classes: tf.Tensor1D, numClasses: number): tf.Tensor {
+export function logitGradient(
+  f: LogitsFn,
+  x: tf.Tensor,
+  classes: tf.Tensor1D,
+  numClasses: number,
+): tf.Tensor {
   return tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(f(xs), oneHotFloat(classes, numClasses))))(x);
 }
 

@@ -19,7 +19,9 @@ export function classMeans(
   }
   const empty = counts.findIndex((c) => c === 0);
   if (empty >= 0) {
-    throw new LgmError(`${where}: every class in [0, ${numClasses}) must have a sample, got none of class ${empty}`);
+    throw new LgmError(
+      `${where}: every class in [0, ${numClasses}) must have a sample, got none of class ${empty}`,
+    );
   }
   for (let k = 0; k < numClasses; k++) for (let j = 0; j < d; j++) means[k * d + j] /= counts[k];
   return { means, counts };

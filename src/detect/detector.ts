@@ -83,10 +83,15 @@ export abstract class FeatureDetector implements Detector {
 
   constructor(where: string, options: DetectorBaseOptions) {
     if (options.head !== undefined && typeof options.head !== 'function') {
-      throw new LgmError(`${where}: options.head must be a function of features, got ${describe(options.head)}`);
+      throw new LgmError(
+        `${where}: options.head must be a function of features, got ${describe(options.head)}`,
+      );
     }
     this.head = options.head;
-    this.batchSize = numberOption(where, 'options.batchSize', options.batchSize, 256, { min: 1, integer: true });
+    this.batchSize = numberOption(where, 'options.batchSize', options.batchSize, 256, {
+      min: 1,
+      integer: true,
+    });
   }
 
   get fitted(): boolean {
@@ -104,7 +109,8 @@ export abstract class FeatureDetector implements Detector {
     const where = `${this.name}.fitFeatures`;
     checkFeatures(where, features);
     const [n, d] = features.shape;
-    if (n < 1 || d < 1) throw new LgmError(`${where}: features must have N >= 1 and D >= 1, got ${describe(features)}`);
+    if (n < 1 || d < 1)
+      throw new LgmError(`${where}: features must have N >= 1 and D >= 1, got ${describe(features)}`);
     checkFinite(where, 'features', features);
     checkLabels(where, labels, n, Number.MAX_SAFE_INTEGER);
     const numClasses = tf.tidy(() => tf.max(labels).dataSync()[0]) + 1;
@@ -117,12 +123,19 @@ export abstract class FeatureDetector implements Detector {
   scoreFeatures(features: tf.Tensor2D): Float32Array {
     const where = `${this.name}.scoreFeatures`;
     if (this.width === null) {
-      throw new LgmError(`${where}: detector must be fitted first (fitFeatures or fit), got an unfitted detector`);
+      throw new LgmError(
+        `${where}: detector must be fitted first (fitFeatures or fit), got an unfitted detector`,
+      );
     }
     checkFeatures(where, features, this.width);
     if (features.shape[0] === 0) return new Float32Array(0);
     checkFinite(where, 'features', features);
-    return tf.tidy(() => this.scoreImpl(features)).dataSync() as Float32Array;
+    const scores = tf.tidy(() => this.scoreImpl(features));
+    try {
+      return scores.dataSync() as Float32Array;
+    } finally {
+      scores.dispose();
+    }
   }
 
   fit(model: Classifier, data: DetectionData): void {
@@ -184,7 +197,9 @@ export function checkInputs(where: string, model: Classifier, inputs: unknown): 
     inputs.rank === shape.length + 1 &&
     shape.every((s, i) => inputs.shape[i + 1] === s);
   if (!ok) {
-    throw new LgmError(`${where}: inputs must be float32 of shape [N,${shape.join(',')}], got ${describe(inputs)}`);
+    throw new LgmError(
+      `${where}: inputs must be float32 of shape [N,${shape.join(',')}], got ${describe(inputs)}`,
+    );
   }
   return inputs;
 }

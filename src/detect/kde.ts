@@ -80,8 +80,17 @@ export class KernelDensityDetector extends FeatureDetector {
       options.bandwidth === undefined
         ? undefined
         : numberOption(where, 'options.bandwidth', options.bandwidth, 1, { min: Number.MIN_VALUE });
-    this.classChoice = choiceOption(where, 'options.classChoice', options.classChoice, ['predicted', 'best'], 'predicted');
-    this.maxPerClass = numberOption(where, 'options.maxPerClass', options.maxPerClass, 1000, { min: 1, integer: true });
+    this.classChoice = choiceOption(
+      where,
+      'options.classChoice',
+      options.classChoice,
+      ['predicted', 'best'],
+      'predicted',
+    );
+    this.maxPerClass = numberOption(where, 'options.maxPerClass', options.maxPerClass, 1000, {
+      min: 1,
+      integer: true,
+    });
     this.seed = numberOption(where, 'options.seed', options.seed, 0, { integer: true });
   }
 
@@ -95,14 +104,21 @@ export class KernelDensityDetector extends FeatureDetector {
     const rows = sampleClasses(labels.dataSync() as Int32Array, numClasses, this.maxPerClass, this.seed);
     const empty = rows.findIndex((r) => r.length === 0);
     if (empty >= 0) {
-      throw new LgmError(`${where}: every class in [0, ${numClasses}) must have a sample, got none of class ${empty}`);
+      throw new LgmError(
+        `${where}: every class in [0, ${numClasses}) must have a sample, got none of class ${empty}`,
+      );
     }
-    if (this.classChoice === 'predicted') tf.tidy(() => this.logitsOf(tf.slice(features, 0, 1)));
+    if (this.classChoice === 'predicted')
+      tf.tidy(() => {
+        this.logitsOf(tf.slice(features, 0, 1));
+      });
     this.perClass = rows.map((r) => tf.gather(features, r) as tf.Tensor2D);
     const h = this.fixedBandwidth ?? medianDistance(this.perClass);
     if (!(h > 0)) {
       this.release();
-      throw new LgmError(`${where}: the median-heuristic bandwidth must be > 0, got ${h}; pass options.bandwidth`);
+      throw new LgmError(
+        `${where}: the median-heuristic bandwidth must be > 0, got ${h}; pass options.bandwidth`,
+      );
     }
     this.bandwidth = h;
   }
@@ -122,7 +138,10 @@ export class KernelDensityDetector extends FeatureDetector {
     // log KDE_k for every class, [N,K]: logsumexp_i(-|z - z_i|^2 / 2h^2) - log |X_k|.
     const logKde = tf.stack(
       this.perClass.map((zk) =>
-        tf.sub(tf.logSumExp(tf.mul(halfSquaredMahalanobis(features, zk, null), -inv2h2), 1), Math.log(zk.shape[0])),
+        tf.sub(
+          tf.logSumExp(tf.mul(halfSquaredMahalanobis(features, zk, null), -inv2h2), 1),
+          Math.log(zk.shape[0]),
+        ),
       ),
       1,
     ) as tf.Tensor2D;
@@ -130,7 +149,9 @@ export class KernelDensityDetector extends FeatureDetector {
     const logits = this.logitsOf(features);
     const k = logits.shape[1];
     if (k !== this.perClass.length) {
-      throw new LgmError(`${this.name}: head must give ${this.perClass.length} logits (the fitted classes), got ${k}`);
+      throw new LgmError(
+        `${this.name}: head must give ${this.perClass.length} logits (the fitted classes), got ${k}`,
+      );
     }
     const predicted = oneHotFloat(tf.argMax(logits, 1) as tf.Tensor1D, k);
     return tf.neg(tf.sum(tf.mul(logKde, predicted), 1)) as tf.Tensor1D;

@@ -42,17 +42,28 @@ export class LgmLikelihoodDetector extends FeatureDetector {
   constructor(options: LgmLikelihoodOptions) {
     const where = 'LgmLikelihoodDetector';
     if (options === null || typeof options !== 'object') {
-      throw new LgmError(`${where}: options must be an object with mixture and covariance, got ${String(options)}`);
+      throw new LgmError(
+        `${where}: options must be an object with mixture and covariance, got ${String(options)}`,
+      );
     }
     checkKnownKeys(where, options, [...BASE_OPTION_KEYS, 'mixture', 'covariance', 'mode', 'minLogVariance']);
     super(where, options);
-    const covariance = choiceOption(where, 'options.covariance', options.covariance, ['identity', 'isotropic', 'diagonal']);
+    const covariance = choiceOption(where, 'options.covariance', options.covariance, [
+      'identity',
+      'isotropic',
+      'diagonal',
+    ]);
     const { numClasses, dim } = checkParams(where, options.mixture, covariance);
     this.mixture = options.mixture;
     this.numClasses = numClasses;
     this.dim = dim;
     this.mode = choiceOption(where, 'options.mode', options.mode, LGM_SCORE_MODES, 'class');
-    const minLogVariance = numberOption(where, 'options.minLogVariance', options.minLogVariance, Math.log(1e-4));
+    const minLogVariance = numberOption(
+      where,
+      'options.minLogVariance',
+      options.minLogVariance,
+      Math.log(1e-4),
+    );
     this.mixtureOptions = { covariance, minLogVariance, checkValues: false };
     this.name = this.mode === 'class' ? 'lgm-class' : 'lgm-mixture';
   }
@@ -60,15 +71,20 @@ export class LgmLikelihoodDetector extends FeatureDetector {
   protected fitImpl(features: tf.Tensor2D, _labels: tf.Tensor1D, numClasses: number): void {
     const where = `${this.name}.fitFeatures`;
     if (features.shape[1] !== this.dim) {
-      throw new LgmError(`${where}: features must have width ${this.dim} (the mixture's D), got ${features.shape[1]}`);
+      throw new LgmError(
+        `${where}: features must have width ${this.dim} (the mixture's D), got ${features.shape[1]}`,
+      );
     }
     if (numClasses > this.numClasses) {
-      throw new LgmError(`${where}: labels must be in [0, ${this.numClasses}) (the mixture's K), got ${numClasses - 1}`);
+      throw new LgmError(
+        `${where}: labels must be in [0, ${this.numClasses}) (the mixture's K), got ${numClasses - 1}`,
+      );
     }
   }
 
   protected scoreImpl(features: tf.Tensor2D): tf.Tensor1D {
-    if (this.mode === 'mixture') return tf.neg(mixtureLogLikelihood(features, this.mixture, this.mixtureOptions));
+    if (this.mode === 'mixture')
+      return tf.neg(mixtureLogLikelihood(features, this.mixture, this.mixtureOptions));
     // The predicted class is the mixture's Bayes decision (logits with log-determinants, paper eq. 17, alpha = 0).
     const predicted = tf.argMax(mixtureLogits(features, this.mixture, this.mixtureOptions), 1) as tf.Tensor1D;
     const density = classLogDensity(features, this.mixture, this.mixtureOptions);

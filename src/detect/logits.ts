@@ -23,7 +23,9 @@ abstract class LogitDetector extends FeatureDetector {
 
   protected fitImpl(features: tf.Tensor2D): void {
     // Evaluate the head once so that a missing or incompatible head fails at fit time, not at scoring time.
-    tf.tidy(() => this.logitsOf(tf.slice(features, 0, 1)));
+    tf.tidy(() => {
+      this.logitsOf(tf.slice(features, 0, 1));
+    });
   }
 
   protected release(): void {}

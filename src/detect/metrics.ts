@@ -179,7 +179,9 @@ export class DetectionMetrics {
   /** TPR (clean accepted) and FPR (anomalous accepted) when inputs scoring <= threshold are accepted. */
   atThreshold(threshold: number): { tpr: number; fpr: number } {
     if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
-      throw new LgmError(`DetectionMetrics.atThreshold: threshold must be a number, got ${describe(threshold)}`);
+      throw new LgmError(
+        `DetectionMetrics.atThreshold: threshold must be a number, got ${describe(threshold)}`,
+      );
     }
     const { clean, anomalous } = this.sorted('DetectionMetrics.atThreshold');
     return {

@@ -45,15 +45,30 @@ test('fgsm raises the loss, flips most predictions and stays in the L-inf ball a
 
 test('fgsm validates its arguments', () => {
   const { inputs, labels } = toyData(4, 1);
-  assert.throws(() => fgsm(toy.classifier, inputs, labels, {} as never), /fgsm: options.epsilon must be a number >= 0, got undefined/);
-  assert.throws(() => fgsm(toy.classifier, inputs, labels, { epsilon: -1 }), /options.epsilon must be a finite number in \[0, Infinity\], got number -1/);
-  assert.throws(() => fgsm(toy.classifier, inputs, labels, { epsilon: 0.1, steps: 3 } as never), /fgsm: unknown option 'steps'/);
+  assert.throws(
+    () => fgsm(toy.classifier, inputs, labels, {} as never),
+    /fgsm: options.epsilon must be a number >= 0, got undefined/,
+  );
+  assert.throws(
+    () => fgsm(toy.classifier, inputs, labels, { epsilon: -1 }),
+    /options.epsilon must be a finite number in \[0, Infinity\], got number -1/,
+  );
+  assert.throws(
+    () => fgsm(toy.classifier, inputs, labels, { epsilon: 0.1, steps: 3 } as never),
+    /fgsm: unknown option 'steps'/,
+  );
   assert.throws(
     () => fgsm(toy.classifier, tf.mul(inputs, 3), labels, { epsilon: 0.1 }),
     /fgsm: inputs must lie in \[clipMin, clipMax\] = \[0, 1\], got values in/,
   );
   const bad = tf.tensor1d([0, 1, 2, 3], 'int32');
-  assert.throws(() => fgsm(toy.classifier, inputs, bad, { epsilon: 0.1 }), /fgsm: labels must be in \[0, 3\), got 3/);
-  assert.throws(() => fgsm({} as never, inputs, labels, { epsilon: 0.1 }), /fgsm: model must be a Classifier, a function or have predict\(\)/);
+  assert.throws(
+    () => fgsm(toy.classifier, inputs, bad, { epsilon: 0.1 }),
+    /fgsm: labels must be in \[0, 3\), got 3/,
+  );
+  assert.throws(
+    () => fgsm({} as never, inputs, labels, { epsilon: 0.1 }),
+    /fgsm: model must be a Classifier, a function or have predict\(\)/,
+  );
   tf.dispose([inputs, labels, bad]);
 });

@@ -15,7 +15,9 @@ export const CLASSES = 3;
 /** Seeded blobs: n inputs [n, 16] in [0,1] and labels [n]. */
 export function toyData(n: number, seed: number): { inputs: tf.Tensor2D; labels: tf.Tensor1D } {
   const rand = mulberry32(12345); // prototypes are fixed for every split
-  const prototypes = Array.from({ length: CLASSES }, () => Array.from({ length: PIXELS }, () => 0.25 + 0.5 * rand()));
+  const prototypes = Array.from({ length: CLASSES }, () =>
+    Array.from({ length: PIXELS }, () => 0.25 + 0.5 * rand()),
+  );
   const normal = seededNormal(mulberry32(seed));
   const x = new Float32Array(n * PIXELS);
   const y = new Int32Array(n);
@@ -38,7 +40,12 @@ export interface Toy {
 export function trainToy(seed = 0): Toy {
   const rand = mulberry32(seed);
   const init = (shape: [number, number]) =>
-    tf.variable(tf.tensor2d(Float32Array.from({ length: shape[0] * shape[1] }, () => (rand() - 0.5) * 0.8), shape));
+    tf.variable(
+      tf.tensor2d(
+        Float32Array.from({ length: shape[0] * shape[1] }, () => (rand() - 0.5) * 0.8),
+        shape,
+      ),
+    );
   const w1 = init([PIXELS, 24]);
   const b1 = tf.variable(tf.zeros([24]));
   const w2 = init([24, 4]);
@@ -55,7 +62,9 @@ export function trainToy(seed = 0): Toy {
   const oneHot = oneHotFloat(labels, CLASSES);
   const optimizer = tf.train.adam(0.03);
   for (let step = 0; step < 150; step++) {
-    optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, classifier.logits(classifier.features(inputs))));
+    optimizer.minimize(() =>
+      tf.losses.softmaxCrossEntropy(oneHot, classifier.logits(classifier.features(inputs))),
+    );
   }
   optimizer.dispose();
   tf.dispose([inputs, labels, oneHot]);

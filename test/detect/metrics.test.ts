@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DetectionMetrics, detectionMetrics, thresholdForTpr } from '../../src/detect/metrics.js';
 
-const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-12, `${msg}: ${a} vs ${b}`);
+const close = (a: number, b: number, msg?: string) =>
+  assert.ok(Math.abs(a - b) < 1e-12, `${msg}: ${a} vs ${b}`);
 
 test('metrics match values worked out by hand (no ties)', () => {
   // Clean 0.1 0.2 0.3 0.4; anomalous 0.35 0.5 0.6.
@@ -64,8 +65,12 @@ test('rocCurve thins long curves to maxPoints keeping both ends', () => {
   assert.equal(curve.fpr.length, 50);
   assert.deepEqual([curve.fpr[0], curve.tpr[0]], [0, 0]);
   assert.deepEqual([curve.fpr[49], curve.tpr[49]], [1, 1]);
-  for (let i = 1; i < 50; i++) assert.ok(curve.fpr[i] >= curve.fpr[i - 1] && curve.tpr[i] >= curve.tpr[i - 1]);
-  assert.throws(() => new DetectionMetrics().addClean([1]).addAnomalous([2]).rocCurve(1), /maxPoints must be/);
+  for (let i = 1; i < 50; i++)
+    assert.ok(curve.fpr[i] >= curve.fpr[i - 1] && curve.tpr[i] >= curve.tpr[i - 1]);
+  assert.throws(
+    () => new DetectionMetrics().addClean([1]).addAnomalous([2]).rocCurve(1),
+    /maxPoints must be/,
+  );
 });
 
 test('thresholdForTpr picks the smallest clean score accepting the target fraction', () => {
@@ -74,7 +79,13 @@ test('thresholdForTpr picks the smallest clean score accepting the target fracti
   assert.equal(thresholdForTpr(scores, 0.5), 0.3); // ceil(2.5) = 3
   assert.equal(thresholdForTpr(scores, 1), 0.5);
   // 0.95 * 20 is 19.000000000000004 in floating point: still 19 scores.
-  assert.equal(thresholdForTpr(Array.from({ length: 20 }, (_, i) => i + 1), 0.95), 19);
+  assert.equal(
+    thresholdForTpr(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+      0.95,
+    ),
+    19,
+  );
   assert.equal(thresholdForTpr([3, 3, 3], 0.5), 3);
 });
 
@@ -92,8 +103,17 @@ test('degenerate inputs throw clear errors', () => {
     /DetectionMetrics.addAnomalous: scores must be finite numbers, got NaN at index 1/,
   );
   assert.throws(() => new DetectionMetrics().addClean([Infinity]), /got Infinity at index 0/);
-  assert.throws(() => thresholdForTpr([], 0.95), /thresholdForTpr: cleanScores must be non-empty, got 0 scores/);
-  assert.throws(() => thresholdForTpr([1], 0), /thresholdForTpr: tpr must be a number in \(0, 1\], got number 0/);
+  assert.throws(
+    () => thresholdForTpr([], 0.95),
+    /thresholdForTpr: cleanScores must be non-empty, got 0 scores/,
+  );
+  assert.throws(
+    () => thresholdForTpr([1], 0),
+    /thresholdForTpr: tpr must be a number in \(0, 1\], got number 0/,
+  );
   assert.throws(() => thresholdForTpr([1], 1.5), /got number 1.5/);
-  assert.throws(() => new DetectionMetrics().addClean([1]).addAnomalous([2]).atThreshold(NaN), /threshold must be a number/);
+  assert.throws(
+    () => new DetectionMetrics().addClean([1]).addAnomalous([2]).atThreshold(NaN),
+    /threshold must be a number/,
+  );
 });
