@@ -10,3 +10,7 @@ export type { KernelDensityOptions, KdeClassChoice } from './kde.js';
 export { KernelDensityDetector } from './kde.js';
 export type { DetectionResult, RocCurve } from './metrics.js';
 export { DetectionMetrics, detectionMetrics, thresholdForTpr } from './metrics.js';
+export type { InputSet, DetectionRow, DetectionReport } from './evaluate.js';
+export { evaluateDetectors, formatDetectionTable } from './evaluate.js';
+export type { MixtureFile } from './mixture-file.js';
+export { readMixtureFile } from './mixture-file.js';
