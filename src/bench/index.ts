@@ -1,7 +1,8 @@
 import type { Benchmark } from './benchmark.js';
+import { dataBenchmark } from './data.js';
 import { headBenchmark } from './head.js';
 
 export type { Benchmark } from './benchmark.js';
 
 /** Every `lgm bench` target. */
-export const benchmarks: readonly Benchmark[] = [headBenchmark];
+export const benchmarks: readonly Benchmark[] = [headBenchmark, dataBenchmark];

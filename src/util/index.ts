@@ -1,3 +1,3 @@
 export { LgmError, check, describe } from './errors.js';
 export { checkKnownKeys, numberOption, choiceOption, booleanOption } from './options.js';
-export { mulberry32, seededNormal } from './random.js';
+export { mulberry32, seededNormal, shuffleInPlace } from './random.js';

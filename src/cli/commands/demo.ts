@@ -1,11 +1,10 @@
 import type { Command } from '../command.js';
+import { blobsCommand } from './blobs.js';
 
+/** The main job. For now the synthetic-blob example; the MNIST LeNet++ run replaces it (issue #6). */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'train a Gaussian-mixture head on synthetic 2-D blobs (the main job)',
-  usage: 'Usage: lgm demo',
-  async run() {
-    console.log('demo: not yet');
-    return 0;
-  },
+  summary: 'the main job (for now: the synthetic-blob example, `lgm blobs`)',
+  usage: blobsCommand.usage.replace('lgm blobs', 'lgm demo'),
+  run: (argv) => blobsCommand.run(argv),
 };

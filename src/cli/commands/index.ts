@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
+import { blobsCommand } from './blobs.js';
 import { demoCommand } from './demo.js';
 
 /** Every subcommand, in the order `lgm --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, benchCommand];
+export const commands: readonly Command[] = [demoCommand, blobsCommand, benchCommand];

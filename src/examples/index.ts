@@ -1,0 +1,2 @@
+export type { BlobsExampleOptions, BlobsExampleResult } from './blobs.js';
+export { runBlobsExample } from './blobs.js';

@@ -1,0 +1,249 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  COVARIANCE_KINDS,
+  CovarianceKind,
+  DEFAULT_MIN_LOG_VARIANCE,
+  GaussianMixtureParams,
+} from '../gm/params.js';
+import { mixtureLogLikelihood, mixtureLogits, mixturePosterior } from '../gm/density.js';
+import { LgmLossResult, lgmLoss } from '../losses/lgm.js';
+import { checkKnownKeys, choiceOption, numberOption, booleanOption } from '../util/options.js';
+import { LgmError, describe } from '../util/errors.js';
+import { Initializer, InitializerSpec, resolveInitializer, serializeInitializer } from './initializers.js';
+
+/** Configuration of the Gaussian-mixture layer (all fields serialise through getConfig). */
+export interface GaussianMixtureLayerArgs {
+  /** Number of classes K, an integer >= 1. Required. */
+  numClasses: number;
+  /** Covariance of each class: 'identity' | 'isotropic' | 'diagonal'. Default 'isotropic'. */
+  covariance?: CovarianceKind;
+  /** Margin alpha >= 0 on the true class's distance during training (paper eq. 17). Default 0. */
+  alpha?: number;
+  /** Weight lambda >= 0 of the likelihood regulariser added through the layer's losses (eq. 18). Default 0. */
+  lambda?: number;
+  /** Include -1/2 log|Sigma_k| in the logits. Default true. */
+  logDet?: boolean;
+  /** Floor on each log-variance, a finite number. Default log(1e-4). */
+  minLogVariance?: number;
+  /** Initialiser of the means [K,D]. Default randomNormal(stddev 1) with `seed`. */
+  meansInitializer?: InitializerSpec;
+  /** Initialiser of the log-variances. Default zeros (unit variances). */
+  logVariancesInitializer?: InitializerSpec;
+  /** Initialiser of the unnormalised log-priors [K]. Default zeros (uniform). */
+  logPriorsInitializer?: InitializerSpec;
+  /** Learn the class priors. Default true. */
+  trainablePriors?: boolean;
+  /** Seed of the default means initialiser, an integer. Default 0. */
+  seed?: number;
+  /** Standard tfjs-layers arguments (name, trainable, inputShape, ...). */
+  name?: string;
+  trainable?: boolean;
+  inputShape?: tfl.Shape;
+  batchInputShape?: tfl.Shape;
+  dtype?: tf.DataType;
+}
+
+const OWN_KEYS = [
+  'numClasses',
+  'covariance',
+  'alpha',
+  'lambda',
+  'logDet',
+  'minLogVariance',
+  'meansInitializer',
+  'logVariancesInitializer',
+  'logPriorsInitializer',
+  'trainablePriors',
+  'seed',
+] as const;
+// Keys tfjs-layers itself passes (fromConfig adds customObjects).
+const LAYER_KEYS = [
+  'name',
+  'trainable',
+  'inputShape',
+  'batchInputShape',
+  'dtype',
+  'batchSize',
+  'weights',
+  'customObjects',
+];
+
+/**
+ * A Gaussian-mixture classification head holding class means, log-variances and log-priors as weights.
+ *
+ * - `apply([features, labels])` (training): returns the margin logits -(1 + alpha [k=y]) d_k - 1/2 log|Sigma_k|
+ *   + log pi_k and registers lambda * likelihoodLoss as a layer loss, so `model.fit` with a softmax
+ *   cross-entropy on these logits optimises the full L-GM objective.
+ * - `apply(features)` (inference): returns the logits without margin (softmax = class posterior).
+ * - `loss(features, labels)`: the full `lgmLoss` with this layer's weights, for custom training loops.
+ */
+export class GaussianMixtureLayer extends tfl.layers.Layer {
+  static className = 'GaussianMixture';
+  readonly numClasses: number;
+  readonly covariance: CovarianceKind;
+  readonly alpha: number;
+  readonly lambda: number;
+  readonly logDet: boolean;
+  readonly minLogVariance: number;
+  readonly trainablePriors: boolean;
+  readonly seed: number;
+  private readonly meansInit: Initializer;
+  private readonly logVariancesInit: Initializer;
+  private readonly logPriorsInit: Initializer;
+  private means?: tfl.LayerVariable;
+  private logVariances?: tfl.LayerVariable;
+  private logPriors?: tfl.LayerVariable;
+  /** lambda * likelihoodLoss of the last training call, read by the registered layer loss. */
+  private pendingLoss: tf.Scalar | null = null;
+
+  constructor(args: GaussianMixtureLayerArgs) {
+    const where = 'GaussianMixtureLayer';
+    if (args === null || typeof args !== 'object') {
+      throw new LgmError(`${where}: args must be an object with numClasses, got ${describe(args)}`);
+    }
+    checkKnownKeys(where, args, [...OWN_KEYS, ...LAYER_KEYS]);
+    const numClasses = numberOption(where, 'numClasses', args.numClasses, NaN, { min: 1, integer: true });
+    if (args.numClasses === undefined)
+      throw new LgmError(`${where}: numClasses must be an integer >= 1, got undefined`);
+    super(args);
+    this.numClasses = numClasses;
+    this.covariance = choiceOption(where, 'covariance', args.covariance, COVARIANCE_KINDS, 'isotropic');
+    this.alpha = numberOption(where, 'alpha', args.alpha, 0, { min: 0 });
+    this.lambda = numberOption(where, 'lambda', args.lambda, 0, { min: 0 });
+    this.logDet = booleanOption(where, 'logDet', args.logDet, true);
+    this.minLogVariance = numberOption(
+      where,
+      'minLogVariance',
+      args.minLogVariance,
+      DEFAULT_MIN_LOG_VARIANCE,
+    );
+    this.trainablePriors = booleanOption(where, 'trainablePriors', args.trainablePriors, true);
+    this.seed = numberOption(where, 'seed', args.seed, 0, { integer: true });
+    this.meansInit = resolveInitializer(
+      where,
+      'meansInitializer',
+      args.meansInitializer ?? tfl.initializers.randomNormal({ stddev: 1, seed: this.seed }),
+    );
+    this.logVariancesInit = resolveInitializer(
+      where,
+      'logVariancesInitializer',
+      args.logVariancesInitializer ?? 'Zeros',
+    );
+    this.logPriorsInit = resolveInitializer(
+      where,
+      'logPriorsInitializer',
+      args.logPriorsInitializer ?? 'Zeros',
+    );
+    this.supportsMasking = false;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const featureShape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const dim = featureShape[featureShape.length - 1];
+    if (featureShape.length !== 2 || dim === null || dim === undefined) {
+      throw new LgmError(
+        `GaussianMixtureLayer: features must have shape [N,D], got [${featureShape.join(',')}]`,
+      );
+    }
+    const K = this.numClasses;
+    this.means = this.addWeight('means', [K, dim], 'float32', this.meansInit);
+    if (this.covariance !== 'identity') {
+      const shape = this.covariance === 'isotropic' ? [K] : [K, dim];
+      this.logVariances = this.addWeight('logVariances', shape, 'float32', this.logVariancesInit);
+    }
+    this.logPriors = this.addWeight(
+      'logPriors',
+      [K],
+      'float32',
+      this.logPriorsInit,
+      undefined,
+      this.trainablePriors,
+    );
+    this.addLoss(() => {
+      const pending = this.pendingLoss;
+      return pending === null || pending.isDisposed ? tf.scalar(0) : pending;
+    });
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const featureShape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    return [featureShape[0], this.numClasses];
+  }
+
+  /** The current mixture parameters (the weights' values; not copies: do not dispose). */
+  params(): GaussianMixtureParams {
+    if (this.means === undefined) throw new LgmError('GaussianMixtureLayer: the layer is not built yet');
+    return {
+      means: this.means.read() as tf.Tensor2D,
+      logVariances: this.logVariances?.read(),
+      logPriors: this.logPriors?.read() as tf.Tensor1D,
+    };
+  }
+
+  private mixtureOptions() {
+    return { covariance: this.covariance, logDet: this.logDet, minLogVariance: this.minLogVariance };
+  }
+
+  /** The full L-GM loss of a batch with this layer's weights (differentiable w.r.t. them). */
+  loss(features: tf.Tensor2D, labels: tf.Tensor1D): LgmLossResult {
+    return lgmLoss(features, labels, this.params(), {
+      ...this.mixtureOptions(),
+      alpha: this.alpha,
+      lambda: this.lambda,
+    });
+  }
+
+  /** Mixture log-likelihood log p(x) of each feature row, [N]. */
+  logLikelihood(features: tf.Tensor2D): tf.Tensor1D {
+    return mixtureLogLikelihood(features, this.params(), this.mixtureOptions());
+  }
+
+  /** Class posterior p(k | x), [N,K]. */
+  posterior(features: tf.Tensor2D): tf.Tensor2D {
+    return mixturePosterior(features, this.params(), this.mixtureOptions());
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length < 1 || list.length > 2) {
+      throw new LgmError(
+        `GaussianMixtureLayer: inputs must be features or [features, labels], got ${list.length} tensors`,
+      );
+    }
+    const features = list[0] as tf.Tensor2D;
+    if (list.length === 1) return mixtureLogits(features, this.params(), this.mixtureOptions());
+    const labels = tf.tidy(() => tf.cast(tf.reshape(list[1], [-1]), 'int32')) as tf.Tensor1D;
+    const result = this.loss(features, labels);
+    // Kept so that model.fit's loss closure can read it after this call; the previous one is released here,
+    // so at most one scalar is held between calls.
+    if (this.pendingLoss !== null && !this.pendingLoss.isDisposed) this.pendingLoss.dispose();
+    this.pendingLoss = tf.keep(tf.mul(result.likelihoodLoss, this.lambda)) as tf.Scalar;
+    tf.dispose([labels, result.loss, result.classificationLoss, result.likelihoodLoss]);
+    return result.logits;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      numClasses: this.numClasses,
+      covariance: this.covariance,
+      alpha: this.alpha,
+      lambda: this.lambda,
+      logDet: this.logDet,
+      minLogVariance: this.minLogVariance,
+      trainablePriors: this.trainablePriors,
+      seed: this.seed,
+      meansInitializer: serializeInitializer(this.meansInit),
+      logVariancesInitializer: serializeInitializer(this.logVariancesInit),
+      logPriorsInitializer: serializeInitializer(this.logPriorsInit),
+    };
+  }
+}
+tf.serialization.registerClass(GaussianMixtureLayer);
+
+/** Creates a Gaussian-mixture layer (see GaussianMixtureLayer). */
+export function gaussianMixture(args: GaussianMixtureLayerArgs): GaussianMixtureLayer {
+  return new GaussianMixtureLayer(args);
+}

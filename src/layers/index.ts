@@ -1,0 +1,3 @@
+export type { GaussianMixtureLayerArgs } from './gaussian_mixture.js';
+export { GaussianMixtureLayer, gaussianMixture } from './gaussian_mixture.js';
+export type { Initializer, InitializerSpec } from './initializers.js';
