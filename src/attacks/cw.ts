@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkKnownKeys, numberOption } from '../util/options.js';
+import { booleanOption, checkKnownKeys, numberOption } from '../util/options.js';
 import { oneHotFloat } from '../util/tensor.js';
 import { AttackBaseOptions, AttackResult, BASE_ATTACK_KEYS, resolveBase, runAttack } from './attack.js';
 import { LogitsFn, LogitsModel } from './model.js';
@@ -17,6 +17,11 @@ export interface CarliniWagnerOptions extends AttackBaseOptions {
   initialConstant?: number;
   /** Confidence kappa >= 0: the margin by which another class must beat the label. Default 0. */
   confidence?: number;
+  /**
+   * Stop a round when the objective has not fallen by 0.01% over the last tenth of maxIterations (as the
+   * authors' code does). Default true.
+   */
+  abortEarly?: boolean;
 }
 
 interface CwConfig {
@@ -25,6 +30,7 @@ interface CwConfig {
   learningRate: number;
   initialConstant: number;
   confidence: number;
+  abortEarly: boolean;
   clipMin: number;
   clipMax: number;
 }
@@ -82,6 +88,8 @@ function optimiseRound(
   const succeeded = new Array<boolean>(n).fill(false);
   const truth = y.dataSync();
   const grad = tf.grad((wv: tf.Tensor) => objective(f, wv, x, oneHot, c, cfg));
+  const checkEvery = Math.max(1, Math.floor(cfg.maxIterations / 10));
+  let previous = Infinity;
   for (let t = 1; t <= cfg.maxIterations; t++) {
     const [nw, nm, nv] = tf.tidy(() => {
       const g = grad(w);
@@ -106,18 +114,27 @@ function optimiseRound(
         }
       }
     }
-    if (better.some(Boolean)) {
-      const next = tf.tidy(() => {
-        const mask = tf.reshape(tf.tensor1d(better, 'bool'), [n, ...x.shape.slice(1).map(() => 1)]);
-        return tf.where(tf.broadcastTo(mask, x.shape), adv, best);
-      });
-      best.dispose();
-      best = next;
-    }
+    best = keepBetter(best, adv, better);
     adv.dispose();
+    if (cfg.abortEarly && t % checkEvery === 0) {
+      const value = tf.tidy(() => objective(f, w, x, oneHot, c, cfg).dataSync()[0]);
+      if (value > previous * 0.9999) break;
+      previous = value;
+    }
   }
-  [w, m, v, c].forEach((t) => t.dispose());
+  [w, m, v, c, oneHot].forEach((t) => t.dispose());
   return { best, succeeded };
+}
+
+/** Replaces the rows of `best` flagged in `better` by those of `adv` (disposes the old `best`). */
+function keepBetter(best: tf.Tensor, adv: tf.Tensor, better: boolean[]): tf.Tensor {
+  if (!better.some(Boolean)) return best;
+  const next = tf.tidy(() => {
+    const mask = tf.reshape(tf.tensor1d(better, 'bool'), [better.length, ...adv.shape.slice(1).map(() => 1)]);
+    return tf.where(tf.broadcastTo(mask, adv.shape), adv, best);
+  });
+  best.dispose();
+  return next;
 }
 
 /** Binary search on c (Carlini & Wagner 2017, sec. V): smaller after a success, larger (x10) before any. */
@@ -141,7 +158,14 @@ export function carliniWagnerL2(
   options: CarliniWagnerOptions = {},
 ): AttackResult {
   const where = 'carliniWagnerL2';
-  const keys = ['binarySearchSteps', 'maxIterations', 'learningRate', 'initialConstant', 'confidence'];
+  const keys = [
+    'binarySearchSteps',
+    'maxIterations',
+    'learningRate',
+    'initialConstant',
+    'confidence',
+    'abortEarly',
+  ];
   checkKnownKeys(where, options, [...BASE_ATTACK_KEYS, ...keys]);
   const base = resolveBase(where, options);
   const positive = { min: Number.MIN_VALUE };
@@ -157,6 +181,7 @@ export function carliniWagnerL2(
     learningRate: numberOption(where, 'options.learningRate', options.learningRate, 0.05, positive),
     initialConstant: numberOption(where, 'options.initialConstant', options.initialConstant, 1, positive),
     confidence: numberOption(where, 'options.confidence', options.confidence, 0, { min: 0 }),
+    abortEarly: booleanOption(where, 'options.abortEarly', options.abortEarly, true),
     clipMin: base.clipMin,
     clipMax: base.clipMax,
   };
