@@ -9,7 +9,7 @@ import type { AttackResult } from './attack.js';
  * On-disk adversarial set, `<runDir>/adversarial/<name>.json` + `<name>.f32`: the JSON holds the metadata and
  * per-example report, the .f32 file the adversarial inputs as little-endian float32, row-major [N, ...shape].
  */
-export interface AdversarialSetFile {
+export interface AdversarialSetFile extends Omit<AttackResult, 'adversarial'> {
   format: 'lgm-adversarial-1';
   /** Attack name, e.g. 'fgsm'. */
   attack: string;
@@ -20,12 +20,6 @@ export interface AdversarialSetFile {
   /** Which test images were attacked (indices into the test split), and their labels. */
   indices: number[];
   labels: number[];
-  success: boolean[];
-  originalCorrect: boolean[];
-  predictions: number[];
-  l2: number[];
-  linf: number[];
-  successRate: number | null;
   /** Name of the binary file next to the JSON. */
   data: string;
 }

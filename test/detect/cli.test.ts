@@ -15,15 +15,22 @@ let softmaxRun: string;
 
 before(async () => {
   await initBackend('cpu');
-  lgmRun = await mnistRun('lgm', 400, 100);
-  softmaxRun = await mnistRun('softmax', 400, 100);
+  lgmRun = await mnistRun('lgm', { trainCount: 400, testCount: 100 });
+  softmaxRun = await mnistRun('softmax', { trainCount: 400, testCount: 100 });
 });
+
+after(() => {
+  for (const dir of [lgmRun, softmaxRun]) rmSync(join(dir, '..'), { recursive: true, force: true });
+});
+
+/** Command-line arguments: --run <dir>, the space-separated rest, and the cpu backend. */
+const args = (runDir: string, rest: string) => ['--run', runDir, ...rest.split(' '), '--backend', 'cpu'];
 
 /** Runs a command with console.log captured. */
 async function capture(run: () => Promise<number>): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(' '));
+  console.log = (...parts: unknown[]) => lines.push(parts.join(' '));
   try {
     return { code: await run(), out: lines.join('\n') };
   } finally {
@@ -33,20 +40,7 @@ async function capture(run: () => Promise<number>): Promise<{ code: number; out:
 
 test('lgm attack writes adversarial sets that respect the budget', async () => {
   const { code, out } = await capture(() =>
-    attackCommand.run([
-      '--run',
-      lgmRun,
-      '--attacks',
-      'fgsm,pgd',
-      '--epsilon',
-      '0.2',
-      '--limit',
-      '40',
-      '--steps',
-      '3',
-      '--backend',
-      'cpu',
-    ]),
+    attackCommand.run(args(lgmRun, '--attacks fgsm,pgd --epsilon 0.2 --limit 40 --steps 3')),
   );
   assert.equal(code, 0);
   assert.match(out, /^fgsm\s+\d+\.\d%/m);
@@ -67,18 +61,7 @@ test('lgm attack writes adversarial sets that respect the budget', async () => {
 test('lgm detect prints the table and writes detection.json; lgm detectors only for L-GM runs', async () => {
   const before = tf.memory().numTensors;
   const { code, out } = await capture(() =>
-    detectCommand.run([
-      '--run',
-      lgmRun,
-      '--ood',
-      'gaussian,uniform',
-      '--limit',
-      '60',
-      '--fit-limit',
-      '300',
-      '--backend',
-      'cpu',
-    ]),
+    detectCommand.run(args(lgmRun, '--ood gaussian,uniform --limit 60 --fit-limit 300')),
   );
   assert.equal(code, 0);
   assert.equal(tf.memory().numTensors, before);
@@ -99,33 +82,13 @@ test('lgm detect prints the table and writes detection.json; lgm detectors only 
   assert.match(out, /^lgm-class\s+uniform\s+\d+\.\d/m);
 
   const soft = await capture(() =>
-    detectCommand.run([
-      '--run',
-      softmaxRun,
-      '--ood',
-      'uniform',
-      '--limit',
-      '40',
-      '--fit-limit',
-      '200',
-      '--backend',
-      'cpu',
-    ]),
+    detectCommand.run(args(softmaxRun, '--ood uniform --limit 40 --fit-limit 200')),
   );
   assert.equal(soft.code, 0);
   assert.doesNotMatch(soft.out, /lgm-class/);
   assert.match(soft.out, /^mahalanobis\s+uniform/m);
   await assert.rejects(
-    detectCommand.run([
-      '--run',
-      softmaxRun,
-      '--detectors',
-      'lgm-class',
-      '--ood',
-      'uniform',
-      '--backend',
-      'cpu',
-    ]),
+    detectCommand.run(args(softmaxRun, '--detectors lgm-class --ood uniform')),
     /detect: --detectors lgm-class needs the run's mixture.json \(an L-GM run\), got none/,
   );
 });
@@ -133,59 +96,31 @@ test('lgm detect prints the table and writes detection.json; lgm detectors only 
 test('lgm attack and lgm detect reject bad arguments clearly', async () => {
   await assert.rejects(attackCommand.run([]), /attack: --run must name a run directory, got nothing/);
   await assert.rejects(
-    attackCommand.run(['--run', lgmRun, '--attacks', 'fgsm,jsma']),
+    attackCommand.run(args(lgmRun, '--attacks fgsm,jsma')),
     /attack: --attacks entries must be among fgsm, bim, pgd, pgd-l2, deepfool, cw, got 'jsma'/,
   );
   await assert.rejects(
-    attackCommand.run(['--run', lgmRun, '--epsilon', 'x']),
+    attackCommand.run(args(lgmRun, '--epsilon x')),
     /attack: --epsilon must be a number in \[0, Infinity\], got 'x'/,
   );
-  await assert.rejects(attackCommand.run(['--run', lgmRun, '--bogus']), /Unknown option '--bogus'/);
+  await assert.rejects(attackCommand.run(args(lgmRun, '--bogus')), /Unknown option '--bogus'/);
   await assert.rejects(
-    detectCommand.run(['--run', lgmRun, '--limit', '0']),
+    detectCommand.run(args(lgmRun, '--limit 0')),
     /detect: --limit must be an integer in \[1, Infinity\], got '0'/,
   );
   await assert.rejects(
-    detectCommand.run([
-      '--run',
-      lgmRun,
-      '--adversarial',
-      'none',
-      '--ood',
-      'none',
-      '--limit',
-      '10',
-      '--fit-limit',
-      '50',
-      '--backend',
-      'cpu',
-    ]),
+    detectCommand.run(args(lgmRun, '--adversarial none --ood none --limit 10 --fit-limit 50')),
     /detect: needs at least one adversarial or OOD input set, got none/,
   );
   await assert.rejects(
-    detectCommand.run(['--run', lgmRun, '--adversarial', 'cw', '--limit', '10', '--backend', 'cpu']),
+    detectCommand.run(args(lgmRun, '--adversarial cw --limit 10')),
     /readAdversarialSet: .*cw.json must exist \(run lgm attack first\), got no such file/,
   );
   await assert.rejects(
-    detectCommand.run([
-      '--run',
-      lgmRun,
-      '--ood',
-      'cifar10',
-      '--limit',
-      '10',
-      '--fit-limit',
-      '50',
-      '--backend',
-      'cpu',
-    ]),
+    detectCommand.run(args(lgmRun, '--ood cifar10 --limit 10 --fit-limit 50')),
     /cifar10 needs dataDir/,
   );
   const missing = join(lgmRun, '..', 'nothing-here');
   assert.equal(existsSync(missing), false);
-  await assert.rejects(detectCommand.run(['--run', missing, '--backend', 'cpu']), /config.json must exist/);
-});
-
-after(() => {
-  for (const dir of [lgmRun, softmaxRun]) rmSync(join(dir, '..'), { recursive: true, force: true });
+  await assert.rejects(detectCommand.run(args(missing, '--limit 10')), /config.json must exist/);
 });

@@ -12,8 +12,20 @@ import { resolveTrainConfig } from '../../src/train/config.js';
 import { disposeModel } from '../../src/train/model.js';
 import { trainRun } from '../../src/train/trainer.js';
 
-export async function mnistRun(loss: 'lgm' | 'softmax', trainCount = 600, testCount = 200): Promise<string> {
-  const runDir = join(mkdtempSync(join(tmpdir(), 'lgm-detect-')), 'run');
+/** Settings of the fixture run (the defaults keep it to seconds). */
+export interface MnistRunOptions {
+  trainCount?: number;
+  testCount?: number;
+  hidden?: number[];
+  featureDim?: number;
+  epochs?: number;
+  /** Where to write the run; default a fresh temp directory. */
+  runDir?: string;
+}
+
+export async function mnistRun(loss: 'lgm' | 'softmax', options: MnistRunOptions = {}): Promise<string> {
+  const { trainCount = 600, testCount = 200, hidden = [32], featureDim = 8, epochs = 4 } = options;
+  const runDir = options.runDir ?? join(mkdtempSync(join(tmpdir(), 'lgm-detect-')), 'run');
   const train = await loadInputs('mnist', { split: 'train', limit: trainCount });
   const test = await loadInputs('mnist', { split: 'test', limit: testCount });
   const source = (d: typeof train, shuffle: boolean) =>
@@ -24,11 +36,11 @@ export async function mnistRun(loss: 'lgm' | 'softmax', trainCount = 600, testCo
     });
   const config = resolveTrainConfig({
     dataset: { name: 'mnist', trainLimit: trainCount, testLimit: testCount },
-    net: { name: 'mlp', featureDim: 8, hidden: [32] },
+    net: { name: 'mlp', featureDim, hidden },
     loss: { name: loss },
     optimizer: { name: 'adam' },
     lr: { base: 0.003 },
-    epochs: 4,
+    epochs,
     seed: 2,
   });
   const data = {
