@@ -112,7 +112,7 @@ export abstract class FeatureDetector implements Detector {
     if (n < 1 || d < 1)
       throw new LgmError(`${where}: features must have N >= 1 and D >= 1, got ${describe(features)}`);
     checkFinite(where, 'features', features);
-    checkLabels(where, labels, n, Number.MAX_SAFE_INTEGER);
+    checkLabels(where, labels, n, Infinity);
     const numClasses = tf.tidy(() => tf.max(labels).dataSync()[0]) + 1;
     this.release();
     this.width = null;

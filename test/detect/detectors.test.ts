@@ -178,3 +178,13 @@ test('detectors refuse to score before fitting, and features of the wrong width'
   }
   tf.dispose([train.z, train.y]);
 });
+
+test('negative labels are rejected at fit time', () => {
+  const train = blobs(6, 1);
+  const bad = tf.tensor1d([0, 1, 2, 0, -1, 2], 'int32');
+  assert.throws(
+    () => new MahalanobisDetector().fitFeatures(train.z, bad),
+    /mahalanobis.fitFeatures: labels must be in \[0, Infinity\), got -1/,
+  );
+  tf.dispose([train.z, train.y, bad]);
+});
