@@ -81,15 +81,18 @@ export function deepFool(
     let total: tf.Tensor2D = tf.zerosLike(rows(x));
     let adv = x.clone();
     for (let it = 0; it < maxIterations; it++) {
-      // Only examples still classified as their label move; the others keep their perturbation.
-      const active = tf.tidy(() => tf.cast(tf.equal(tf.argMax(f(adv), 1), y), 'float32'));
-      const remaining = tf.tidy(() => tf.sum(active).dataSync()[0]);
-      if (remaining === 0) break;
-      const next = tf.tidy(() =>
-        tf.add(total, tf.mul(minimalStep(f, adv, cand, k), tf.reshape(active, [-1, 1]))),
-      );
-      [total, active, adv].forEach((old) => old.dispose());
-      total = next as tf.Tensor2D;
+      // Only examples still classified as their label move (the others keep their perturbation), and only
+      // they are linearised: the gradients are taken on the gathered active rows.
+      const still = tf.tidy(() => tf.equal(tf.argMax(f(adv), 1), y).dataSync());
+      const active = Array.from(still.keys()).filter((i) => still[i] === 1);
+      if (active.length === 0) break;
+      const next = tf.tidy(() => {
+        const idx = tf.tensor1d(active, 'int32');
+        const r = minimalStep(f, tf.gather(adv, idx), tf.gather(cand, idx) as tf.Tensor2D, k);
+        return tf.add(total, tf.scatterND(tf.reshape(idx, [-1, 1]), r, total.shape)) as tf.Tensor2D;
+      });
+      [total, adv].forEach((old) => old.dispose());
+      total = next;
       adv = tf.tidy(() =>
         tf.clipByValue(
           tf.add(x, tf.reshape(tf.mul(total, 1 + overshoot), x.shape)),
