@@ -7,9 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      // `||` for defaults silently replaces 0 and '' (a valid alpha of 0, say); the guide asks for `??`.
-      '@typescript-eslint/prefer-nullish-coalescing': 'off',
+      // `||` for defaults silently replaces 0 and '' (a valid alpha of 0, say): defaults use `??`.
+      '@typescript-eslint/prefer-nullish-coalescing': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
     },

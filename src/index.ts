@@ -6,3 +6,4 @@ export * from './nets/index.js';
 export * from './layers/index.js';
 export * from './io/index.js';
 export * from './examples/index.js';
+export * from './data/index.js';

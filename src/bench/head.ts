@@ -1,10 +1,137 @@
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../backend/index.js';
+import { lgmLoss } from '../losses/lgm.js';
+import { COVARIANCE_KINDS, CovarianceKind } from '../gm/params.js';
+import { numberOption } from '../util/options.js';
+import '../gm/gradients.js';
 import type { Benchmark } from './benchmark.js';
+
+interface Shape {
+  n: number;
+  d: number;
+  k: number;
+}
+
+/** Median wall time (ms) of `fn` over `repeats` runs after `warmup` runs; fn must read its result back. */
+function timeMs(fn: () => void, warmup: number, repeats: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Forward + backward of the L-GM loss w.r.t. features, means and log-variances. */
+function lgmStep(
+  x: tf.Tensor2D,
+  y: tf.Tensor1D,
+  means: tf.Tensor2D,
+  logVar: tf.Tensor | null,
+  kind: CovarianceKind,
+) {
+  return () =>
+    tf.tidy(() => {
+      const inputs = logVar === null ? [x, means] : [x, means, logVar];
+      const grads = tf.grads(
+        (...args: tf.Tensor[]) =>
+          lgmLoss(
+            args[0] as tf.Tensor2D,
+            y,
+            { means: args[1] as tf.Tensor2D, logVariances: args[2] },
+            {
+              covariance: kind,
+              alpha: 0.1,
+              lambda: 0.1,
+              checkValues: false,
+            },
+          ).loss,
+      )(inputs);
+      grads.forEach((g) => g.dataSync());
+    });
+}
+
+/** Forward + backward of a dense layer (W, b) + softmax cross-entropy: the baseline head. */
+function denseStep(x: tf.Tensor2D, oneHot: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) {
+  return () =>
+    tf.tidy(() => {
+      const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) =>
+        tf.losses.softmaxCrossEntropy(oneHot, tf.add(tf.matMul(xs as tf.Tensor2D, ws as tf.Tensor2D), bs)),
+      )([x, w, b]);
+      grads.forEach((g) => g.dataSync());
+    });
+}
+
+/** Runs the comparison on the current backend. */
+export function benchHead(shape: Shape, repeats: number) {
+  const { n, d, k } = shape;
+  return tf.tidy(() => {
+    const x = tf.randomNormal([n, d], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const y = tf.randomUniform([n], 0, k, 'int32', 2) as tf.Tensor1D;
+    const means = tf.randomNormal([k, d], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const w = tf.randomNormal([d, k], 0, 0.05, 'float32', 4) as tf.Tensor2D;
+    const b = tf.zeros([k]) as tf.Tensor1D;
+    const denseMs = timeMs(denseStep(x, tf.oneHot(y, k) as tf.Tensor2D, w, b), 2, repeats);
+    const perCovariance: Record<string, { ms: number; ratio: number }> = {};
+    for (const kind of COVARIANCE_KINDS) {
+      const logVar = kind === 'identity' ? null : kind === 'isotropic' ? tf.zeros([k]) : tf.zeros([k, d]);
+      const ms = timeMs(lgmStep(x, y, means, logVar, kind), 2, repeats);
+      perCovariance[kind] = { ms: round(ms), ratio: round(ms / denseMs) };
+    }
+    return { denseMs: round(denseMs), perCovariance };
+  });
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
 
 export const headBenchmark: Benchmark = {
   name: 'head',
   summary: 'forward+backward ms of the L-GM head vs a dense layer + softmax cross-entropy',
-  usage: 'Usage: lgm bench head',
-  async run() {
-    return {};
+  usage: [
+    'Usage: lgm bench head [--n 256] [--d 512] [--k 1000] [--repeats 5] [--backend name]',
+    '',
+    'Prints lgmMs / denseMs / ratio for the diagonal covariance (the costliest kind), and every kind under',
+    'perCovariance. Target: ratio <= 2 on the training backend.',
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        n: { type: 'string' },
+        d: { type: 'string' },
+        k: { type: 'string' },
+        repeats: { type: 'string' },
+        backend: { type: 'string' },
+      },
+    });
+    const where = 'bench head';
+    const int = (name: string, v: string | undefined, fallback: number) =>
+      numberOption(where, `--${name}`, v === undefined ? undefined : Number(v), fallback, {
+        min: 1,
+        integer: true,
+      });
+    const shape = { n: int('n', values.n, 256), d: int('d', values.d, 512), k: int('k', values.k, 1000) };
+    const repeats = int('repeats', values.repeats, 5);
+    const backend = await initBackend(values.backend);
+    const { denseMs, perCovariance } = benchHead(shape, repeats);
+    const primary = perCovariance.diagonal;
+    return {
+      benchmark: 'head',
+      backend,
+      ...shape,
+      repeats,
+      covariance: 'diagonal',
+      lgmMs: primary.ms,
+      denseMs,
+      ratio: primary.ratio,
+      perCovariance,
+    };
   },
 };

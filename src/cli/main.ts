@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.usage);
+    console.log(command.usageFor?.(rest) ?? command.usage);
     return 0;
   }
   try {

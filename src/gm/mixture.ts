@@ -24,7 +24,10 @@ export interface MixtureOptions {
   logDet?: boolean;
   /** Floor on each log-variance, a finite number. Default log(1e-4) ~ -9.21. */
   minLogVariance?: number;
-  /** Check that features and parameters are finite (one host read each). Default true. */
+  /**
+   * Check that features and parameters are finite and labels in range (one host read each). Default true;
+   * false skips these reads (hot training loops on a GPU), keeping every shape and dtype check.
+   */
   checkValues?: boolean;
 }
 

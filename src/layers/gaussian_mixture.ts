@@ -32,6 +32,8 @@ export interface GaussianMixtureLayerArgs {
   logVariancesInitializer?: InitializerSpec;
   /** Initialiser of the unnormalised log-priors [K]. Default zeros (uniform). */
   logPriorsInitializer?: InitializerSpec;
+  /** Check finiteness and label range on every call (host reads); false for hot GPU loops. Default true. */
+  checkValues?: boolean;
   /** Learn the class priors. Default true. */
   trainablePriors?: boolean;
   /** Seed of the default means initialiser, an integer. Default 0. */
@@ -55,6 +57,7 @@ const OWN_KEYS = [
   'logVariancesInitializer',
   'logPriorsInitializer',
   'trainablePriors',
+  'checkValues',
   'seed',
 ] as const;
 // Keys tfjs-layers itself passes (fromConfig adds customObjects).
@@ -87,6 +90,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
   readonly logDet: boolean;
   readonly minLogVariance: number;
   readonly trainablePriors: boolean;
+  readonly checkValues: boolean;
   readonly seed: number;
   private readonly meansInit: Initializer;
   private readonly logVariancesInit: Initializer;
@@ -119,6 +123,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       DEFAULT_MIN_LOG_VARIANCE,
     );
     this.trainablePriors = booleanOption(where, 'trainablePriors', args.trainablePriors, true);
+    this.checkValues = booleanOption(where, 'checkValues', args.checkValues, true);
     this.seed = numberOption(where, 'seed', args.seed, 0, { integer: true });
     this.meansInit = resolveInitializer(
       where,
@@ -183,7 +188,12 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
   }
 
   private mixtureOptions() {
-    return { covariance: this.covariance, logDet: this.logDet, minLogVariance: this.minLogVariance };
+    return {
+      covariance: this.covariance,
+      logDet: this.logDet,
+      minLogVariance: this.minLogVariance,
+      checkValues: this.checkValues,
+    };
   }
 
   /** The full L-GM loss of a batch with this layer's weights (differentiable w.r.t. them). */
@@ -234,6 +244,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       logDet: this.logDet,
       minLogVariance: this.minLogVariance,
       trainablePriors: this.trainablePriors,
+      checkValues: this.checkValues,
       seed: this.seed,
       meansInitializer: serializeInitializer(this.meansInit),
       logVariancesInitializer: serializeInitializer(this.logVariancesInit),

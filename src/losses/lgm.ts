@@ -48,7 +48,7 @@ export function lgmLossPerSample(
   if (!(features instanceof tf.Tensor) || features.rank !== 2) {
     throw new LgmError(`${where}: features must be float32 of shape [N,D], got ${describe(features)}`);
   }
-  checkLabels(where, labels, features.shape[0], numClasses);
+  checkLabels(where, labels, features.shape[0], numClasses, opts.checkValues);
   const terms = mixtureTerms(where, features, params, opts, labels);
   const oneHot = oneHotFloat(labels, numClasses);
   const offsets = classOffsets(terms, opts.logDet);

