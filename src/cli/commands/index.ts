@@ -13,9 +13,9 @@ export const commands: readonly Command[] = [
   demoCommand,
   trainCommand,
   evalCommand,
-  attackCommand,
-  detectCommand,
   blobsCommand,
   benchCommand,
   plotCommand,
+  attackCommand,
+  detectCommand,
 ];
