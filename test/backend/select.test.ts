@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import {
   BACKENDS,
@@ -11,23 +9,7 @@ import {
   nodeSupportsWasmThreads,
 } from '../../src/backend/index.js';
 import { LgmError } from '../../src/util/errors.js';
-
-const backendModule = fileURLToPath(new URL('../../src/backend/index.js', import.meta.url));
-
-/** Runs a snippet in a fresh Node (a backend's first start is once per process) and parses its JSON output. */
-function inChild(env: Record<string, string>, body: string): Record<string, unknown> {
-  const script = `import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, backendInfo } from ${JSON.stringify(backendModule)};
-${body}`;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 60000,
-  });
-  assert.equal(run.status, 0, `child failed (status ${run.status}, signal ${run.signal}): ${run.stderr}`);
-  const last = run.stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(last) as Record<string, unknown>;
-}
+import { inChild } from './child.js';
 
 test('initBackend: a named backend is used and reported', async () => {
   assert.equal(await initBackend('cpu'), 'cpu');

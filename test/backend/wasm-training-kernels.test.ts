@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/index.js';
+import { backendModule, inChild } from './child.js';
 import { assertSameGradients, initBoth, weightedSum } from './compare.js';
 
 before(initBoth);
@@ -162,4 +163,19 @@ test('registerWasmTrainingKernels is idempotent and registers every listed kerne
   const after = Object.keys(WASM_TRAINING_KERNELS).map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
   assert.ok(before.every((f) => typeof f === 'function'));
   assert.deepEqual(after, before);
+});
+
+test('a kernel overridden before the first registration is kept (e.g. a native override loaded first)', () => {
+  const result = inChild(
+    {},
+    `import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from ${JSON.stringify(backendModule)};
+const own = () => { throw new Error('override'); };
+tf.unregisterKernel('MaxPoolGrad', 'wasm');
+tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: own });
+registerWasmTrainingKernels();
+console.log(JSON.stringify({ kept: tf.getKernel('MaxPoolGrad', 'wasm').kernelFunc === own,
+  added: tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined }));`,
+  );
+  assert.deepEqual(result, { kept: true, added: true });
 });
