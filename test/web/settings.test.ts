@@ -9,13 +9,16 @@ test('readSettings: defaults depend on the backend, the address overrides them',
     evalSize: 1000,
     evalEvery: 10,
     learningRate: 0.001,
+    mixtureLearningRate: 0.02,
     flagRate: 0.05,
     seed: 0,
   });
   assert.equal(readSettings(none, false).batchSize, 32);
   assert.equal(readSettings(none, false).evalSize, 300);
   const given = readSettings(
-    new URLSearchParams('batch=16&eval=200&evalEvery=5&lr=0.01&flagRate=0.1&seed=3&backend=wasm'),
+    new URLSearchParams(
+      'batch=16&eval=200&evalEvery=5&lr=0.01&mixtureLr=0.1&flagRate=0.1&seed=3&backend=wasm',
+    ),
     false,
   );
   assert.deepEqual(given, {
@@ -23,6 +26,7 @@ test('readSettings: defaults depend on the backend, the address overrides them',
     evalSize: 200,
     evalEvery: 5,
     learningRate: 0.01,
+    mixtureLearningRate: 0.1,
     flagRate: 0.1,
     seed: 3,
   });

@@ -65,6 +65,7 @@ export class App {
       {
         batchSize: this.settings.batchSize,
         learningRate: this.settings.learningRate,
+        mixtureLearningRate: this.settings.mixtureLearningRate,
         seed: this.settings.seed,
         batchesBefore,
       },

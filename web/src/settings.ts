@@ -10,8 +10,10 @@ export interface Settings {
   evalSize: number;
   /** Batches between evaluations (plot redraws). Default 10 GPU / 5; integer in [1, 1000]. */
   evalEvery: number;
-  /** Adam learning rate. Default 0.001, in (0, 1]. */
+  /** Adam learning rate of LeNet++. Default 0.001, in [1e-6, 1]. */
   learningRate: number;
+  /** Adam learning rate of the L-GM means, variances and priors. Default 0.02, in [1e-6, 1]. */
+  mixtureLearningRate: number;
   /** Fraction of validation images the calibrated threshold flags. Default 0.05, in [0.001, 0.5]. */
   flagRate: number;
   /** Seed of initialisation and batch order. Default 0, integer >= 0. */
@@ -33,6 +35,15 @@ const SPECS: Spec[] = [
   { key: 'eval', field: 'evalSize', gpu: 1000, other: 300, min: 50, max: 1000, integer: true },
   { key: 'evalEvery', field: 'evalEvery', gpu: 10, other: 5, min: 1, max: 1000, integer: true },
   { key: 'lr', field: 'learningRate', gpu: 0.001, other: 0.001, min: 1e-6, max: 1, integer: false },
+  {
+    key: 'mixtureLr',
+    field: 'mixtureLearningRate',
+    gpu: 0.02,
+    other: 0.02,
+    min: 1e-6,
+    max: 1,
+    integer: false,
+  },
   { key: 'flagRate', field: 'flagRate', gpu: 0.05, other: 0.05, min: 0.001, max: 0.5, integer: false },
   { key: 'seed', field: 'seed', gpu: 0, other: 0, min: 0, max: 2 ** 31 - 1, integer: true },
 ];

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, canvasPixels, collectErrors, screenshot, startSession, type Session } from './harness.js';
 
-// Small settings keep the test short on a CPU-only machine: 32-image batches, 200 validation digits,
+// Small settings keep the test short on a CPU-only machine: 32-image batches, 100 validation digits,
 // an evaluation (and plot redraw) every 5 batches.
-const QUERY = '?batch=32&eval=200&evalEvery=5';
-const TRAIN_BATCHES = 40;
+const QUERY = '?batch=32&eval=100&evalEvery=5';
+const TRAIN_BATCHES = 20;
 
 const numberAttr = async (page: Page, selector: string, name: string) =>
   Number(await page.getAttribute(selector, name));

@@ -98,6 +98,12 @@ export class DigitNetwork {
     return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
+  /** The Gaussian-mixture parameters (means, log-variances, log-priors); empty for softmax. */
+  mixtureVariables(): tf.Variable[] {
+    const gm = this.mixtureHead;
+    return gm === null ? [] : gm.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
   features(images: tf.Tensor4D, training = false): tf.Tensor2D {
     return this.trunk.apply(images, { training }) as tf.Tensor2D;
   }

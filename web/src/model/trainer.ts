@@ -10,8 +10,15 @@ import type { DigitNetwork, LossWeights } from './network.js';
 export interface TrainerOptions {
   /** Images per batch, integer >= 1. */
   batchSize: number;
-  /** Adam learning rate, > 0. */
+  /** Adam learning rate of LeNet++ (and of a softmax head), > 0. */
   learningRate: number;
+  /**
+   * Adam learning rate of the Gaussian-mixture parameters, > 0. Adam moves each parameter by about its
+   * learning rate per step, so at the network's rate the means could travel only ~0.1 per 100 batches while the
+   * features spread over several units: the Gaussians would stay overlapped at the origin, away from their
+   * classes, and the likelihood would say little.
+   */
+  mixtureLearningRate: number;
   /** Seed of the batch order. */
   seed: number;
   /** Batches already trained (a loaded model): the count continues from here. Default 0. */
@@ -34,6 +41,7 @@ const WINDOW = 10;
 
 export class Trainer {
   private readonly optimizer: tf.Optimizer;
+  private readonly mixtureOptimizer: tf.Optimizer;
   private readonly pipeline: Pipeline;
   private batches: Generator<Batch, void, undefined>;
   private epoch = 0;
@@ -53,6 +61,7 @@ export class Trainer {
     private readonly onError: (error: unknown) => void,
   ) {
     this.optimizer = tf.train.adam(options.learningRate);
+    this.mixtureOptimizer = tf.train.adam(options.mixtureLearningRate);
     this.pipeline = createPipeline(data, {
       batchSize: options.batchSize,
       seed: options.seed,
@@ -100,15 +109,17 @@ export class Trainer {
     const started = performance.now();
     let predicted: tf.Tensor | null = null;
     const weights = this.weights();
-    const loss = this.optimizer.minimize(
-      () => {
-        const result = this.net.trainingLoss(batch.x, batch.y, weights);
-        predicted = tf.keep(tf.argMax(result.logits, 1));
-        return result.loss;
-      },
-      true,
-      this.net.variables(),
-    ) as tf.Scalar;
+    const mixtureNames = new Set(this.net.mixtureVariables().map((v) => v.name));
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const result = this.net.trainingLoss(batch.x, batch.y, weights);
+      predicted = tf.keep(tf.argMax(result.logits, 1));
+      return result.loss;
+    }, this.net.variables());
+    const split = (mixture: boolean) =>
+      Object.fromEntries(Object.entries(grads).filter(([name]) => mixtureNames.has(name) === mixture));
+    this.optimizer.applyGradients(split(false));
+    if (mixtureNames.size > 0) this.mixtureOptimizer.applyGradients(split(true));
+    tf.dispose(grads);
     const kept = predicted as tf.Tensor | null;
     if (kept === null) throw new Error('Trainer: the loss function did not run');
     const [lossValue, guesses, labels] = await Promise.all([loss.data(), kept.data(), batch.y.data()]);
@@ -148,5 +159,6 @@ export class Trainer {
 
   dispose(): void {
     this.optimizer.dispose();
+    this.mixtureOptimizer.dispose();
   }
 }

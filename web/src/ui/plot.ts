@@ -112,12 +112,7 @@ export function drawFeaturePlot(canvas: HTMLCanvasElement, data: PlotData): void
   ctx.moveTo(0, py(0));
   ctx.lineTo(width, py(0));
   ctx.stroke();
-  for (let i = 0; i < data.labels.length; i++) {
-    ctx.fillStyle = CLASS_COLOURS[data.labels[i]];
-    ctx.globalAlpha = 0.55;
-    ctx.fillRect(px(data.features[2 * i]) - 1.5, py(data.features[2 * i + 1]) - 1.5, 3, 3);
-  }
-  ctx.globalAlpha = 1;
+  // Ellipses first, points over them (so that no point hides under a halo), class labels and markers on top.
   data.mixture.means.forEach(([mx, my], k) => {
     const [vx, vy] = data.mixture.variances[k];
     const rx = ELLIPSE_RADIUS * Math.sqrt(vx) * frame.scale;
@@ -131,6 +126,14 @@ export function drawFeaturePlot(canvas: HTMLCanvasElement, data: PlotData): void
     ctx.lineWidth = 2;
     ctx.strokeStyle = CLASS_COLOURS[k];
     ctx.stroke();
+  });
+  for (let i = 0; i < data.labels.length; i++) {
+    ctx.fillStyle = CLASS_COLOURS[data.labels[i]];
+    ctx.globalAlpha = 0.55;
+    ctx.fillRect(px(data.features[2 * i]) - 1.5, py(data.features[2 * i + 1]) - 1.5, 3, 3);
+  }
+  ctx.globalAlpha = 1;
+  data.mixture.means.forEach(([mx, my], k) => {
     ctx.font = 'bold 15px system-ui, sans-serif';
     ctx.lineWidth = 4;
     ctx.strokeStyle = '#ffffff';
