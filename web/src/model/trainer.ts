@@ -38,10 +38,13 @@ export interface StepStats {
 }
 
 const WINDOW = 10;
+/** Batches trained with the network's learning rate for the mixture before switching to its own rate. */
+export const MIXTURE_WARMUP = 100;
 
 export class Trainer {
   private readonly optimizer: tf.Optimizer;
-  private readonly mixtureOptimizer: tf.Optimizer;
+  /** Adam for the mixture during the warm-up, then Adam at the mixture's own rate (fresh moments). */
+  private readonly mixtureOptimizers: [tf.Optimizer, tf.Optimizer];
   private readonly pipeline: Pipeline;
   private batches: Generator<Batch, void, undefined>;
   private epoch = 0;
@@ -61,7 +64,10 @@ export class Trainer {
     private readonly onError: (error: unknown) => void,
   ) {
     this.optimizer = tf.train.adam(options.learningRate);
-    this.mixtureOptimizer = tf.train.adam(options.mixtureLearningRate);
+    this.mixtureOptimizers = [
+      tf.train.adam(options.learningRate),
+      tf.train.adam(options.mixtureLearningRate),
+    ];
     this.pipeline = createPipeline(data, {
       batchSize: options.batchSize,
       seed: options.seed,
@@ -118,7 +124,9 @@ export class Trainer {
     const split = (mixture: boolean) =>
       Object.fromEntries(Object.entries(grads).filter(([name]) => mixtureNames.has(name) === mixture));
     this.optimizer.applyGradients(split(false));
-    if (mixtureNames.size > 0) this.mixtureOptimizer.applyGradients(split(true));
+    if (mixtureNames.size > 0) {
+      this.mixtureOptimizers[this.count < MIXTURE_WARMUP ? 0 : 1].applyGradients(split(true));
+    }
     tf.dispose(grads);
     const kept = predicted as tf.Tensor | null;
     if (kept === null) throw new Error('Trainer: the loss function did not run');
@@ -159,6 +167,6 @@ export class Trainer {
 
   dispose(): void {
     this.optimizer.dispose();
-    this.mixtureOptimizer.dispose();
+    for (const optimizer of this.mixtureOptimizers) optimizer.dispose();
   }
 }
