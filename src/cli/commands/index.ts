@@ -1,7 +1,21 @@
 import type { Command } from '../command.js';
+import { attackCommand } from './attack.js';
 import { benchCommand } from './bench.js';
 import { blobsCommand } from './blobs.js';
 import { demoCommand } from './demo.js';
+import { detectCommand } from './detect.js';
+import { evalCommand } from './eval.js';
+import { plotCommand } from './plot.js';
+import { trainCommand } from './train.js';
 
-/** Every subcommand, in the order `lgm --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, blobsCommand, benchCommand];
+/** Every subcommand, in the order `lgm --help` lists them: the main job, then the workflow, then extras. */
+export const commands: readonly Command[] = [
+  demoCommand,
+  trainCommand,
+  evalCommand,
+  attackCommand,
+  detectCommand,
+  plotCommand,
+  blobsCommand,
+  benchCommand,
+];

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { initBackend } from '../../backend/index.js';
+import { LgmError } from '../../util/errors.js';
+import { choiceOption } from '../../util/options.js';
+import type { Figure } from '../../viz/chart.js';
+import { FIGURE_FORMATS, writeFigure } from '../../viz/render.js';
+import { writeReport } from '../../viz/report.js';
+import {
+  PLOT_KINDS,
+  PlotKind,
+  runCurves,
+  runFeaturePlot,
+  runLikelihoodMap,
+  runPanel,
+  runRoc,
+} from '../../viz/run-plots.js';
+import type { Command } from '../command.js';
+
+const KINDS = [...(Object.keys(PLOT_KINDS) as PlotKind[]), 'report'] as const;
+
+const usage = `Usage: lgm plot <kind> <runDir> [more runDirs for panel] [options]
+
+Kinds (SVG is the source; PNG is rendered from it):
+  features    feature space coloured by class, 1/2-sigma ellipses and means (L-GM runs), PCA when D > 2
+              -> <runDir>/feature-space.{svg,png}
+  panel       feature-space plots of several runs side by side (needs --out)
+  likelihood  heat map of the mixture log-likelihood with clean and adversarial points (L-GM runs)
+              -> <runDir>/likelihood-map.{svg,png}
+  roc         ROC curves from detection.json -> <runDir>/roc.{svg,png}
+  curves      training curves from metrics.jsonl -> <runDir>/training-curves.{svg,png}
+  report      all of the above the run has, embedded in <runDir>/report.md
+
+Options:
+  --out <path>          output path without extension (default: in the run directory, named as above)
+  --format <f>          svg, png or both (default both; report: png or both)
+  --adversarial <file>  likelihood: JSON file with "features": [M][D] to overlay
+                        (default: every adversarial/*.json in the run directory that has "features")
+  --backend <name>      TF.js backend for the likelihood map: wasm or cpu (default $LGM_BACKEND, else wasm)`;
+
+async function figureFor(kind: PlotKind, runDirs: string[], adversarial?: string): Promise<Figure> {
+  const [runDir] = runDirs;
+  if (kind === 'panel') return runPanel(runDirs);
+  if (runDirs.length !== 1) {
+    throw new LgmError(`plot ${kind}: run directories must be exactly one, got ${runDirs.length}`);
+  }
+  if (kind === 'features') return runFeaturePlot(runDir);
+  if (kind === 'likelihood') return runLikelihoodMap(runDir, adversarial);
+  if (kind === 'roc') return runRoc(runDir);
+  return runCurves(runDir);
+}
+
+export const plotCommand: Command = {
+  name: 'plot',
+  summary: 'pictures of a run: feature space, likelihood map, ROC, training curves, report.md',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: 'string' },
+        format: { type: 'string' },
+        adversarial: { type: 'string' },
+        backend: { type: 'string' },
+      },
+    });
+    const [kindArg, ...runDirs] = positionals;
+    const kind = choiceOption('plot', 'kind', kindArg, KINDS);
+    if (runDirs.length < 1) throw new LgmError(`plot ${kind}: a run directory must be given, got none`);
+    if (values.adversarial !== undefined && kind !== 'likelihood') {
+      throw new LgmError(
+        `plot ${kind}: --adversarial must only be given with kind likelihood, got it with ${kind}`,
+      );
+    }
+    // Only the likelihood map (alone or in a report) evaluates the mixture with TF.js.
+    if (kind === 'likelihood' || kind === 'report') await initBackend(values.backend);
+    if (kind === 'report') {
+      if (runDirs.length !== 1 || values.out !== undefined) {
+        throw new LgmError('plot report: exactly one run directory and no --out must be given, got more');
+      }
+      const format = choiceOption('plot report', '--format', values.format, ['png', 'both'] as const, 'both');
+      const result = await writeReport(runDirs[0], { format });
+      console.log(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    const format = choiceOption(`plot ${kind}`, '--format', values.format, FIGURE_FORMATS, 'both');
+    if (kind === 'panel' && values.out === undefined) {
+      throw new LgmError(
+        'plot panel: --out must be given (the panel spans several run directories), got none',
+      );
+    }
+    const base = values.out ?? join(runDirs[0], PLOT_KINDS[kind]);
+    const written = await writeFigure(await figureFor(kind, runDirs, values.adversarial), base, { format });
+    for (const file of written) console.log(file);
+    return 0;
+  },
+};

@@ -1,0 +1,125 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { LgmError } from '../util/errors.js';
+import type { Figure } from './chart.js';
+import { featurePlot } from './feature-plot.js';
+import { likelihoodMap } from './likelihood-map.js';
+import { sideBySide } from './render.js';
+import { rocPlot } from './roc.js';
+import { RunFeatures, readDetection, readMetrics, readRunFeatures, readRunMixture } from './run-files.js';
+import { trainingCurves } from './training-curves.js';
+
+/** The plots `lgm plot` makes from run directories, and the file name (without extension) each gets. */
+export const PLOT_KINDS = {
+  features: 'feature-space',
+  panel: 'feature-panel',
+  likelihood: 'likelihood-map',
+  roc: 'roc',
+  curves: 'training-curves',
+} as const;
+export type PlotKind = keyof typeof PLOT_KINDS;
+
+/** A short name for a run in titles: its directory name. */
+export function runName(runDir: string): string {
+  return basename(resolve(runDir));
+}
+
+/** Feature-space plot of one run (ellipses and means when the run has mixture.json). */
+export async function runFeaturePlot(runDir: string, idPrefix = 'fp', title?: string): Promise<Figure> {
+  const run = await readRunFeatures(runDir);
+  const mixture = await readRunMixture(runDir, run.dim);
+  return featurePlot(run, mixture, { title: title ?? `Feature space: ${runName(runDir)}`, idPrefix });
+}
+
+/** Side-by-side feature-space plots of several runs (one per loss, say), each titled by its directory. */
+export async function runPanel(runDirs: string[]): Promise<Figure> {
+  if (runDirs.length < 1) throw new LgmError('plot panel: run directories must be at least one, got none');
+  const figures: Figure[] = [];
+  for (const [i, dir] of runDirs.entries()) figures.push(await runFeaturePlot(dir, `p${i}`, runName(dir)));
+  return sideBySide(figures);
+}
+
+/** Adversarial features found in `<runDir>/adversarial/*.json` (files with a `features` [M][D] field). */
+export interface AdversarialFeatures {
+  features: number[][];
+  /** Attack files the features came from, sorted. */
+  files: string[];
+}
+
+/** The `features` [M][dim] of one adversarial JSON file; null when the file has no `features` field. */
+async function adversarialRows(file: string, dim: number): Promise<number[][] | null> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT')
+      throw new LgmError(`${file}: file must exist, got no such file`);
+    throw new LgmError(`${file}: must be valid JSON, got ${(err as Error).message}`);
+  }
+  const rows = (json as { features?: unknown } | null)?.features;
+  if (rows === undefined) return null;
+  if (!Array.isArray(rows))
+    throw new LgmError(`${file}: features must be an array of rows, got ${typeof rows}`);
+  const bad = rows.findIndex(
+    (r: unknown) => !Array.isArray(r) || r.length !== dim || !r.every(Number.isFinite),
+  );
+  if (bad >= 0)
+    throw new LgmError(`${file}: features[${bad}] must be ${dim} finite numbers, got another row`);
+  return rows as number[][];
+}
+
+/**
+ * Reads the features of adversarial examples for the likelihood overlay: every adversarial/<attack>.json
+ * that has a `features` field ([M][dim] finite numbers). Null when no file has one.
+ */
+export async function readAdversarialFeatures(
+  runDir: string,
+  dim: number,
+): Promise<AdversarialFeatures | null> {
+  const dir = join(runDir, 'adversarial');
+  const names = await readdir(dir).catch((err: unknown) => {
+    if ((err as { code?: string }).code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  const out: AdversarialFeatures = { features: [], files: [] };
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const rows = await adversarialRows(join(dir, name), dim);
+    if (rows === null) continue;
+    out.features.push(...rows);
+    out.files.push(name);
+  }
+  return out.files.length > 0 ? out : null;
+}
+
+/** Likelihood map of an L-GM run, overlaying `adversarialFile`'s features or else those in adversarial/. */
+export async function runLikelihoodMap(runDir: string, adversarialFile?: string): Promise<Figure> {
+  const run: RunFeatures = await readRunFeatures(runDir);
+  const mixture = await readRunMixture(runDir, run.dim);
+  if (mixture === null) {
+    throw new LgmError(
+      `plot likelihood: run directory ${runDir} must contain mixture.json (L-GM runs only), got none`,
+    );
+  }
+  let adversarial: number[][] | null;
+  if (adversarialFile === undefined) {
+    adversarial = (await readAdversarialFeatures(runDir, run.dim))?.features ?? null;
+  } else {
+    adversarial = await adversarialRows(adversarialFile, run.dim);
+    if (adversarial === null) {
+      throw new LgmError(
+        `${adversarialFile}: must have a features field ([M][${run.dim}] numbers), got none`,
+      );
+    }
+  }
+  return likelihoodMap(run, mixture, adversarial, { title: `Mixture log-likelihood: ${runName(runDir)}` });
+}
+
+/** ROC curves from `<runDir>/detection.json`. */
+export async function runRoc(runDir: string): Promise<Figure> {
+  return rocPlot(await readDetection(runDir), { title: `ROC curves: ${runName(runDir)}` });
+}
+
+/** Training curves from `<runDir>/metrics.jsonl`. */
+export async function runCurves(runDir: string): Promise<Figure> {
+  return trainingCurves(await readMetrics(runDir));
+}
