@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from './dist/src/index.js';
+await initBackend();
+const a = tf.randomNormal([256,1000]), col = tf.randomNormal([256,1]), row = tf.randomNormal([1,1000]), a2 = tf.randomNormal([256,1000]), m = tf.randomNormal([1000,512]), idx = tf.randomUniform([256],0,1000,'int32');
+function t(name, f){ for(let i=0;i<3;i++) tf.tidy(()=>{f()}); const s=performance.now(); for(let i=0;i<20;i++) tf.tidy(()=>{f()}); tf.tidy(()=>tf.sum(a).dataSync()); console.log(name.padEnd(22), ((performance.now()-s)/20).toFixed(3),'ms'); }
+t('mul same', ()=>tf.mul(a,a2));
+t('mul col first', ()=>tf.mul(col,a));
+t('mul col second', ()=>tf.mul(a,col));
+t('mul row', ()=>tf.mul(a,row));
+t('sub col', ()=>tf.sub(a,col));
+t('add col', ()=>tf.add(a,col));
+t('equal col', ()=>tf.equal(a,col));
+t('equal same', ()=>tf.equal(a,a2));
+t('exp', ()=>tf.exp(a));
+t('softmax', ()=>tf.softmax(a));
+t('gather', ()=>tf.gather(m, idx));
+t('matmul 256x1000x512', ()=>tf.matMul(a, m));
+t('oneHot', ()=>tf.oneHot(idx, 1000));
+t('cast', ()=>tf.cast(tf.oneHot(idx, 1000),'float32'));
+t('sum axis1', ()=>tf.sum(a,1));
+t('sum axis0', ()=>tf.sum(a,0));
+t('relu', ()=>tf.relu(a));
+t('mul scalar', ()=>tf.mul(a, 0.5));
+t('scatterND', ()=>tf.scatterND(tf.reshape(idx,[-1,1]), tf.gather(m, idx), [1000,512]));
