@@ -1,8 +1,17 @@
 import type { Command } from '../command.js';
+import { attackCommand } from './attack.js';
 import { benchCommand } from './bench.js';
 import { blobsCommand } from './blobs.js';
 import { demoCommand } from './demo.js';
+import { detectCommand } from './detect.js';
 import { plotCommand } from './plot.js';
 
 /** Every subcommand, in the order `lgm --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, blobsCommand, benchCommand, plotCommand];
+export const commands: readonly Command[] = [
+  demoCommand,
+  blobsCommand,
+  attackCommand,
+  detectCommand,
+  plotCommand,
+  benchCommand,
+];

@@ -1,0 +1,15 @@
+export type { AttackBaseOptions, AttackResult } from './attack.js';
+export type { LogitsModel } from './model.js';
+export type { AttackNorm } from './norms.js';
+export type { FgsmOptions } from './fgsm.js';
+export { fgsm } from './fgsm.js';
+export type { IterativeOptions, PgdOptions } from './iterative.js';
+export { bim, pgd } from './iterative.js';
+export type { DeepFoolOptions } from './deepfool.js';
+export { deepFool } from './deepfool.js';
+export type { CarliniWagnerOptions } from './cw.js';
+export { carliniWagnerL2 } from './cw.js';
+export type { AdversarialSetFile } from './io.js';
+export { writeAdversarialSet, readAdversarialSet } from './io.js';
+export type { AttackName, NamedAttackSettings } from './registry.js';
+export { ATTACK_NAMES, attackOptions, runNamedAttack } from './registry.js';

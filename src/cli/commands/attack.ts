@@ -1,0 +1,150 @@
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../backend/index.js';
+import {
+  ATTACK_NAMES,
+  AttackName,
+  attackOptions,
+  runNamedAttack,
+  writeAdversarialSet,
+} from '../../attacks/index.js';
+import { loadInputs } from '../../detect/input-sets.js';
+import { loadRun } from '../../train/run.js';
+import { LgmError } from '../../util/errors.js';
+import type { Command } from '../command.js';
+
+/** Parses a numeric flag: a finite number in [min, max] (integer when asked), or the default. */
+export function numberFlag(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  range: { min?: number; max?: number; integer?: boolean } = {},
+): number {
+  if (value === undefined) return fallback;
+  const v = Number(value);
+  const { min = -Infinity, max = Infinity, integer = false } = range;
+  if (value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    const kind = integer ? 'an integer' : 'a number';
+    throw new LgmError(`${command}: --${flag} must be ${kind} in [${min}, ${max}], got '${value}'`);
+  }
+  return v;
+}
+
+/** Splits a comma-separated list flag and checks each entry against the choices. */
+export function listFlag<T extends string>(
+  command: string,
+  flag: string,
+  value: string,
+  choices: readonly T[],
+): T[] {
+  const items = value.split(',').map((s) => s.trim());
+  for (const item of items) {
+    if (!(choices as readonly string[]).includes(item)) {
+      throw new LgmError(`${command}: --${flag} entries must be among ${choices.join(', ')}, got '${item}'`);
+    }
+  }
+  return items as T[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+export const attackCommand: Command = {
+  name: 'attack',
+  summary: 'attack a trained run on its test set; writes <run>/adversarial/<attack>.json + .f32',
+  usage: [
+    'Usage: lgm attack --run <dir> [options]',
+    '',
+    "Attacks the first --limit test images of the run's dataset (pixels in [0, 1]) and writes each adversarial",
+    'set to <run>/adversarial/<attack>.json (per-example success, norms) and <attack>.f32 (float32 inputs).',
+    '',
+    '  --run <dir>          run directory written by lgm train (required)',
+    `  --attacks <list>     comma-separated, among ${ATTACK_NAMES.join(', ')} (default fgsm,bim)`,
+    '  --epsilon <e>        L-inf budget of fgsm, bim, pgd (default 0.3)',
+    '  --epsilon-l2 <e>     L2 budget of pgd-l2 (default 3)',
+    '  --steps <n>          steps of bim/pgd (default 10); deepfool iterations and cw Adam steps are at least 50/100',
+    '  --limit <n>          number of test images attacked (default 1000)',
+    '  --batch-size <n>     examples attacked at once (default 100)',
+    '  --seed <s>           seed of random starts (default 0)',
+    "  --data-dir <dir>     directory of the dataset files (default: the run config's, else the loader's)",
+    '  --backend <name>     TF.js backend (default: wasm, else cpu; or $LGM_BACKEND)',
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        run: { type: 'string' },
+        attacks: { type: 'string' },
+        epsilon: { type: 'string' },
+        'epsilon-l2': { type: 'string' },
+        steps: { type: 'string' },
+        limit: { type: 'string' },
+        'batch-size': { type: 'string' },
+        seed: { type: 'string' },
+        'data-dir': { type: 'string' },
+        backend: { type: 'string' },
+      },
+    });
+    const where = 'attack';
+    if (values.run === undefined)
+      throw new LgmError(`${where}: --run must name a run directory, got nothing`);
+    const attacks = listFlag<AttackName>(where, 'attacks', values.attacks ?? 'fgsm,bim', ATTACK_NAMES);
+    const settings = {
+      epsilon: numberFlag(where, 'epsilon', values.epsilon, 0.3, { min: 0 }),
+      epsilonL2: numberFlag(where, 'epsilon-l2', values['epsilon-l2'], 3, { min: 0 }),
+      steps: numberFlag(where, 'steps', values.steps, 10, { min: 1, integer: true }),
+      seed: numberFlag(where, 'seed', values.seed, 0, { integer: true }),
+      batchSize: numberFlag(where, 'batch-size', values['batch-size'], 100, { min: 1, integer: true }),
+      clipMin: 0,
+      clipMax: 1,
+    };
+    const limit = numberFlag(where, 'limit', values.limit, 1000, { min: 1, integer: true });
+    const backend = await initBackend(values.backend);
+    const run = await loadRun(values.run);
+    try {
+      const data = await loadInputs(run.config.dataset.name, {
+        split: 'test',
+        limit,
+        dataDir: values['data-dir'] ?? run.config.dataset.dataDir,
+      });
+      console.log(
+        `lgm attack: ${data.indices.length} test images of ${run.config.dataset.name}, backend ${backend}`,
+      );
+      console.log('attack     success  cleanAcc  advAcc   meanL2  meanLinf  seconds');
+      try {
+        const labels = Array.from(data.y.dataSync());
+        for (const name of attacks) {
+          const options = attackOptions(name, settings);
+          const started = Date.now();
+          const result = runNamedAttack(name, run.classifier, data.x, data.y, options);
+          const seconds = (Date.now() - started) / 1000;
+          try {
+            await writeAdversarialSet(values.run, name, result, {
+              attack: name,
+              options,
+              indices: data.indices,
+              labels,
+            });
+          } finally {
+            result.adversarial.dispose();
+          }
+          const cleanAcc = mean(result.originalCorrect.map(Number));
+          const advAcc = 1 - mean(result.success.map(Number));
+          const rate =
+            result.successRate === null ? '     -' : (100 * result.successRate).toFixed(1).padStart(6);
+          console.log(
+            `${name.padEnd(9)} ${rate}%  ${(100 * cleanAcc).toFixed(1).padStart(7)}%  ${(100 * advAcc).toFixed(1).padStart(5)}%` +
+              `  ${mean(result.l2).toFixed(3).padStart(7)}  ${mean(result.linf).toFixed(3).padStart(8)}  ${seconds.toFixed(1).padStart(7)}`,
+          );
+        }
+      } finally {
+        tf.dispose([data.x, data.y]);
+      }
+    } finally {
+      run.dispose();
+    }
+    return 0;
+  },
+};

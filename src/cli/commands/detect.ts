@@ -1,0 +1,229 @@
+import { parseArgs } from 'node:util';
+import { readdir, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../backend/index.js';
+import { readAdversarialSet } from '../../attacks/io.js';
+import {
+  Detector,
+  EnergyDetector,
+  InputSet,
+  KernelDensityDetector,
+  LgmLikelihoodDetector,
+  MahalanobisDetector,
+  MaxSoftmaxDetector,
+  MixtureFile,
+  NOISE_SETS,
+  batchedFeatures,
+  evaluateDetectors,
+  formatDetectionTable,
+  loadInputs,
+  noiseInputs,
+  readMixtureFile,
+} from '../../detect/index.js';
+import type { Classifier } from '../../nets/classifier.js';
+import { loadRun } from '../../train/run.js';
+import { LgmError } from '../../util/errors.js';
+import type { Command } from '../command.js';
+import { listFlag, numberFlag } from './attack.js';
+
+const DETECTOR_NAMES = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde'] as const;
+type DetectorName = (typeof DETECTOR_NAMES)[number];
+
+function makeDetector(name: DetectorName, classifier: Classifier, mixture: MixtureFile | null): Detector {
+  const head = (z: tf.Tensor2D) => classifier.logits(z);
+  if (name === 'msp') return new MaxSoftmaxDetector({ head });
+  if (name === 'energy') return new EnergyDetector({ head });
+  if (name === 'mahalanobis') return new MahalanobisDetector();
+  if (name === 'kde') return new KernelDensityDetector({ head });
+  if (mixture === null) {
+    throw new LgmError(`detect: --detectors ${name} needs the run's mixture.json (an L-GM run), got none`);
+  }
+  const mode = name === 'lgm-class' ? 'class' : 'mixture';
+  return new LgmLikelihoodDetector({ mixture: mixture.params, covariance: mixture.covariance, mode });
+}
+
+/** Names of the adversarial sets present in <run>/adversarial. */
+async function adversarialNames(runDir: string): Promise<string[]> {
+  const dir = join(runDir, 'adversarial');
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** Features of an adversarial set's successful examples (the attacks that fooled a correct prediction). */
+async function adversarialSet(runDir: string, name: string, classifier: Classifier, batchSize: number) {
+  const { file, inputs } = await readAdversarialSet(runDir, name);
+  try {
+    const keep = file.success.flatMap((s, i) => (s && file.originalCorrect[i] ? [i] : []));
+    if (keep.length === 0) return null;
+    const chosen = tf.gather(inputs, keep);
+    try {
+      const features = batchedFeatures(classifier, chosen, batchSize);
+      return { name, features, attackSuccessRate: file.successRate };
+    } finally {
+      chosen.dispose();
+    }
+  } finally {
+    inputs.dispose();
+  }
+}
+
+const usage = [
+  'Usage: lgm detect --run <dir> [options]',
+  '',
+  'Fits each detector on features of the first --fit-limit training images, then scores the first --limit clean',
+  'test images against each input set (successful adversarial examples of lgm attack, and OOD sets). Prints one',
+  'table (detector x input set: AUROC, AUPR-in, AUPR-out, FPR at 95% TPR, detection accuracy, attack success',
+  'rate) and writes it with ROC curves to <run>/detection.json. See docs/detection.md.',
+  '',
+  '  --run <dir>          run directory written by lgm train (required)',
+  `  --detectors <list>   among ${DETECTOR_NAMES.join(', ')} (default: all; lgm-* only for L-GM runs)`,
+  '  --adversarial <list> adversarial sets of <run>/adversarial, or none (default: every set there)',
+  `  --ood <list>         among fashion-mnist, ${NOISE_SETS.join(', ')}, a dataset name, idx:<dir>, or none`,
+  '                       (default: fashion-mnist (MNIST runs, skipped with a note when absent), gaussian, uniform)',
+  '  --limit <n>          clean test images and images per OOD set (default 1000)',
+  '  --fit-limit <n>      training images the detectors are fitted on (default 5000)',
+  '  --batch-size <n>     batch size of feature extraction (default 256)',
+  '  --seed <s>           seed of the noise sets (default 0)',
+  "  --data-dir <dir>     directory of the run dataset's files (default: the run config's, else the loader's)",
+  '  --backend <name>     TF.js backend (default: wasm, else cpu; or $LGM_BACKEND)',
+].join('\n');
+
+interface OodSpec {
+  name: string;
+  /** Default sets that are not installed are skipped with a note; requested ones must load. */
+  optional: boolean;
+}
+
+function oodSpecs(value: string | undefined, dataset: string): OodSpec[] {
+  if (value === 'none') return [];
+  if (value !== undefined) return value.split(',').map((name) => ({ name: name.trim(), optional: false }));
+  const specs = NOISE_SETS.map((name) => ({ name, optional: false }));
+  return dataset === 'mnist' ? [{ name: 'fashion-mnist', optional: true }, ...specs] : specs;
+}
+
+async function oodSet(spec: OodSpec, classifier: Classifier, limit: number, seed: number, batchSize: number) {
+  let inputs: tf.Tensor;
+  if ((NOISE_SETS as readonly string[]).includes(spec.name)) {
+    inputs = noiseInputs(spec.name as (typeof NOISE_SETS)[number], limit, classifier.inputShape, seed);
+  } else {
+    try {
+      const loaded = await loadInputs(spec.name, { split: 'test', limit });
+      loaded.y.dispose();
+      inputs = loaded.x;
+    } catch (error) {
+      if (!spec.optional) throw error;
+      console.log(`note: OOD set ${spec.name} skipped: ${(error as Error).message}`);
+      return null;
+    }
+  }
+  const shape = inputs.shape.slice(1).join(',');
+  if (shape !== classifier.inputShape.join(',')) {
+    inputs.dispose();
+    throw new LgmError(
+      `detect: OOD set ${spec.name} must have images of shape [${classifier.inputShape.join(',')}], got [${shape}]`,
+    );
+  }
+  try {
+    return { name: spec.name, features: batchedFeatures(classifier, inputs, batchSize) };
+  } finally {
+    inputs.dispose();
+  }
+}
+
+export const detectCommand: Command = {
+  name: 'detect',
+  summary: 'score clean vs adversarial and OOD inputs with every detector; writes <run>/detection.json',
+  usage,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        run: { type: 'string' },
+        detectors: { type: 'string' },
+        adversarial: { type: 'string' },
+        ood: { type: 'string' },
+        limit: { type: 'string' },
+        'fit-limit': { type: 'string' },
+        'batch-size': { type: 'string' },
+        seed: { type: 'string' },
+        'data-dir': { type: 'string' },
+        backend: { type: 'string' },
+      },
+    });
+    const where = 'detect';
+    const runDir = values.run;
+    if (runDir === undefined) throw new LgmError(`${where}: --run must name a run directory, got nothing`);
+    const limit = numberFlag(where, 'limit', values.limit, 1000, { min: 1, integer: true });
+    const fitLimit = numberFlag(where, 'fit-limit', values['fit-limit'], 5000, { min: 1, integer: true });
+    const batchSize = numberFlag(where, 'batch-size', values['batch-size'], 256, { min: 1, integer: true });
+    const seed = numberFlag(where, 'seed', values.seed, 0, { integer: true });
+    const requested =
+      values.detectors === undefined ? null : listFlag(where, 'detectors', values.detectors, DETECTOR_NAMES);
+    await initBackend(values.backend);
+    const run = await loadRun(runDir);
+    const mixture = await readMixtureFile(runDir);
+    const names = requested ?? DETECTOR_NAMES.filter((n) => mixture !== null || !n.startsWith('lgm-'));
+    const detectors: Detector[] = [];
+    const tensors: tf.Tensor[] = [];
+    try {
+      for (const n of names) detectors.push(makeDetector(n, run.classifier, mixture));
+      const dataset = run.config.dataset;
+      const dataDir = values['data-dir'] ?? dataset.dataDir;
+      const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
+      tensors.push(train.x, train.y);
+      const trainFeatures = batchedFeatures(run.classifier, train.x, batchSize);
+      tensors.push(trainFeatures);
+      for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
+      const test = await loadInputs(dataset.name, { split: 'test', limit, dataDir });
+      tensors.push(test.x, test.y);
+      const cleanFeatures = batchedFeatures(run.classifier, test.x, batchSize);
+      tensors.push(cleanFeatures);
+      const sets: InputSet[] = [];
+      const advNames =
+        values.adversarial === 'none'
+          ? []
+          : values.adversarial === undefined
+            ? await adversarialNames(runDir)
+            : values.adversarial.split(',').map((s) => s.trim());
+      for (const name of advNames) {
+        const set = await adversarialSet(runDir, name, run.classifier, batchSize);
+        if (set === null)
+          console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
+        else sets.push(set);
+      }
+      for (const spec of oodSpecs(values.ood, dataset.name)) {
+        const set = await oodSet(spec, run.classifier, limit, seed, batchSize);
+        if (set !== null) sets.push(set);
+      }
+      for (const s of sets) tensors.push(s.features);
+      if (sets.length === 0) {
+        throw new LgmError(
+          `${where}: needs at least one adversarial or OOD input set, got none (run lgm attack or pass --ood)`,
+        );
+      }
+      const report = evaluateDetectors(detectors, cleanFeatures, sets);
+      console.log(
+        `lgm detect: ${test.indices.length} clean test images vs ${sets.map((s) => `${s.name} (${s.features.shape[0]})`).join(', ')}`,
+      );
+      console.log(formatDetectionTable(report.rows));
+      const file = join(runDir, 'detection.json');
+      const tmp = `${file}.tmp-${process.pid}`;
+      await writeFile(tmp, JSON.stringify(report) + '\n');
+      await rename(tmp, file);
+      console.log(`wrote ${file}`);
+    } finally {
+      for (const d of detectors) d.dispose();
+      tf.dispose(tensors);
+      mixture?.dispose();
+      run.dispose();
+    }
+    return 0;
+  },
+};

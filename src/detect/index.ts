@@ -1,0 +1,18 @@
+export type { Detector, DetectionData, DetectorBaseOptions, LogitsHead } from './detector.js';
+export { FeatureDetector, batchedFeatures } from './detector.js';
+export type { LogitDetectorOptions } from './logits.js';
+export { MaxSoftmaxDetector, EnergyDetector } from './logits.js';
+export type { LgmLikelihoodOptions, LgmScoreMode } from './lgm.js';
+export { LgmLikelihoodDetector, LGM_SCORE_MODES } from './lgm.js';
+export type { MahalanobisOptions } from './mahalanobis.js';
+export { MahalanobisDetector } from './mahalanobis.js';
+export type { KernelDensityOptions, KdeClassChoice } from './kde.js';
+export { KernelDensityDetector } from './kde.js';
+export type { DetectionResult, RocCurve } from './metrics.js';
+export { DetectionMetrics, detectionMetrics, thresholdForTpr } from './metrics.js';
+export type { InputSet, DetectionRow, DetectionReport } from './evaluate.js';
+export { evaluateDetectors, formatDetectionTable } from './evaluate.js';
+export type { MixtureFile } from './mixture-file.js';
+export { readMixtureFile } from './mixture-file.js';
+export type { LoadedInputs } from './input-sets.js';
+export { loadInputs, noiseInputs, NOISE_SETS } from './input-sets.js';

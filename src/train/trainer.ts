@@ -1,0 +1,305 @@
+import '../gm/gradients.js';
+import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { reduceLoss } from '../losses/reduce.js';
+import type { LossStepValues } from '../losses/module.js';
+import { LgmError } from '../util/errors.js';
+import { TrainConfig, configDifferences } from './config.js';
+import { CheckpointHooks, readCheckpoint, removeStaleTemps, writeCheckpoint } from './checkpoint.js';
+import type { TrainData } from './data.js';
+import { Evaluation, evaluate } from './evaluate.js';
+import { appendMetrics, MetricsRecord, truncateMetrics } from './metrics.js';
+import {
+  TrainableModel,
+  buildModel,
+  disposeModel,
+  loadModelTensors,
+  modelTensors,
+  trainableParams,
+} from './model.js';
+import { Optimizer } from './optimizer.js';
+import { ProgressReporter, silentReporter } from './progress.js';
+import {
+  CONFIG_FILE,
+  RunConfigFile,
+  readRunConfig,
+  writeFeatures,
+  writeJsonAtomic,
+  writeMixture,
+} from './run.js';
+import { learningRate, scheduledValue } from './schedules.js';
+import { TrainState, initialState, parseState } from './state.js';
+
+/** Options of `trainRun`. */
+export interface TrainRunOptions {
+  /** The resolved config (resolveTrainConfig). */
+  config: TrainConfig;
+  /** The run directory: created for a new run; must hold a run with the same config to resume. */
+  runDir: string;
+  data: TrainData;
+  /** Continue the run in runDir from its checkpoint. Default false (runDir must not hold a run). */
+  resume?: boolean;
+  /** Progress output. Default silent. */
+  reporter?: ProgressReporter;
+  /** When aborted (Ctrl-C), the current step finishes, a checkpoint is written and trainRun returns. */
+  signal?: AbortSignal;
+  /** Stop like an interrupt once this many steps (in total) are done; for tests and budgets. */
+  stopAfterSteps?: number;
+  /** Checkpoint hooks (tests simulate crashes with them). */
+  hooks?: CheckpointHooks;
+}
+
+/** What `trainRun` returns. The caller owns `model` (disposeModel when done). */
+export interface TrainRunResult {
+  /** False when interrupted (signal or stopAfterSteps) before the last epoch. */
+  completed: boolean;
+  state: TrainState;
+  model: TrainableModel;
+  /** The test evaluation after the last epoch (null when interrupted). */
+  evaluation: Evaluation | null;
+  /** The config as written to config.json (loss options and feature width resolved). */
+  config: TrainConfig;
+}
+
+/** The config with the loss's resolved options and the actual feature width, as written to config.json. */
+function finalConfig(config: TrainConfig, model: TrainableModel): TrainConfig {
+  return {
+    ...config,
+    net: { ...config.net, featureDim: model.featureDim },
+    loss: { name: config.loss.name, options: { ...model.loss.options } },
+  };
+}
+
+function lossValues(config: TrainConfig, step: number, epoch: number): LossStepValues {
+  const values: LossStepValues = {};
+  if (config.alpha !== null) values.alpha = scheduledValue(config.alpha, step, epoch);
+  if (config.lambda !== null) values.lambda = scheduledValue(config.lambda, step, epoch);
+  return values;
+}
+
+/** Opens (resume) or creates the run directory; returns the checkpoint state and writes config.json. */
+async function openRun(
+  options: TrainRunOptions,
+  model: TrainableModel,
+  config: TrainConfig,
+): Promise<TrainState> {
+  const { runDir, data } = options;
+  const file: RunConfigFile = {
+    format: 'lgm-run-1',
+    config,
+    inputShape: data.inputShape,
+    numClasses: data.numClasses,
+  };
+  const configPath = join(runDir, CONFIG_FILE);
+  if (!options.resume) {
+    if (existsSync(configPath)) {
+      throw new LgmError(
+        `train: ${runDir} must be a new run directory (or pass --resume), got an existing run`,
+      );
+    }
+    await mkdir(runDir, { recursive: true });
+    await writeJsonAtomic(configPath, file);
+    return initialState(config.seed);
+  }
+  const saved = await readRunConfig(runDir);
+  const diff = configDifferences(saved, file);
+  if (diff.length > 0) {
+    throw new LgmError(
+      `train --resume: the config must equal the run's, got differences:\n  ${diff.join('\n  ')}`,
+    );
+  }
+  await removeStaleTemps(runDir);
+  const checkpoint = await readCheckpoint(runDir);
+  if (checkpoint === null) return initialState(config.seed);
+  const state = parseState(join(checkpoint.dir, 'state.json'), checkpoint.state);
+  const get = (k: string) => checkpoint.tensors.get(k);
+  loadModelTensors(model, get, join(checkpoint.dir, 'tensors.bin'));
+  return { ...state, restore: (opt: Optimizer) => opt.load(get, state.step) };
+}
+
+/**
+ * Trains a model as `config` says, writing the run directory (config.json, metrics.jsonl, checkpoint/ every
+ * epoch and on interrupt, features.json and mixture.json at the end). Deterministic for a fixed seed: a resumed
+ * run writes the same metrics (timings aside) and weights as an uninterrupted one.
+ */
+export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  const { data, runDir } = options;
+  const reporter = options.reporter ?? silentReporter;
+  const model = buildModel(options.config, data.inputShape, data.numClasses);
+  const config = finalConfig(options.config, model);
+  const params = trainableParams(model, config.optimizer.gmLrMultiplier);
+  const optimizer = new Optimizer(config.optimizer, params);
+  let state: TrainState;
+  try {
+    state = await openRun(options, model, config);
+    state.restore?.(optimizer);
+    if (options.resume) {
+      await truncateMetrics(runDir, state.step + 1, state.epoch + 1);
+      reporter.note(
+        `resuming ${runDir} at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step})`,
+      );
+    }
+  } catch (error) {
+    optimizer.dispose();
+    disposeModel(model);
+    throw error;
+  }
+  const checkpoint = (s: TrainState) =>
+    writeCheckpoint(runDir, { ...modelTensors(model), ...optimizer.state() }, serialState(s), options.hooks);
+  const varList = params.map((p) => p.variable);
+  const batches = data.train.batchesPerEpoch;
+  let evaluation: Evaluation | null = null;
+  try {
+    while (state.epoch < config.epochs) {
+      let windowStart = performance.now();
+      let windowImages = 0;
+      const pending: MetricsRecord[] = [];
+      for (const batch of data.train.epoch(state.epoch, state.batch)) {
+        const t0 = performance.now();
+        const epochFloat = state.epoch + state.batch / batches;
+        const lr = learningRate(config.lr, epochFloat, config.epochs);
+        const values = lossValues(config, state.step, epochFloat);
+        const parts = trainStep(model, optimizer, varList, batch.x, batch.y, values, lr);
+        tf.dispose([batch.x, batch.y]);
+        const n = batch.y.shape[0];
+        state.step++;
+        state.batch++;
+        state.seen += n;
+        state.lossSum += parts.loss * n;
+        state.correct += parts.accuracy * n;
+        state.seconds += (performance.now() - t0) / 1000;
+        windowImages += n;
+        const ips = state.seen / Math.max(state.seconds, 1e-9);
+        reporter.step({
+          epoch: state.epoch,
+          epochs: config.epochs,
+          batch: state.batch,
+          batches,
+          loss: state.lossSum / state.seen,
+          accuracy: state.correct / state.seen,
+          imagesPerSecond: ips,
+          etaSeconds: ((batches - state.batch) * n) / ips,
+        });
+        if (state.step % config.logEvery === 0) {
+          const now = performance.now();
+          pending.push({
+            type: 'step',
+            step: state.step,
+            epoch: state.epoch + 1,
+            ...parts,
+            lr,
+            ...resolvedValues(model, values),
+            imagesPerSecond: (windowImages * 1000) / Math.max(now - windowStart, 1e-6),
+            time: new Date().toISOString(),
+          });
+          windowStart = now;
+          windowImages = 0;
+        }
+        if (options.signal?.aborted || state.step === options.stopAfterSteps) {
+          await appendMetrics(runDir, pending);
+          await checkpoint(state);
+          reporter.note(
+            `interrupted: checkpoint written at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step}); continue with --resume`,
+          );
+          return { completed: false, state, model, evaluation: null, config };
+        }
+      }
+      await appendMetrics(runDir, pending);
+      const endValues = lossValues(config, state.step, state.epoch + 1);
+      evaluation = await evaluate(model, data.test, { values: endValues });
+      const record = epochRecord(state, config, model, evaluation, endValues);
+      await appendMetrics(runDir, [record]);
+      reporter.epoch(
+        `epoch ${state.epoch + 1}/${config.epochs}: train loss ${state.lossSum / state.seen} acc ${(100 * state.correct) / state.seen}% | test loss ${evaluation.loss} acc ${(100 * evaluation.accuracy).toFixed(2)}% | ${(state.seen / state.seconds).toFixed(1)} img/s`.replace(
+          /(\d+\.\d{4})\d+/g,
+          '$1',
+        ),
+      );
+      Object.assign(state, { epoch: state.epoch + 1, batch: 0, seen: 0, lossSum: 0, correct: 0, seconds: 0 });
+      await checkpoint(state);
+    }
+    if (evaluation === null)
+      evaluation = await evaluate(model, data.test, { values: lossValues(config, state.step, state.epoch) });
+    await writeFeatures(runDir, model, evaluation);
+    await writeMixture(runDir, model);
+    return { completed: true, state, model, evaluation, config };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/** alpha and lambda as used this step (schedule value, else the loss's own option, else null). */
+function resolvedValues(
+  model: TrainableModel,
+  values: LossStepValues,
+): { alpha: number | null; lambda: number | null } {
+  const own = model.loss.options as { alpha?: number; lambda?: number };
+  return { alpha: values.alpha ?? own.alpha ?? null, lambda: values.lambda ?? own.lambda ?? null };
+}
+
+function epochRecord(
+  state: TrainState,
+  config: TrainConfig,
+  model: TrainableModel,
+  ev: Evaluation,
+  values: LossStepValues,
+): MetricsRecord {
+  return {
+    type: 'epoch',
+    epoch: state.epoch + 1,
+    step: state.step,
+    trainLoss: state.lossSum / state.seen,
+    trainAccuracy: state.correct / state.seen,
+    testAccuracy: ev.accuracy,
+    testLoss: ev.loss,
+    lr: learningRate(config.lr, state.epoch + 1, config.epochs),
+    ...resolvedValues(model, values),
+    imagesPerSecond: state.seen / Math.max(state.seconds, 1e-9),
+    seconds: state.seconds,
+  };
+}
+
+/** The JSON part of a checkpoint (state.json). */
+function serialState(s: TrainState): Record<string, unknown> {
+  const { restore: _restore, ...rest } = s;
+  return { ...rest };
+}
+
+/** Scalars of one training step. */
+interface StepParts {
+  loss: number;
+  classificationLoss: number;
+  auxiliaryLoss: number;
+  accuracy: number;
+}
+
+/** One forward/backward pass and update. Accuracy uses the inference logits (no margin). */
+function trainStep(
+  model: TrainableModel,
+  optimizer: Optimizer,
+  varList: tf.Variable[],
+  x: tf.Tensor,
+  y: tf.Tensor1D,
+  values: LossStepValues,
+  lr: number,
+): StepParts {
+  const kept: tf.Tensor[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const features = model.net.apply(x, { training: true }) as tf.Tensor2D;
+    const reduced = reduceLoss(model.loss.perSample(features, y, values));
+    const correct = tf.mean(tf.cast(tf.equal(tf.argMax(model.loss.logits(features), 1), y), 'float32'));
+    kept.push(tf.keep(reduced.classificationLoss), tf.keep(reduced.auxiliaryLoss), tf.keep(correct));
+    return reduced.loss;
+  }, varList);
+  optimizer.apply(grads, lr);
+  const [loss, classificationLoss, auxiliaryLoss, accuracy] = [value, ...kept].map((t) => t.dataSync()[0]);
+  tf.dispose([value, ...kept, ...Object.values(grads)]);
+  if (!Number.isFinite(loss)) {
+    throw new LgmError(
+      `train: the loss must stay finite, got ${loss} (lower the learning rate or check the data)`,
+    );
+  }
+  return { loss, classificationLoss, auxiliaryLoss, accuracy };
+}

@@ -1,0 +1,126 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/backend/index.js';
+import { attackCommand } from '../../src/cli/commands/attack.js';
+import { detectCommand } from '../../src/cli/commands/detect.js';
+import { readAdversarialSet } from '../../src/attacks/io.js';
+import type { DetectionReport } from '../../src/detect/index.js';
+import { mnistRun } from './run-fixture.js';
+
+let lgmRun: string;
+let softmaxRun: string;
+
+before(async () => {
+  await initBackend('cpu');
+  lgmRun = await mnistRun('lgm', { trainCount: 400, testCount: 100 });
+  softmaxRun = await mnistRun('softmax', { trainCount: 400, testCount: 100 });
+});
+
+after(() => {
+  for (const dir of [lgmRun, softmaxRun]) rmSync(join(dir, '..'), { recursive: true, force: true });
+});
+
+/** Command-line arguments: --run <dir>, the space-separated rest, and the cpu backend. */
+const args = (runDir: string, rest: string) => ['--run', runDir, ...rest.split(' '), '--backend', 'cpu'];
+
+/** Runs a command with console.log captured. */
+async function capture(run: () => Promise<number>): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => lines.push(parts.join(' '));
+  try {
+    return { code: await run(), out: lines.join('\n') };
+  } finally {
+    console.log = log;
+  }
+}
+
+test('lgm attack writes adversarial sets that respect the budget', async () => {
+  const { code, out } = await capture(() =>
+    attackCommand.run(args(lgmRun, '--attacks fgsm,pgd --epsilon 0.2 --limit 40 --steps 3')),
+  );
+  assert.equal(code, 0);
+  assert.match(out, /^fgsm\s+\d+\.\d%/m);
+  for (const name of ['fgsm', 'pgd']) {
+    const { file, inputs } = await readAdversarialSet(lgmRun, name);
+    assert.deepEqual(inputs.shape, [40, 28, 28, 1]);
+    assert.deepEqual(
+      file.indices,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    assert.deepEqual(file.options.epsilon, 0.2);
+    for (const v of file.linf) assert.ok(v <= 0.2 + 1e-6);
+    assert.ok((file.successRate ?? 0) > 0.5, `${name} success ${file.successRate}`);
+    inputs.dispose();
+  }
+});
+
+test('lgm detect prints the table and writes detection.json; lgm detectors only for L-GM runs', async () => {
+  const before = tf.memory().numTensors;
+  const { code, out } = await capture(() =>
+    detectCommand.run(args(lgmRun, '--ood gaussian,uniform --limit 60 --fit-limit 300')),
+  );
+  assert.equal(code, 0);
+  assert.equal(tf.memory().numTensors, before);
+  const report = JSON.parse(readFileSync(join(lgmRun, 'detection.json'), 'utf8')) as DetectionReport;
+  const detectors = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde'];
+  const sets = ['fgsm', 'pgd', 'gaussian', 'uniform'];
+  assert.equal(report.rows.length, detectors.length * sets.length);
+  assert.deepEqual([...new Set(report.rows.map((r) => r.detector))], detectors);
+  assert.deepEqual([...new Set(report.rows.map((r) => r.inputSet))], sets);
+  for (const r of report.rows) {
+    assert.ok(r.auroc >= 0 && r.auroc <= 1 && r.fpr95 >= 0 && r.fpr95 <= 1);
+    assert.equal(r.attackSuccessRate !== undefined, r.inputSet === 'fgsm' || r.inputSet === 'pgd');
+  }
+  const uniform = report.rows.find((r) => r.detector === 'lgm-class' && r.inputSet === 'uniform');
+  assert.ok(uniform !== undefined && uniform.auroc > 0.9, `lgm-class vs uniform ${uniform?.auroc}`);
+  assert.equal(report.curves.length, report.rows.length);
+  for (const c of report.curves) assert.ok(c.fpr.length <= 200 && c.fpr.length === c.tpr.length);
+  assert.match(out, /^lgm-class\s+uniform\s+\d+\.\d/m);
+
+  const soft = await capture(() =>
+    detectCommand.run(args(softmaxRun, '--ood uniform --limit 40 --fit-limit 200')),
+  );
+  assert.equal(soft.code, 0);
+  assert.doesNotMatch(soft.out, /lgm-class/);
+  assert.match(soft.out, /^mahalanobis\s+uniform/m);
+  await assert.rejects(
+    detectCommand.run(args(softmaxRun, '--detectors lgm-class --ood uniform')),
+    /detect: --detectors lgm-class needs the run's mixture.json \(an L-GM run\), got none/,
+  );
+});
+
+test('lgm attack and lgm detect reject bad arguments clearly', async () => {
+  await assert.rejects(attackCommand.run([]), /attack: --run must name a run directory, got nothing/);
+  await assert.rejects(
+    attackCommand.run(args(lgmRun, '--attacks fgsm,jsma')),
+    /attack: --attacks entries must be among fgsm, bim, pgd, pgd-l2, deepfool, cw, got 'jsma'/,
+  );
+  await assert.rejects(
+    attackCommand.run(args(lgmRun, '--epsilon x')),
+    /attack: --epsilon must be a number in \[0, Infinity\], got 'x'/,
+  );
+  await assert.rejects(attackCommand.run(args(lgmRun, '--bogus')), /Unknown option '--bogus'/);
+  await assert.rejects(
+    detectCommand.run(args(lgmRun, '--limit 0')),
+    /detect: --limit must be an integer in \[1, Infinity\], got '0'/,
+  );
+  await assert.rejects(
+    detectCommand.run(args(lgmRun, '--adversarial none --ood none --limit 10 --fit-limit 50')),
+    /detect: needs at least one adversarial or OOD input set, got none/,
+  );
+  await assert.rejects(
+    detectCommand.run(args(lgmRun, '--adversarial cw --limit 10')),
+    /readAdversarialSet: .*cw.json must exist \(run lgm attack first\), got no such file/,
+  );
+  await assert.rejects(
+    detectCommand.run(args(lgmRun, '--ood cifar10 --limit 10 --fit-limit 50')),
+    /cifar10 needs dataDir/,
+  );
+  const missing = join(lgmRun, '..', 'nothing-here');
+  assert.equal(existsSync(missing), false);
+  await assert.rejects(detectCommand.run(args(missing, '--limit 10')), /config.json must exist/);
+});
