@@ -1,8 +1,9 @@
 import type { Benchmark } from './benchmark.js';
 import { dataBenchmark } from './data.js';
 import { headBenchmark } from './head.js';
+import { trainBenchmark } from './train.js';
 
 export type { Benchmark } from './benchmark.js';
 
 /** Every `lgm bench` target. */
-export const benchmarks: readonly Benchmark[] = [headBenchmark, dataBenchmark];
+export const benchmarks: readonly Benchmark[] = [headBenchmark, dataBenchmark, trainBenchmark];

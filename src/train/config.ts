@@ -2,6 +2,7 @@ import { LgmError, describe } from '../util/errors.js';
 import { booleanOption, checkKnownKeys, choiceOption, numberOption } from '../util/options.js';
 import { NETWORK_NAMES, NetworkName } from '../nets/registry.js';
 import { LOSS_NAMES, LossName } from '../losses/registry.js';
+import { TRAIN_DATASETS, defaultAugment } from './datasets.js';
 import { LrSchedule, ValueSchedule, checkLrSchedule, checkValueSchedule } from './schedules.js';
 
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
@@ -16,6 +17,8 @@ export interface DatasetConfig {
   trainLimit: number | null;
   /** Use only the first N test images (>= 1), null = all. */
   testLimit: number | null;
+  /** CIFAR augmentation (pad 4, random crop, flip) of training batches. Default: true for CIFAR sets only. */
+  augment: boolean;
 }
 
 /** Optimizer settings. */
@@ -141,7 +144,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
     'logEvery',
   ]);
   const ds = input.dataset ?? {};
-  checkKnownKeys(`${W}.dataset`, ds, ['name', 'dataDir', 'trainLimit', 'testLimit']);
+  checkKnownKeys(`${W}.dataset`, ds, ['name', 'dataDir', 'trainLimit', 'testLimit', 'augment']);
+  const datasetName = choiceOption(W, 'dataset.name', ds.name, TRAIN_DATASETS, 'mnist');
   if (ds.dataDir !== undefined && ds.dataDir !== null && typeof ds.dataDir !== 'string') {
     throw new LgmError(`${W}: dataset.dataDir must be a path string, got ${describe(ds.dataDir)}`);
   }
@@ -158,7 +162,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
     if (s === undefined || s === null) return null;
     if (!takesSchedules || (name === 'alpha' && lossName !== 'lgm')) {
       throw new LgmError(
-        `${W}: a ${name} schedule applies only to loss ${name === 'alpha' ? "'lgm'" : "'lgm' or 'center'"}, got loss '${lossName}'`,
+        `${W}: the ${name} schedule applies only to loss ${name === 'alpha' ? "'lgm'" : "'lgm' or 'center'"}, got loss '${lossName}'`,
       );
     }
     return checkValueSchedule(`${W}.${name}`, s);
@@ -174,6 +178,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
       dataDir: ds.dataDir ?? null,
       trainLimit: limit('dataset.trainLimit', ds.trainLimit),
       testLimit: limit('dataset.testLimit', ds.testLimit),
+      augment: booleanOption(W, 'dataset.augment', ds.augment, defaultAugment(datasetName)),
     },
     net: resolveNet(input.net ?? {}),
     loss: { name: lossName, options: { ...lossOptions } },

@@ -148,86 +148,120 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   }
   const checkpoint = (s: TrainState) =>
     writeCheckpoint(runDir, { ...modelTensors(model), ...optimizer.state() }, serialState(s), options.hooks);
-  const varList = params.map((p) => p.variable);
-  const batches = data.train.batchesPerEpoch;
+  const ctx: EpochContext = {
+    model,
+    optimizer,
+    config,
+    data,
+    runDir,
+    reporter,
+    options,
+    varList: params.map((p) => p.variable),
+  };
   let evaluation: Evaluation | null = null;
   try {
     while (state.epoch < config.epochs) {
-      let windowStart = performance.now();
-      let windowImages = 0;
-      const pending: MetricsRecord[] = [];
-      for (const batch of data.train.epoch(state.epoch, state.batch)) {
-        const t0 = performance.now();
-        const epochFloat = state.epoch + state.batch / batches;
-        const lr = learningRate(config.lr, epochFloat, config.epochs);
-        const values = lossValues(config, state.step, epochFloat);
-        const parts = trainStep(model, optimizer, varList, batch.x, batch.y, values, lr);
-        tf.dispose([batch.x, batch.y]);
-        const n = batch.y.shape[0];
-        state.step++;
-        state.batch++;
-        state.seen += n;
-        state.lossSum += parts.loss * n;
-        state.correct += parts.accuracy * n;
-        state.seconds += (performance.now() - t0) / 1000;
-        windowImages += n;
-        const ips = state.seen / Math.max(state.seconds, 1e-9);
-        reporter.step({
-          epoch: state.epoch,
-          epochs: config.epochs,
-          batch: state.batch,
-          batches,
-          loss: state.lossSum / state.seen,
-          accuracy: state.correct / state.seen,
-          imagesPerSecond: ips,
-          etaSeconds: ((batches - state.batch) * n) / ips,
-        });
-        if (state.step % config.logEvery === 0) {
-          const now = performance.now();
-          pending.push({
-            type: 'step',
-            step: state.step,
-            epoch: state.epoch + 1,
-            ...parts,
-            lr,
-            ...resolvedValues(model, values),
-            imagesPerSecond: (windowImages * 1000) / Math.max(now - windowStart, 1e-6),
-            time: new Date().toISOString(),
-          });
-          windowStart = now;
-          windowImages = 0;
-        }
-        if (options.signal?.aborted || state.step === options.stopAfterSteps) {
-          await appendMetrics(runDir, pending);
-          await checkpoint(state);
-          reporter.note(
-            `interrupted: checkpoint written at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step}); continue with --resume`,
-          );
-          return { completed: false, state, model, evaluation: null, config };
-        }
+      if (!(await trainEpoch(ctx, state))) {
+        await checkpoint(state);
+        reporter.note(
+          `interrupted: checkpoint written at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step}); continue with --resume`,
+        );
+        return { completed: false, state, model, evaluation: null, config };
       }
-      await appendMetrics(runDir, pending);
       const endValues = lossValues(config, state.step, state.epoch + 1);
       evaluation = await evaluate(model, data.test, { values: endValues });
-      const record = epochRecord(state, config, model, evaluation, endValues);
-      await appendMetrics(runDir, [record]);
-      reporter.epoch(
-        `epoch ${state.epoch + 1}/${config.epochs}: train loss ${state.lossSum / state.seen} acc ${(100 * state.correct) / state.seen}% | test loss ${evaluation.loss} acc ${(100 * evaluation.accuracy).toFixed(2)}% | ${(state.seen / state.seconds).toFixed(1)} img/s`.replace(
-          /(\d+\.\d{4})\d+/g,
-          '$1',
-        ),
-      );
+      await appendMetrics(runDir, [epochRecord(state, config, model, evaluation, endValues)]);
+      reporter.epoch(epochLine(state, config, evaluation));
       Object.assign(state, { epoch: state.epoch + 1, batch: 0, seen: 0, lossSum: 0, correct: 0, seconds: 0 });
       await checkpoint(state);
     }
-    if (evaluation === null)
+    if (evaluation === null) {
       evaluation = await evaluate(model, data.test, { values: lossValues(config, state.step, state.epoch) });
+    }
     await writeFeatures(runDir, model, evaluation);
     await writeMixture(runDir, model);
     return { completed: true, state, model, evaluation, config };
   } finally {
     optimizer.dispose();
   }
+}
+
+/** What one epoch of training needs. */
+interface EpochContext {
+  model: TrainableModel;
+  optimizer: Optimizer;
+  config: TrainConfig;
+  data: TrainData;
+  runDir: string;
+  reporter: ProgressReporter;
+  options: TrainRunOptions;
+  varList: tf.Variable[];
+}
+
+/**
+ * Trains the rest of the current epoch (from state.batch), updating `state` and appending step records as they
+ * come. Resolves to false when interrupted (signal or stopAfterSteps), true at the end of the epoch.
+ */
+async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean> {
+  const { model, optimizer, config, data, runDir, reporter, options } = ctx;
+  const batches = data.train.batchesPerEpoch;
+  let windowStart = performance.now();
+  let windowImages = 0;
+  for (const batch of data.train.epoch(state.epoch, state.batch)) {
+    const t0 = performance.now();
+    const epochFloat = state.epoch + state.batch / batches;
+    const lr = learningRate(config.lr, epochFloat, config.epochs);
+    const values = lossValues(config, state.step, epochFloat);
+    const n = batch.y.shape[0];
+    const parts = trainStep(model, optimizer, ctx.varList, batch.x, batch.y, values, lr);
+    tf.dispose([batch.x, batch.y]);
+    state.step++;
+    state.batch++;
+    state.seen += n;
+    state.lossSum += parts.loss * n;
+    state.correct += parts.accuracy * n;
+    state.seconds += (performance.now() - t0) / 1000;
+    windowImages += n;
+    const ips = state.seen / Math.max(state.seconds, 1e-9);
+    reporter.step({
+      epoch: state.epoch,
+      epochs: config.epochs,
+      batch: state.batch,
+      batches,
+      loss: state.lossSum / state.seen,
+      accuracy: state.correct / state.seen,
+      imagesPerSecond: ips,
+      etaSeconds: ((batches - state.batch) * n) / ips,
+    });
+    if (state.step % config.logEvery === 0) {
+      const now = performance.now();
+      await appendMetrics(runDir, [
+        {
+          type: 'step',
+          step: state.step,
+          epoch: state.epoch + 1,
+          ...parts,
+          lr,
+          ...resolvedValues(model, values),
+          imagesPerSecond: (windowImages * 1000) / Math.max(now - windowStart, 1e-6),
+          time: new Date().toISOString(),
+        },
+      ]);
+      windowStart = now;
+      windowImages = 0;
+    }
+    if (options.signal?.aborted || state.step === options.stopAfterSteps) return false;
+  }
+  return true;
+}
+
+function epochLine(state: TrainState, config: TrainConfig, ev: Evaluation): string {
+  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+  return (
+    `epoch ${state.epoch + 1}/${config.epochs}: train loss ${(state.lossSum / state.seen).toFixed(4)} ` +
+    `acc ${pct(state.correct / state.seen)} | test loss ${ev.loss.toFixed(4)} acc ${pct(ev.accuracy)} | ` +
+    `${(state.seen / Math.max(state.seconds, 1e-9)).toFixed(1)} img/s`
+  );
 }
 
 /** alpha and lambda as used this step (schedule value, else the loss's own option, else null). */

@@ -49,7 +49,7 @@ export function blobData(
 /** A small MLP config on blobs. */
 export function mlpConfig(extra: TrainConfigInput = {}) {
   return resolveTrainConfig({
-    dataset: { name: 'blobs' },
+    dataset: { name: 'synthetic' },
     net: { name: 'mlp', featureDim: 3, hidden: [16] },
     loss: { name: 'lgm' },
     optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 1e-4 },

@@ -4,14 +4,18 @@ import { benchCommand } from './bench.js';
 import { blobsCommand } from './blobs.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
+import { evalCommand } from './eval.js';
 import { plotCommand } from './plot.js';
+import { trainCommand } from './train.js';
 
 /** Every subcommand, in the order `lgm --help` lists them. */
 export const commands: readonly Command[] = [
   demoCommand,
-  blobsCommand,
+  trainCommand,
+  evalCommand,
   attackCommand,
   detectCommand,
   plotCommand,
+  blobsCommand,
   benchCommand,
 ];

@@ -1,0 +1,119 @@
+/**
+ * Backend selection, in one place: native TensorFlow (tfjs-node-gpu, tfjs-node) when the user has installed it,
+ * else wasm (threaded SIMD, with the training kernels), else the pure-JS cpu backend. A name passed in (the CLI's
+ * --backend) or $LGM_BACKEND overrides the order; $LGM_THREADS / the threads option set the wasm thread count.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { LgmError } from '../util/errors.js';
+import { numberOption } from '../util/options.js';
+import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import { defaultWasmThreads, startWasm, wasmThreadsCount } from './wasm-threads.js';
+
+/** Backend names accepted by initBackend, in the order automatic selection tries them. */
+export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Options of initBackend. */
+export interface InitBackendOptions {
+  /** wasm threads, 1..8. Default $LGM_THREADS, else every available core (at most 8). Used at wasm's first start. */
+  threads?: number;
+}
+
+/** The backend in use, as `backendInfo` reports it. */
+export interface BackendInfo {
+  /** lgm's name of the backend (one of BACKENDS). */
+  name: BackendName;
+  /** TF.js's name of it ('tensorflow' for tfjs-node and tfjs-node-gpu). */
+  tfName: string;
+  /** Compute threads: the wasm pool size, 1 for cpu, null for native TensorFlow (it sizes its own pools). */
+  threads: number | null;
+}
+
+let current: BackendName | null = null;
+
+/** Loads a native TensorFlow binding the user installed; false when it is not installed. */
+async function loadNative(pkg: 'tfjs-node' | 'tfjs-node-gpu'): Promise<boolean> {
+  const specifier: string = `@tensorflow/${pkg}`;
+  try {
+    await import(specifier);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return false;
+    throw e;
+  }
+  if (tf.findBackendFactory('tensorflow') === null) {
+    throw new LgmError(
+      `initBackend: @tensorflow/${pkg} must register its backend with this copy of @tensorflow/tfjs-core ` +
+        `${tf.version_core}, got none (install a ${pkg} of the same version)`,
+    );
+  }
+  return true;
+}
+
+function resolveThreads(options: InitBackendOptions): number {
+  const env = process.env.LGM_THREADS;
+  const fromEnv = env === undefined || env === '' ? undefined : Number(env);
+  const source = options.threads !== undefined ? 'options.threads' : '$LGM_THREADS';
+  return numberOption('initBackend', source, options.threads ?? fromEnv, Math.min(defaultWasmThreads(), 8), {
+    min: 1,
+    max: 8,
+    integer: true,
+  });
+}
+
+/** Starts one backend; false when it is not available here (not installed, or failed to start). */
+async function start(name: BackendName, threads: number): Promise<boolean> {
+  if (name === 'tfjs-node' || name === 'tfjs-node-gpu') {
+    return (await loadNative(name)) && (await tf.setBackend('tensorflow'));
+  }
+  if (name === 'wasm') {
+    registerWasmTrainingKernels();
+    try {
+      await startWasm(threads);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return tf.setBackend('cpu');
+}
+
+/**
+ * Selects and initialises a backend: the one named, else $LGM_BACKEND, else the first of BACKENDS available.
+ * Resolves to lgm's name of the backend in use. Throws when a named backend is unknown or fails to start.
+ */
+export async function initBackend(name?: string, options: InitBackendOptions = {}): Promise<string> {
+  const wanted = name ?? process.env.LGM_BACKEND;
+  const threads = resolveThreads(options);
+  const named = wanted !== undefined && wanted !== '';
+  if (named && !(BACKENDS as readonly string[]).includes(wanted)) {
+    throw new LgmError(`initBackend: backend must be one of ${BACKENDS.join(', ')}, got '${wanted}'`);
+  }
+  for (const candidate of named ? [wanted as BackendName] : BACKENDS) {
+    if (await start(candidate, threads)) {
+      await tf.ready();
+      current = candidate;
+      return candidate;
+    }
+  }
+  throw new LgmError(
+    named
+      ? `initBackend: backend '${wanted}' failed to initialise`
+      : 'initBackend: no backend could be initialised',
+  );
+}
+
+/** The backend in use and its thread count. */
+export function backendInfo(): BackendInfo {
+  const tfName = tf.getBackend();
+  const name: BackendName = current ?? (tfName === 'tensorflow' ? 'tfjs-node' : (tfName as BackendName));
+  const threads = tfName === 'wasm' ? wasmThreadsCount() : tfName === 'cpu' ? 1 : null;
+  return { name, tfName, threads };
+}
+
+/** One line for logs, e.g. "backend: wasm (2 threads)". */
+export function describeBackend(): string {
+  const { name, threads } = backendInfo();
+  return `backend: ${name}${threads === null ? '' : ` (${threads} thread${threads === 1 ? '' : 's'})`}`;
+}

@@ -1,0 +1,221 @@
+/**
+ * `lgm bench train`: images per second of full training steps (forward, backward, optimizer update) of LeNet++
+ * with the L-GM loss or softmax cross-entropy, after warm-up steps, on seeded random MNIST-shaped batches.
+ * This is how training speed is judged; it also reports tensor counts so that growth over many steps shows.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { parseArgs } from 'node:util';
+import { backendInfo, initBackend } from '../backend/index.js';
+import { lgmLoss } from '../losses/lgm.js';
+import { leNetPP } from '../nets/lenetpp.js';
+import { LgmError } from '../util/errors.js';
+import { choiceOption, numberOption } from '../util/options.js';
+import { mulberry32, seededNormal } from '../util/random.js';
+import { oneHotFloat } from '../util/tensor.js';
+import type { Benchmark } from './benchmark.js';
+
+const WHERE = 'bench train';
+const NUM_CLASSES = 10;
+const COVARIANCES = ['identity', 'isotropic', 'diagonal'] as const;
+
+/** Settings of one benchmark run. */
+export interface TrainBenchOptions {
+  /** Network: only 'lenetpp' (the paper's MNIST net). */
+  net: 'lenetpp';
+  /** Loss: 'lgm' (L-GM head with learned means) or 'softmax' (dense layer + softmax cross-entropy). */
+  loss: 'lgm' | 'softmax';
+  /** L-GM covariance (ignored for softmax). */
+  covariance: (typeof COVARIANCES)[number];
+  /** Images per step, >= 1. */
+  batch: number;
+  /** Timed steps, >= 1. */
+  steps: number;
+  /** Untimed steps before timing, >= 0. */
+  warmup: number;
+  /** Feature width D, >= 1. */
+  featureDim: number;
+  /** Seed of weights and data. */
+  seed: number;
+}
+
+function seededTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
+  const normal = seededNormal(mulberry32(seed));
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => scale * normal()),
+    shape,
+  );
+}
+
+/** A training step closure and what it owns. */
+interface TrainStep {
+  /** Runs one step; returns the loss when `withLoss` (it costs a read), else null. */
+  run(withLoss: boolean): number | null;
+  dispose(): void;
+}
+
+/**
+ * Builds LeNet++, the head's variables and a momentum optimizer; each step runs model.apply, the loss and
+ * optimizer.minimize on one fixed batch (data loading is not part of what is measured).
+ */
+export function buildTrainStep(o: TrainBenchOptions): TrainStep {
+  const model = leNetPP({ featureDim: o.featureDim, seed: o.seed });
+  const images = seededTensor([o.batch, 28, 28, 1], o.seed + 1);
+  const rand = mulberry32(o.seed + 2);
+  const labels = tf.tensor1d(
+    Array.from({ length: o.batch }, () => Math.floor(rand() * NUM_CLASSES)),
+    'int32',
+  );
+  const head: tf.Variable[] = [];
+  const lossFn: (features: tf.Tensor2D) => tf.Scalar =
+    o.loss === 'lgm' ? lgmHead(o, head, labels) : softmaxHead(o, head, labels);
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const varList = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...head];
+  return {
+    run(withLoss) {
+      // minimize computes the gradients inside its own tidy: only the cost (when asked for) survives.
+      const cost = optimizer.minimize(() => lossFn(model.apply(images) as tf.Tensor2D), withLoss, varList);
+      if (cost === null) return null;
+      const value = cost.dataSync()[0];
+      cost.dispose();
+      return value;
+    },
+    dispose() {
+      model.dispose();
+      optimizer.dispose();
+      tf.dispose([images, labels, ...head]);
+    },
+  };
+}
+
+function lgmHead(o: TrainBenchOptions, head: tf.Variable[], labels: tf.Tensor1D) {
+  const means = tf.variable(seededTensor([NUM_CLASSES, o.featureDim], o.seed + 3));
+  head.push(means);
+  let logVariances: tf.Variable | undefined;
+  if (o.covariance !== 'identity') {
+    logVariances = tf.variable(
+      tf.zeros(o.covariance === 'isotropic' ? [NUM_CLASSES] : [NUM_CLASSES, o.featureDim]),
+    );
+    head.push(logVariances);
+  }
+  return (features: tf.Tensor2D) =>
+    lgmLoss(
+      features,
+      labels,
+      { means: means as tf.Tensor2D, logVariances },
+      { covariance: o.covariance, alpha: 0.1, lambda: 0.01 },
+    ).loss;
+}
+
+function softmaxHead(o: TrainBenchOptions, head: tf.Variable[], labels: tf.Tensor1D) {
+  const weights = tf.variable(
+    seededTensor([o.featureDim, NUM_CLASSES], o.seed + 3, Math.sqrt(1 / o.featureDim)),
+  );
+  const bias = tf.variable(tf.zeros([NUM_CLASSES]));
+  head.push(weights, bias);
+  const oneHot = oneHotFloat(labels, NUM_CLASSES);
+  head.push(tf.variable(oneHot, false)); // owned by the step, not trained
+  oneHot.dispose();
+  const targets = head[2];
+  return (features: tf.Tensor2D) =>
+    tf.losses.softmaxCrossEntropy(targets, tf.add(tf.matMul(features, weights), bias)) as tf.Scalar;
+}
+
+/** Times `steps` training steps after `warmup` untimed ones. */
+export function timeTraining(o: TrainBenchOptions): Record<string, number | null> {
+  const step = buildTrainStep(o);
+  try {
+    for (let i = 0; i < o.warmup; i++) step.run(false);
+    const numTensorsBefore = tf.memory().numTensors;
+    const start = performance.now();
+    let finalLoss: number | null = null;
+    for (let i = 0; i < o.steps; i++) finalLoss = step.run(i === o.steps - 1);
+    const seconds = (performance.now() - start) / 1000;
+    const numTensorsAfter = tf.memory().numTensors;
+    return {
+      imagesPerSecond: (o.steps * o.batch) / seconds,
+      msPerStep: (1000 * seconds) / o.steps,
+      finalLoss,
+      numTensorsBefore,
+      numTensorsAfter,
+    };
+  } finally {
+    step.dispose();
+  }
+}
+
+const USAGE = `Usage: lgm bench train [options]
+
+Times full training steps (forward, backward, optimizer update) after warm-up; prints JSON with
+imagesPerSecond, backend, threads and tensor counts before/after the timed steps.
+
+Options:
+  --net <name>          network: lenetpp (default lenetpp)
+  --loss <name>         lgm | softmax (default lgm)
+  --covariance <name>   L-GM covariance: identity | isotropic | diagonal (default identity)
+  --batch <n>           images per step (default 64)
+  --steps <n>           timed steps (default 20)
+  --warmup <n>          untimed steps first (default 3)
+  --feature-dim <n>     feature width (default 2)
+  --seed <n>            seed of weights and data (default 0)
+  --backend <name>      tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)
+  --threads <n>         wasm threads 1..8 (default: all cores; $LGM_THREADS)`;
+
+function intFlag(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value !== undefined && !/^-?\d+$/.test(value)) {
+    throw new LgmError(`${WHERE}: --${name} must be an integer >= ${min}, got '${value}'`);
+  }
+  return numberOption(WHERE, `--${name}`, value === undefined ? undefined : Number(value), fallback, {
+    min,
+    integer: true,
+  });
+}
+
+/** Parses the arguments after `lgm bench train`. */
+export function parseTrainBenchArgs(
+  argv: string[],
+): TrainBenchOptions & { backend?: string; threads?: number } {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      net: { type: 'string' },
+      loss: { type: 'string' },
+      covariance: { type: 'string' },
+      batch: { type: 'string' },
+      steps: { type: 'string' },
+      warmup: { type: 'string' },
+      'feature-dim': { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+    },
+  });
+  return {
+    net: choiceOption(WHERE, '--net', values.net, ['lenetpp'] as const, 'lenetpp'),
+    loss: choiceOption(WHERE, '--loss', values.loss, ['lgm', 'softmax'] as const, 'lgm'),
+    covariance: choiceOption(WHERE, '--covariance', values.covariance, COVARIANCES, 'identity'),
+    batch: intFlag('batch', values.batch, 64, 1),
+    steps: intFlag('steps', values.steps, 20, 1),
+    warmup: intFlag('warmup', values.warmup, 3, 0),
+    featureDim: intFlag('feature-dim', values['feature-dim'], 2, 1),
+    seed: intFlag('seed', values.seed, 0, -(2 ** 31)),
+    backend: values.backend,
+    threads: values.threads === undefined ? undefined : intFlag('threads', values.threads, 1, 1),
+  };
+}
+
+export const trainBenchmark: Benchmark = {
+  name: 'train',
+  summary: 'images/s of LeNet++ training steps (L-GM or softmax loss) on the selected backend',
+  usage: USAGE,
+  async run(argv) {
+    const { backend, threads, ...options } = parseTrainBenchArgs(argv);
+    await initBackend(backend, { threads });
+    const info = backendInfo();
+    const result = timeTraining(options);
+    return { benchmark: 'train', ...options, backend: info.name, threads: info.threads, ...result };
+  },
+};

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { LgmError } from '../../util/errors.js';
+import { initBackend } from '../../backend/index.js';
+import { loadRun, writeFeatures, writeMixture } from '../../train/run.js';
+import { loadTrainData } from '../../train/datasets.js';
+import { evaluate } from '../../train/evaluate.js';
+import { classStatsText, confusionText } from '../../train/report.js';
+import type { Command } from '../command.js';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate a saved run: test accuracy, confusion matrix, per-class feature statistics',
+  usage: [
+    'Usage: lgm eval <runDir> [options]',
+    '',
+    "  --data-dir <dir>     directory of the dataset files (default: the run's)",
+    "  --test-limit <n>     evaluate only the first n test images (default: the run's)",
+    '  --backend <name>     wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
+    '  --json               print the evaluation as JSON',
+    '',
+    'Also (re)writes <runDir>/features.json and, for L-GM runs, mixture.json.',
+  ].join('\n'),
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        'data-dir': { type: 'string' },
+        'test-limit': { type: 'string' },
+        backend: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    if (positionals.length !== 1) {
+      throw new LgmError(
+        `eval: expected one run directory, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+      );
+    }
+    const runDir = positionals[0];
+    const testLimit = values['test-limit'] === undefined ? undefined : Number(values['test-limit']);
+    if (testLimit !== undefined && !(Number.isInteger(testLimit) && testLimit >= 1)) {
+      throw new LgmError(`eval: --test-limit must be an integer >= 1, got '${values['test-limit']}'`);
+    }
+    const backend = await initBackend(values.backend);
+    const run = await loadRun(runDir);
+    try {
+      const dataset = {
+        ...run.config.dataset,
+        dataDir: values['data-dir'] ?? run.config.dataset.dataDir,
+        testLimit: testLimit ?? run.config.dataset.testLimit,
+      };
+      const data = await loadTrainData(dataset, {
+        batchSize: run.config.batchSize,
+        evalBatchSize: run.config.evalBatchSize,
+        seed: run.config.seed,
+      });
+      const ev = await evaluate(run.model, data.test);
+      await writeFeatures(runDir, run.model, ev);
+      await writeMixture(runDir, run.model);
+      if (values.json === true) {
+        const { labels: _l, predictions: _p, features: _f, ...summary } = ev;
+        console.log(JSON.stringify({ runDir, backend, ...summary }));
+        return 0;
+      }
+      const { net, loss } = run.config;
+      console.log(
+        `run ${runDir}: ${net.name} (feature ${run.model.featureDim}) + ${loss.name}, after epoch ${String(run.state.epoch)}`,
+      );
+      console.log(
+        `test accuracy: ${(100 * ev.accuracy).toFixed(2)}% (${ev.count} images), test loss ${ev.loss.toFixed(4)}`,
+      );
+      console.log('\nconfusion matrix (rows: true class, columns: predicted class):');
+      for (const line of confusionText(ev.confusion)) console.log(line);
+      console.log('\nper-class feature statistics:');
+      for (const line of classStatsText(ev)) console.log(line);
+      return 0;
+    } finally {
+      run.dispose();
+    }
+  },
+};

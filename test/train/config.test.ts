@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configDifferences, resolveTrainConfig } from '../../src/train/config.js';
+import { configFromFlags, parseScheduleSpec, parseTrainArgv } from '../../src/train/args.js';
+import { buildModel } from '../../src/train/model.js';
+import { useCpu } from './fixtures.js';
+
+test('resolveTrainConfig fills every default', () => {
+  const c = resolveTrainConfig();
+  assert.equal(c.net.name, 'lenetpp');
+  assert.equal(c.loss.name, 'lgm');
+  assert.equal(c.dataset.name, 'mnist');
+  assert.equal(c.dataset.augment, false);
+  assert.equal(resolveTrainConfig({ dataset: { name: 'cifar10' } }).dataset.augment, true);
+  assert.deepEqual(c.optimizer, {
+    name: 'sgd',
+    momentum: 0.9,
+    nesterov: false,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weightDecay: 5e-4,
+    gmLrMultiplier: 1,
+  });
+  assert.equal(c.alpha, null);
+});
+
+test('bad names and values list the valid choices', () => {
+  assert.throws(
+    () => resolveTrainConfig({ net: { name: 'vgg' as never } }),
+    /net.name must be one of lenetpp, mlp, resnet20, resnet32, resnet56, resnet110, got 'vgg'/,
+  );
+  assert.throws(
+    () => resolveTrainConfig({ loss: { name: 'focal' as never } }),
+    /loss.name must be one of softmax, center, am-softmax, arcface, lgm, got 'focal'/,
+  );
+  assert.throws(
+    () => resolveTrainConfig({ optimizer: { name: 'rmsprop' as never } }),
+    /optimizer.name must be one of sgd, adam, got 'rmsprop'/,
+  );
+  assert.throws(
+    () => resolveTrainConfig({ dataset: { name: 'svhn' } }),
+    /dataset.name must be one of mnist, fashion-mnist, cifar10, cifar100, cifar100-coarse, synthetic, got 'svhn'/,
+  );
+  assert.throws(
+    () => resolveTrainConfig({ optimizer: { momentum: 1 } }),
+    /optimizer.momentum must be a finite number in \[0, /,
+  );
+  assert.throws(
+    () => resolveTrainConfig({ batchSize: 0 }),
+    /batchSize must be an integer in \[1, Infinity\], got number 0/,
+  );
+  assert.throws(
+    () => resolveTrainConfig({ loss: { name: 'softmax' }, alpha: { kind: 'constant', value: 1 } }),
+    /the alpha schedule applies only to loss 'lgm', got loss 'softmax'/,
+  );
+  assert.throws(() => resolveTrainConfig({ epoch: 3 } as never), /unknown option 'epoch'/);
+});
+
+test('a feature width that does not fit the loss is an error at build time', async () => {
+  await useCpu();
+  const config = resolveTrainConfig({ net: { name: 'mlp', featureDim: 1 }, loss: { name: 'arcface' } });
+  assert.throws(
+    () => buildModel(config, [4], 3),
+    /arcFaceLoss: options.featureDim must be an integer >= 2, got number 1/,
+  );
+  const wrong = resolveTrainConfig({
+    net: { name: 'mlp' },
+    loss: { name: 'softmax', options: { covariance: 'diagonal' } },
+  });
+  assert.throws(
+    () => buildModel(wrong, [4], 3),
+    /softmaxLoss: unknown option 'covariance', expected one of numClasses, featureDim, seed/,
+  );
+});
+
+test('configDifferences names each differing field', () => {
+  const a = resolveTrainConfig({ epochs: 2 });
+  const b = resolveTrainConfig({ epochs: 3, optimizer: { nesterov: true } });
+  assert.deepEqual(configDifferences(a, b), [
+    'epochs: 2 in the run vs 3 given',
+    'optimizer.nesterov: false in the run vs true given',
+  ]);
+  assert.deepEqual(configDifferences(a, resolveTrainConfig({ epochs: 2 })), []);
+});
+
+test('CLI flags map onto the config; bad flags are errors', () => {
+  const values = parseTrainArgv([
+    '--net',
+    'mlp',
+    '--hidden',
+    '32,16',
+    '--loss',
+    'lgm',
+    '--covariance',
+    'diagonal',
+    '--alpha-schedule',
+    'stepup:0.1,2,5000,0.3',
+    '--lambda-schedule',
+    'ramp:0.01,5',
+    '--nesterov',
+    '--lr-schedule',
+    'multistep',
+    '--milestones',
+    '10,20',
+    '--no-augment',
+  ]);
+  const c = resolveTrainConfig(configFromFlags(values));
+  assert.deepEqual(c.net, { name: 'mlp', featureDim: null, hidden: [32, 16] });
+  assert.deepEqual(c.loss, { name: 'lgm', options: { covariance: 'diagonal' } });
+  assert.deepEqual(c.alpha, { kind: 'stepup', start: 0.1, factor: 2, every: 5000, max: 0.3 });
+  assert.deepEqual(c.lambda, { kind: 'ramp', value: 0.01, epochs: 5 });
+  assert.equal(c.optimizer.nesterov, true);
+  assert.deepEqual(c.lr.milestones, [10, 20]);
+  assert.equal(c.dataset.augment, false);
+  assert.throws(() => parseTrainArgv(['--nett', 'mlp']), /Unknown option '--nett'/);
+  assert.throws(
+    () => configFromFlags(parseTrainArgv(['--lr', 'fast'])),
+    /train: --lr must be a number, got 'fast'/,
+  );
+  assert.throws(
+    () => parseScheduleSpec('alpha-schedule', 'linear:1'),
+    /--alpha-schedule must be one of constant:value, stepup:start,factor,every,max, ramp:value,epochs, got 'linear:1'/,
+  );
+});
