@@ -22,6 +22,7 @@ import { REPRODUCE_ATTACKS, successfulAdversarialFeatures } from './attack-stage
 import { ReproduceContext, runDirOf } from './context.js';
 import { firstImages } from './data.js';
 import type { Variant } from './experiments.js';
+import { LgmError } from '../util/errors.js';
 
 const FEATURE_BATCH = 256;
 
@@ -39,17 +40,44 @@ function detectorsFor(classifier: Classifier, mixture: MixtureFile | null): Dete
   detectors.push(
     new MaxSoftmaxDetector({ head }),
     new EnergyDetector({ head }),
-    new MahalanobisDetector(),
     new KernelDensityDetector({ head }),
   );
   return detectors;
+}
+
+/** Ridges tried in turn for Mahalanobis' shared covariance: the detector's default first. */
+const MAHALANOBIS_RIDGES = [1e-6, 1e-4, 1e-2];
+
+/**
+ * A fitted Mahalanobis detector. The shared covariance is accumulated in float32, so for (nearly) degenerate
+ * features its Cholesky factorisation can fail; then the ridge is raised, and a note says so.
+ */
+function fitMahalanobis(features: tf.Tensor2D, labels: tf.Tensor1D, notes: string[]): Detector {
+  for (const [i, regularization] of MAHALANOBIS_RIDGES.entries()) {
+    const detector = new MahalanobisDetector({ regularization });
+    try {
+      detector.fitFeatures(features, labels);
+      if (i > 0)
+        notes.push(`mahalanobis: covariance singular at smaller ridges; fitted with ridge ${regularization}`);
+      return detector;
+    } catch (error) {
+      detector.dispose();
+      const last = i === MAHALANOBIS_RIDGES.length - 1;
+      if (last || !(error instanceof LgmError) || !/positive definite/.test(error.message)) throw error;
+    }
+  }
+  throw new LgmError('fitMahalanobis: unreachable');
 }
 
 /**
  * The out-of-distribution sets of an experiment, as [0, 1] images: Fashion-MNIST's test images for MNIST
  * (skipped with a note when not installed) and the two noise sets. The caller disposes the tensors.
  */
-async function oodInputs(ctx: ReproduceContext, shape: readonly number[]): Promise<Map<string, tf.Tensor>> {
+async function oodInputs(
+  ctx: ReproduceContext,
+  shape: readonly number[],
+  notes: string[],
+): Promise<Map<string, tf.Tensor>> {
   const sets = new Map<string, tf.Tensor>();
   const n = ctx.budget.detectLimit;
   if (ctx.experiment === 'mnist') {
@@ -59,7 +87,9 @@ async function oodInputs(ctx: ReproduceContext, shape: readonly number[]): Promi
       y.dispose();
       sets.set('fashion-mnist', x);
     } catch (error) {
-      ctx.log(`note: OOD set fashion-mnist skipped: ${(error as Error).message.split('\n')[0]}`);
+      const note = `OOD set fashion-mnist skipped: ${(error as Error).message.split('\n')[0]}`;
+      ctx.log(`note: ${note}`);
+      notes.push(note);
     }
   }
   for (const kind of NOISE_SETS) sets.set(kind, noiseInputs(kind, n, shape, ctx.seed));
@@ -81,12 +111,14 @@ export async function detectVariant(
     const mixture = await readMixtureFile(runDir);
     const detectors = detectorsFor(classifier, mixture);
     const tensors: tf.Tensor[] = [];
+    const notes: string[] = [];
     try {
       const train = firstImages(ctx.data.train01, ctx.budget.fitLimit);
       tensors.push(train.x, train.y);
       const trainFeatures = batchedFeatures(classifier, train.x, FEATURE_BATCH);
       tensors.push(trainFeatures);
       for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
+      detectors.push(fitMahalanobis(trainFeatures, train.y, notes));
       const test = firstImages(ctx.data.test01, ctx.budget.detectLimit);
       tensors.push(test.x, test.y);
       const clean = batchedFeatures(classifier, test.x, FEATURE_BATCH);
@@ -95,13 +127,15 @@ export async function detectVariant(
       for (const attack of REPRODUCE_ATTACKS) {
         const adv = await successfulAdversarialFeatures(runDir, attack, classifier, FEATURE_BATCH);
         if (adv === null) {
-          ctx.log(`note: ${variant.name}: ${attack} fooled no correctly classified image; no detection row`);
+          const note = `${attack} fooled no correctly classified image: no detection row`;
+          ctx.log(`note: ${variant.name}: ${note}`);
+          notes.push(note);
           continue;
         }
         tensors.push(adv.features);
         sets.push({ name: attack, features: adv.features, attackSuccessRate: adv.successRate });
       }
-      for (const [name, inputs] of await oodInputs(ctx, classifier.inputShape)) {
+      for (const [name, inputs] of await oodInputs(ctx, classifier.inputShape, notes)) {
         tensors.push(inputs);
         const features = batchedFeatures(classifier, inputs, FEATURE_BATCH);
         tensors.push(features);
@@ -110,6 +144,7 @@ export async function detectVariant(
       const report = evaluateDetectors(detectors, clean, sets);
       await writeJsonAtomic(join(runDir, 'detection.json'), report);
       ctx.log(`detect ${variant.name}: ${report.rows.length} rows (${sets.map((s) => s.name).join(', ')})`);
+      return notes;
     } finally {
       for (const d of detectors) d.dispose();
       tf.dispose(tensors);

@@ -11,7 +11,7 @@ export interface ProgressFile {
   /** The experiment, budget and every resolved config; a resume must find the same plan. */
   plan: unknown;
   /** Finished stages ('train/lgm-2d', 'attack/lgm-2d/cw', ...) with their wall time in seconds. */
-  stages: Record<string, { seconds: number; finishedAt: string }>;
+  stages: Record<string, { seconds: number; finishedAt: string; notes?: string[] }>;
 }
 
 /**
@@ -66,14 +66,23 @@ export class Progress {
       .reduce((sum, [, v]) => sum + v.seconds, 0);
   }
 
-  /** Runs `work` unless `stage` is done, then records it with its wall time. Resolves to whether it ran. */
-  async stage(stage: string, work: () => Promise<void>): Promise<boolean> {
+  /** Every note recorded by the finished stages, as 'stage: note'. */
+  notes(): string[] {
+    return Object.entries(this.data.stages).flatMap(([k, v]) => (v.notes ?? []).map((n) => `${k}: ${n}`));
+  }
+
+  /**
+   * Runs `work` unless `stage` is done, then records it with its wall time and the notes `work` returned (things
+   * the report must say, e.g. a set that was skipped). Resolves to whether it ran.
+   */
+  async stage(stage: string, work: () => Promise<string[] | void>): Promise<boolean> {
     if (this.done(stage)) return false;
     const started = performance.now();
-    await work();
+    const notes = (await work()) ?? [];
     this.data.stages[stage] = {
       seconds: (performance.now() - started) / 1000,
       finishedAt: new Date().toISOString(),
+      ...(notes.length > 0 ? { notes } : {}),
     };
     await this.save();
     return true;

@@ -87,6 +87,11 @@ function detectionTables(results: VariantResult[]): string[] {
   return lines;
 }
 
+function notesSection(ctx: ReproduceContext): string[] {
+  const notes = ctx.progress.notes();
+  return notes.length === 0 ? [] : ['### Notes', '', ...notes.map((n) => `- ${n}`), ''];
+}
+
 function versions(): string[] {
   const cpu = cpus();
   return [
@@ -155,6 +160,7 @@ export async function writeReproduceReport(
       'Cells: AUROC / FPR at 95% TPR, in percent (higher AUROC and lower FPR are better).',
     '',
     ...detectionTables(results),
+    ...notesSection(ctx),
     '## Pictures',
     '',
     ...(pictures.panel === null
