@@ -69,30 +69,32 @@ const MNIST_FULL: Budget = {
 };
 
 /**
- * About 20 minutes on 2 CPU cores: one pass of batch 32 over 6000 training images per model, attacks on 100
- * test images with short C&W and DeepFool. The optimizer is that of `lgm demo` (Adam, lr 1e-3, no weight decay;
- * the train helper found lr 3e-3 diverging in so few steps), not the official SGD schedule, which needs
- * thousands of steps; the margin ramps up over the first half, since a 2-D feature space cannot take a margin
- * from the first step.
+ * About 20 minutes on 2 idle CPU cores (estimated from timings on the loaded development machine: LeNet++ at
+ * ~15 training images/s and ~13 attack gradients per image/s there, 4-5x that idle): one pass of batch 32 over
+ * 4800 training images per model, attacks on 50 test images with short DeepFool (3 candidate classes) and C&W
+ * (one constant, 20 Adam steps). The optimizer is that of `lgm demo` (Adam, lr 1e-3, no weight decay; the train
+ * helper found lr 3e-3 diverging in so few steps), not the official SGD schedule, which needs thousands of
+ * steps; the margin ramps up over the first half, since a 2-D feature space cannot take a margin at once.
  */
 const MNIST_QUICK: Budget = {
   ...MNIST_FULL,
   name: 'quick',
-  trainLimit: 6000,
-  testLimit: 2000,
+  trainLimit: 4800,
+  testLimit: 1000,
   epochs: 1,
   batchSize: 32,
   optimizer: { name: 'adam', momentum: 0.9, weightDecay: 0 },
   lr: { kind: 'constant', base: 1e-3 },
   alpha: { kind: 'ramp', value: 0.1, epochs: 0.5 },
   lambda: { kind: 'constant', value: 0.01 },
-  attackLimit: 100,
+  attackLimit: 50,
   attackBatchSize: 50,
   attacks: {
     fgsm: { epsilon: 0.3 },
     bim: { epsilon: 0.3, steps: 5 },
-    deepfool: { maxIterations: 10, candidates: 10, overshoot: 0.02 },
-    cw: { binarySearchSteps: 2, maxIterations: 20, learningRate: 0.05, initialConstant: 1 },
+    // DeepFool stops per example once fooled; with pixels clipped to [0, 1] it often needs > 10 iterations.
+    deepfool: { maxIterations: 30, candidates: 3, overshoot: 0.02 },
+    cw: { binarySearchSteps: 1, maxIterations: 20, learningRate: 0.05, initialConstant: 1 },
   },
   fitLimit: 2000,
   detectLimit: 500,
@@ -112,7 +114,7 @@ const MNIST_TINY: Budget = {
   attacks: {
     fgsm: { epsilon: 0.3 },
     bim: { epsilon: 0.3, steps: 2 },
-    deepfool: { maxIterations: 3, candidates: 3, overshoot: 0.02 },
+    deepfool: { maxIterations: 50, candidates: 3, overshoot: 0.02 },
     cw: { binarySearchSteps: 1, maxIterations: 3, learningRate: 0.05, initialConstant: 1 },
   },
   // More fitted features than the widest feature (100), so that Mahalanobis' covariance has full rank.
