@@ -62,10 +62,23 @@ function resolveThreads(options: InitBackendOptions): number {
   });
 }
 
-/** Starts one backend; false when it is not available here (not installed, or failed to start). */
-async function start(name: BackendName, threads: number): Promise<boolean> {
+/**
+ * Starts one backend; false when it is not available here (not installed, or failed to start). A native binding
+ * that is installed but fails to load throws when named, and is skipped with a warning in automatic selection.
+ */
+async function start(name: BackendName, threads: number, named: boolean): Promise<boolean> {
   if (name === 'tfjs-node' || name === 'tfjs-node-gpu') {
-    return (await loadNative(name)) && (await tf.setBackend('tensorflow'));
+    try {
+      return (await loadNative(name)) && (await tf.setBackend('tensorflow'));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      if (named)
+        throw new LgmError(`initBackend: @tensorflow/${name} is installed but failed to load: ${why}`);
+      console.warn(
+        `lgm: @tensorflow/${name} is installed but failed to load (${why}); trying the next backend`,
+      );
+      return false;
+    }
   }
   if (name === 'wasm') {
     registerWasmTrainingKernels();
@@ -91,7 +104,7 @@ export async function initBackend(name?: string, options: InitBackendOptions = {
     throw new LgmError(`initBackend: backend must be one of ${BACKENDS.join(', ')}, got '${wanted}'`);
   }
   for (const candidate of named ? [wanted as BackendName] : BACKENDS) {
-    if (await start(candidate, threads)) {
+    if (await start(candidate, threads, named)) {
       await tf.ready();
       current = candidate;
       return candidate;

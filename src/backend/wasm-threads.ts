@@ -121,6 +121,25 @@ async function workersLoaded(timeoutMs: number): Promise<boolean> {
   }
 }
 
+/** Starts the threaded or the single-threaded SIMD build; false when tf.setBackend fails. */
+async function startBuild(threaded: boolean, threads: number): Promise<boolean> {
+  let unhook = () => {};
+  if (threaded) unhook = hookThreadedStart(threads);
+  else {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    setThreadsCount(1);
+  }
+  try {
+    if (!(await tf.setBackend('wasm'))) return false;
+    await tf.ready();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    unhook();
+  }
+}
+
 /**
  * Starts the wasm backend with `threads` XNNPACK threads (at most 8, the workers the module pre-spawns). With 1
  * thread, or where Node cannot run threaded wasm, it starts the single-threaded SIMD build, which needs no
@@ -134,18 +153,12 @@ export async function startWasm(threads: number): Promise<number> {
     return wasmThreadsCount();
   }
   const threaded = threads > 1 && nodeSupportsWasmThreads();
-  let unhook = () => {};
-  if (threaded) unhook = hookThreadedStart(threads);
-  else {
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    setThreadsCount(1);
+  if (threaded && !(await startBuild(true, threads))) {
+    // The threaded build did not start here: fall back to the single-threaded one.
+    console.warn('lgm: threaded wasm failed to start; using 1 thread');
+    return startWasm(1);
   }
-  try {
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend returned false');
-    await tf.ready();
-  } finally {
-    unhook();
-  }
+  if (!threaded && !(await startBuild(false, 1))) throw new Error('the wasm backend failed to start');
   if (threaded && (await workersLoaded(10000))) {
     const module = wasmModule();
     module.tfjs.initWithThreadsCount(Math.min(threads, 8));

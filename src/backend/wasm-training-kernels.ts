@@ -29,16 +29,26 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
 
 let registered = false;
 
-/** Registers kernelFunc, keeping the setupFunc of the kernel it replaces (wrapped kernels need it to run). */
+/** The kernels tfjs-backend-wasm itself registered, captured when this module loads. */
+const packaged = new Map(
+  Object.keys(WASM_TRAINING_KERNELS).map((name) => [name, tf.getKernel(name, 'wasm')?.kernelFunc]),
+);
+
+/**
+ * Registers kernelFunc, keeping the setupFunc of the kernel it replaces (wrapped kernels need it to run). A kernel
+ * that someone else already replaced (not the one tfjs-backend-wasm registered) is left in place.
+ */
 function replace(kernelName: string, kernelFunc: tf.KernelFunc): void {
   const previous = tf.getKernel(kernelName, 'wasm');
+  if (previous?.kernelFunc !== packaged.get(kernelName)) return;
   if (previous !== undefined) tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc: previous?.setupFunc });
 }
 
 /**
- * Registers the training kernels of WASM_TRAINING_KERNELS for the 'wasm' backend. Idempotent: later calls do
- * nothing, so kernels registered after the first call (overrides) stay in place.
+ * Registers the training kernels of WASM_TRAINING_KERNELS for the 'wasm' backend (initBackend calls it).
+ * Idempotent: later calls do nothing. Overrides survive either order: a kernel registered after the first call
+ * stays, and one that already replaced tfjs's own before the first call is not touched.
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;

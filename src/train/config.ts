@@ -165,7 +165,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
         `${W}: the ${name} schedule applies only to loss ${name === 'alpha' ? "'lgm'" : "'lgm' or 'center'"}, got loss '${lossName}'`,
       );
     }
-    return checkValueSchedule(`${W}.${name}`, s);
+    return checkValueSchedule(W, s, name);
   };
   return {
     dataset: {
@@ -183,7 +183,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
     net: resolveNet(input.net ?? {}),
     loss: { name: lossName, options: { ...lossOptions } },
     optimizer: resolveOptimizer(input.optimizer ?? {}),
-    lr: checkLrSchedule(`${W}.lr`, input.lr ?? {}),
+    lr: checkLrSchedule(W, input.lr ?? {}, 'lr'),
     alpha: schedule('alpha'),
     lambda: schedule('lambda'),
     epochs: numberOption(W, 'epochs', input.epochs, 10, { min: 1, integer: true }),

@@ -56,43 +56,43 @@ export function scheduledValue(s: ValueSchedule, step: number, epoch: number): n
   return s.epochs === 0 ? s.value : s.value * Math.min(1, epoch / s.epochs);
 }
 
-/** Validates a learning-rate schedule (`where` names the config field). */
-export function checkLrSchedule(where: string, s: Partial<LrSchedule>): LrSchedule {
+/** Validates a learning-rate schedule; `where` names the caller, `field` the config field (default where). */
+export function checkLrSchedule(where: string, s: Partial<LrSchedule>, field = where): LrSchedule {
   checkKnownKeys(where, s, ['kind', 'base', 'milestones', 'gamma', 'warmupEpochs', 'minLr']);
-  const kind = choiceOption(where, `${where}.kind`, s.kind, LR_SCHEDULES, 'constant');
+  const kind = choiceOption(where, `${field}.kind`, s.kind, LR_SCHEDULES, 'constant');
   const milestones = s.milestones ?? [];
   const increasing =
     Array.isArray(milestones) &&
     milestones.every((m, i) => Number.isFinite(m) && m > 0 && (i === 0 || m > milestones[i - 1]));
   if (!increasing) {
     throw new LgmError(
-      `${where}: ${where}.milestones must be increasing positive epochs, got ${describe(milestones)}`,
+      `${where}: ${field}.milestones must be increasing positive epochs, got ${describe(milestones)}`,
     );
   }
   if (kind === 'multistep' && milestones.length === 0) {
-    throw new LgmError(`${where}: ${where}.milestones must be non-empty for kind 'multistep', got []`);
+    throw new LgmError(`${where}: ${field}.milestones must be non-empty for kind 'multistep', got []`);
   }
   return {
     kind,
-    base: numberOption(where, `${where}.base`, s.base, 0.01, { min: Number.MIN_VALUE }),
+    base: numberOption(where, `${field}.base`, s.base, 0.01, { min: Number.MIN_VALUE }),
     milestones,
-    gamma: numberOption(where, `${where}.gamma`, s.gamma, 0.1, { min: Number.MIN_VALUE, max: 1 }),
-    warmupEpochs: numberOption(where, `${where}.warmupEpochs`, s.warmupEpochs, 0, { min: 0 }),
-    minLr: numberOption(where, `${where}.minLr`, s.minLr, 0, { min: 0 }),
+    gamma: numberOption(where, `${field}.gamma`, s.gamma, 0.1, { min: Number.MIN_VALUE, max: 1 }),
+    warmupEpochs: numberOption(where, `${field}.warmupEpochs`, s.warmupEpochs, 0, { min: 0 }),
+    minLr: numberOption(where, `${field}.minLr`, s.minLr, 0, { min: 0 }),
   };
 }
 
-/** Validates a value schedule (`where` names the config field). */
-export function checkValueSchedule(where: string, s: unknown): ValueSchedule {
+/** Validates a value schedule; `where` names the caller, `field` the config field (default where). */
+export function checkValueSchedule(where: string, s: unknown, field = where): ValueSchedule {
   if (s === null || typeof s !== 'object') {
-    throw new LgmError(`${where}: ${where} must be an object with a kind, got ${describe(s)}`);
+    throw new LgmError(`${where}: ${field} must be an object with a kind, got ${describe(s)}`);
   }
   const o = s as Record<string, unknown>;
-  const kind = choiceOption(where, `${where}.kind`, o.kind, VALUE_SCHEDULES);
+  const kind = choiceOption(where, `${field}.kind`, o.kind, VALUE_SCHEDULES);
   const num = (key: string, range: { min?: number; max?: number; integer?: boolean }) => {
     if (o[key] === undefined)
-      throw new LgmError(`${where}: ${where}.${key} is required for kind '${kind}', got undefined`);
-    return numberOption(where, `${where}.${key}`, o[key], 0, range);
+      throw new LgmError(`${where}: ${field}.${key} is required for kind '${kind}', got undefined`);
+    return numberOption(where, `${field}.${key}`, o[key], 0, range);
   };
   if (kind === 'constant') {
     checkKnownKeys(where, o, ['kind', 'value']);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { initBackend } from '../backend/index.js';
+import { describeBackend, initBackend } from '../backend/index.js';
 import { TrainConfig } from './config.js';
 import { loadTrainData } from './datasets.js';
 import { ProgressReporter, lineReporter, terminalReporter } from './progress.js';
@@ -40,7 +40,7 @@ export async function runTrainingSession(
   const log = options.log ?? ((line: string) => console.log(line));
   const { config, runDir } = options;
   const backend = await initBackend(options.backend);
-  log(`backend ${backend}; loading ${config.dataset.name}`);
+  log(`${describeBackend()}; loading ${config.dataset.name}`);
   const data = await loadTrainData(config.dataset, {
     batchSize: config.batchSize,
     evalBatchSize: config.evalBatchSize,

@@ -1,5 +1,4 @@
 import { LgmError } from '../util/errors.js';
-import type { Optimizer } from './optimizer.js';
 
 /**
  * The trainer's position, saved as checkpoint/state.json. The data order is a function of (seed, epoch), so
@@ -18,8 +17,6 @@ export interface TrainState {
   lossSum: number;
   correct: number;
   seconds: number;
-  /** Set on resume: restores the optimizer's state from the checkpoint. Not serialised. */
-  restore?: (optimizer: Optimizer) => void;
 }
 
 export function initialState(seed: number): TrainState {

@@ -79,10 +79,14 @@ function lossValues(config: TrainConfig, step: number, epoch: number): LossStepV
   return values;
 }
 
-/** Opens (resume) or creates the run directory; returns the checkpoint state and writes config.json. */
+/**
+ * Opens (resume: checks the config, restores model and optimizer from the checkpoint) or creates the run
+ * directory (writes config.json). Resolves to the state to continue from.
+ */
 async function openRun(
   options: TrainRunOptions,
   model: TrainableModel,
+  optimizer: Optimizer,
   config: TrainConfig,
 ): Promise<TrainState> {
   const { runDir, data } = options;
@@ -116,7 +120,8 @@ async function openRun(
   const state = parseState(join(checkpoint.dir, 'state.json'), checkpoint.state);
   const get = (k: string) => checkpoint.tensors.get(k);
   loadModelTensors(model, get, join(checkpoint.dir, 'tensors.bin'));
-  return { ...state, restore: (opt: Optimizer) => opt.load(get, state.step) };
+  optimizer.load(get, state.step);
+  return state;
 }
 
 /**
@@ -133,8 +138,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const optimizer = new Optimizer(config.optimizer, params);
   let state: TrainState;
   try {
-    state = await openRun(options, model, config);
-    state.restore?.(optimizer);
+    state = await openRun(options, model, optimizer, config);
     if (options.resume) {
       await truncateMetrics(runDir, state.step + 1, state.epoch + 1);
       reporter.note(
@@ -147,7 +151,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     throw error;
   }
   const checkpoint = (s: TrainState) =>
-    writeCheckpoint(runDir, { ...modelTensors(model), ...optimizer.state() }, serialState(s), options.hooks);
+    writeCheckpoint(runDir, { ...modelTensors(model), ...optimizer.state() }, { ...s }, options.hooks);
   const ctx: EpochContext = {
     model,
     optimizer,
@@ -293,12 +297,6 @@ function epochRecord(
     imagesPerSecond: state.seen / Math.max(state.seconds, 1e-9),
     seconds: state.seconds,
   };
-}
-
-/** The JSON part of a checkpoint (state.json). */
-function serialState(s: TrainState): Record<string, unknown> {
-  const { restore: _restore, ...rest } = s;
-  return { ...rest };
 }
 
 /** Scalars of one training step. */

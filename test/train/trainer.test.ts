@@ -64,3 +64,32 @@ test('trainRun writes the run directory and learns separable blobs', async () =>
   assert.deepEqual(acc, [32, 3]);
   run.dispose();
 });
+
+test('an aborted signal (Ctrl-C) stops after the current step with a checkpoint; loadRun matches features.json', async () => {
+  await useCpu();
+  const runDir = join(tempDir(), 'run');
+  const controller = new AbortController();
+  controller.abort();
+  const stopped = await trainRun({
+    config: mlpConfig(),
+    runDir,
+    data: blobData(),
+    signal: controller.signal,
+  });
+  assert.equal(stopped.completed, false);
+  assert.equal(stopped.state.step, 1);
+  disposeModel(stopped.model);
+  const done = await trainRun({ config: mlpConfig(), runDir, data: blobData(), resume: true });
+  assert.equal(done.completed, true);
+  disposeModel(done.model);
+  const run = await loadRun(runDir);
+  const saved = JSON.parse(readFileSync(join(runDir, 'features.json'), 'utf8'));
+  const before = tf.memory().numTensors;
+  const predictions = tf.tidy(() => {
+    const x = tf.concat([...blobData().test.epoch(0)].map((b) => b.x));
+    return Array.from(tf.argMax(run.classifier.logits(run.classifier.features(x)), 1).dataSync());
+  });
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(predictions, saved.predictions);
+  run.dispose();
+});

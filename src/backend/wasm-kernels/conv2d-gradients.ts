@@ -29,12 +29,27 @@ interface Pads {
   right: number;
 }
 
-function checkChannelsLast(where: string, dataFormat: unknown): void {
+/** The forward convolution's geometry, from a backprop kernel's attributes (NHWC only, no dilation). */
+function forwardInfo(
+  where: string,
+  xShape: number[],
+  filterShape: number[],
+  attrs: tf.NamedAttrMap | undefined,
+) {
+  const { strides, pad, dimRoundingMode, dataFormat } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
     throw new Error(
       `${where}: wasm training kernels support dataFormat NHWC only, got ${String(dataFormat)}`,
     );
   }
+  return tf.backend_util.computeConv2DInfo(
+    xShape as Shape4,
+    filterShape as Shape4,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
 }
 
 /**
@@ -92,17 +107,8 @@ function explicitPad(p: Pads): tf.backend_util.ExplicitPadding {
 export function conv2dBackpropFilter({ inputs, backend: b, attrs }: KernelParams): Temp {
   const backend = asWasm(b);
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dimRoundingMode, filterShape, dataFormat } =
-    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  checkChannelsLast('Conv2DBackpropFilter', dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    filterShape as Shape4,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const { filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const info = forwardInfo('Conv2DBackpropFilter', x.shape, filterShape, attrs);
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   // Rows/columns of x beyond the last window are cropped (negative pad), missing ones padded with zeros.
   const bottom = fh + (info.outHeight - 1) * sh - padInfo.top - info.inHeight;
@@ -147,17 +153,8 @@ export function conv2dBackpropFilter({ inputs, backend: b, attrs }: KernelParams
 export function conv2dBackpropInput({ inputs, backend: b, attrs }: KernelParams): Temp {
   const backend = asWasm(b);
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, pad, dimRoundingMode, inputShape, dataFormat } =
-    attrs as unknown as tf.Conv2DBackpropInputAttrs;
-  checkChannelsLast('Conv2DBackpropInput', dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape as Shape4,
-    filter.shape as Shape4,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const { inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const info = forwardInfo('Conv2DBackpropInput', inputShape, filter.shape, attrs);
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   // Full correlation: dx[i] = sum_k dy_spread[i + top - k] w[k]; pads make the output exactly inputShape.
   const spreadH = (info.outHeight - 1) * sh + 1;
