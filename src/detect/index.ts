@@ -14,5 +14,5 @@ export type { InputSet, DetectionRow, DetectionReport } from './evaluate.js';
 export { evaluateDetectors, formatDetectionTable } from './evaluate.js';
 export type { MixtureFile } from './mixture-file.js';
 export { readMixtureFile } from './mixture-file.js';
-export type { LoadedInputs } from './input-sets.js';
-export { loadInputs, noiseInputs, NOISE_SETS } from './input-sets.js';
+export type { LoadedInputs, RunDataset } from './input-sets.js';
+export { loadInputs, noiseInputs, NOISE_SETS, pixelClassifier, runNormalization } from './input-sets.js';

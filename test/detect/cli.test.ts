@@ -15,8 +15,8 @@ let softmaxRun: string;
 
 before(async () => {
   await initBackend('cpu');
-  lgmRun = await mnistRun('lgm', { trainCount: 400, testCount: 100 });
-  softmaxRun = await mnistRun('softmax', { trainCount: 400, testCount: 100 });
+  lgmRun = await mnistRun('lgm');
+  softmaxRun = await mnistRun('softmax');
 });
 
 after(() => {
@@ -40,17 +40,27 @@ async function capture(run: () => Promise<number>): Promise<{ code: number; out:
 
 test('lgm attack writes adversarial sets that respect the budget', async () => {
   const { code, out } = await capture(() =>
-    attackCommand.run(args(lgmRun, '--attacks fgsm,pgd --epsilon 0.2 --limit 40 --steps 3')),
+    attackCommand.run(args(lgmRun, '--attacks fgsm,pgd --epsilon 0.2 --limit 100 --steps 3')),
   );
   assert.equal(code, 0);
   assert.match(out, /^fgsm\s+\d+\.\d%/m);
   for (const name of ['fgsm', 'pgd']) {
     const { file, inputs } = await readAdversarialSet(lgmRun, name);
-    assert.deepEqual(inputs.shape, [40, 28, 28, 1]);
+    assert.deepEqual(inputs.shape, [100, 28, 28, 1]);
     assert.deepEqual(
       file.indices,
-      Array.from({ length: 40 }, (_, i) => i),
+      Array.from({ length: 100 }, (_, i) => i),
     );
+    // The attacked function normalises pixels as lgm train did: clean accuracy on the same 100 test images
+    // equals the trainer's final test accuracy.
+    const epochs = readFileSync(join(lgmRun, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; testAccuracy?: number })
+      .filter((r) => r.type === 'epoch');
+    const cleanAccuracy = file.originalCorrect.filter(Boolean).length / 100;
+    const trained = epochs[epochs.length - 1].testAccuracy ?? -1;
+    assert.ok(Math.abs(cleanAccuracy - trained) < 1e-6, `${cleanAccuracy} vs ${trained}`);
     assert.deepEqual(file.options.epsilon, 0.2);
     for (const v of file.linf) assert.ok(v <= 0.2 + 1e-6);
     assert.ok((file.successRate ?? 0) > 0.5, `${name} success ${file.successRate}`);

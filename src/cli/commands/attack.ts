@@ -8,7 +8,7 @@ import {
   runNamedAttack,
   writeAdversarialSet,
 } from '../../attacks/index.js';
-import { loadInputs } from '../../detect/input-sets.js';
+import { loadInputs, pixelClassifier, runNormalization } from '../../detect/input-sets.js';
 import { loadRun } from '../../train/run.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
@@ -55,7 +55,8 @@ export const attackCommand: Command = {
   usage: [
     'Usage: lgm attack --run <dir> [options]',
     '',
-    "Attacks the first --limit test images of the run's dataset (pixels in [0, 1]) and writes each adversarial",
+    "Attacks the first --limit test images of the run's dataset in pixel space ([0, 1], normalised for the model",
+    'as lgm train does) and writes each adversarial',
     'set to <run>/adversarial/<attack>.json (per-example success, norms) and <attack>.f32 (float32 inputs).',
     '',
     '  --run <dir>          run directory written by lgm train (required)',
@@ -104,11 +105,10 @@ export const attackCommand: Command = {
     const backend = await initBackend(values.backend);
     const run = await loadRun(values.run);
     try {
-      const data = await loadInputs(run.config.dataset.name, {
-        split: 'test',
-        limit,
-        dataDir: values['data-dir'] ?? run.config.dataset.dataDir,
-      });
+      const dataset = { ...run.config.dataset, dataDir: values['data-dir'] ?? run.config.dataset.dataDir };
+      // Attack in pixel space: the model's input normalisation becomes part of the attacked function.
+      const classifier = pixelClassifier(run.classifier, await runNormalization(dataset));
+      const data = await loadInputs(dataset.name, { split: 'test', limit, dataDir: dataset.dataDir });
       console.log(
         `lgm attack: ${data.indices.length} test images of ${run.config.dataset.name}, backend ${backend}`,
       );
@@ -118,7 +118,7 @@ export const attackCommand: Command = {
         for (const name of attacks) {
           const options = attackOptions(name, settings);
           const started = Date.now();
-          const result = runNamedAttack(name, run.classifier, data.x, data.y, options);
+          const result = runNamedAttack(name, classifier, data.x, data.y, options);
           const seconds = (Date.now() - started) / 1000;
           try {
             await writeAdversarialSet(values.run, name, result, {

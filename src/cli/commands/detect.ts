@@ -20,7 +20,9 @@ import {
   formatDetectionTable,
   loadInputs,
   noiseInputs,
+  pixelClassifier,
   readMixtureFile,
+  runNormalization,
 } from '../../detect/index.js';
 import type { Classifier } from '../../nets/classifier.js';
 import { loadRun } from '../../train/run.js';
@@ -173,17 +175,19 @@ export const detectCommand: Command = {
     const detectors: Detector[] = [];
     const tensors: tf.Tensor[] = [];
     try {
-      for (const n of names) detectors.push(makeDetector(n, run.classifier, mixture));
       const dataset = run.config.dataset;
       const dataDir = values['data-dir'] ?? dataset.dataDir;
+      // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
+      const classifier = pixelClassifier(run.classifier, await runNormalization({ ...dataset, dataDir }));
+      for (const n of names) detectors.push(makeDetector(n, classifier, mixture));
       const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
       tensors.push(train.x, train.y);
-      const trainFeatures = batchedFeatures(run.classifier, train.x, batchSize);
+      const trainFeatures = batchedFeatures(classifier, train.x, batchSize);
       tensors.push(trainFeatures);
       for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
       const test = await loadInputs(dataset.name, { split: 'test', limit, dataDir });
       tensors.push(test.x, test.y);
-      const cleanFeatures = batchedFeatures(run.classifier, test.x, batchSize);
+      const cleanFeatures = batchedFeatures(classifier, test.x, batchSize);
       tensors.push(cleanFeatures);
       const sets: InputSet[] = [];
       const advNames =
@@ -193,13 +197,13 @@ export const detectCommand: Command = {
             ? await adversarialNames(runDir)
             : values.adversarial.split(',').map((s) => s.trim());
       for (const name of advNames) {
-        const set = await adversarialSet(runDir, name, run.classifier, batchSize);
+        const set = await adversarialSet(runDir, name, classifier, batchSize);
         if (set === null)
           console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
         else sets.push(set);
       }
       for (const spec of oodSpecs(values.ood, dataset.name)) {
-        const set = await oodSet(spec, run.classifier, limit, seed, batchSize);
+        const set = await oodSet(spec, classifier, limit, seed, batchSize);
         if (set !== null) sets.push(set);
       }
       for (const s of sets) tensors.push(s.features);
