@@ -3,7 +3,6 @@ import { channelStats, Normalization } from '../data/normalization.js';
 import { datasetTensors } from '../data/tensors.js';
 import { loadDataset } from '../data/registry.js';
 import type { ImageDataset } from '../data/dataset.js';
-import type { Classifier } from '../nets/classifier.js';
 import { loadTrainData } from '../train/datasets.js';
 import type { TrainData } from '../train/data.js';
 import type { TrainConfig } from '../train/config.js';
@@ -46,21 +45,4 @@ export async function loadExperimentData(
 export function firstImages(dataset: ImageDataset, limit: number): { x: tf.Tensor; y: tf.Tensor1D } {
   const count = Math.min(limit, dataset.count);
   return datasetTensors(dataset, { indices: Uint32Array.from({ length: count }, (_, i) => i) });
-}
-
-/**
- * A classifier on [0, 1] pixels: the trainer feeds networks (pixel/255 - mean) / std, while attacks and
- * detectors work on pixel / 255 (their budgets and clipping are in that range), so the normalisation becomes
- * the first, differentiable, step of the model.
- */
-export function pixelClassifier(classifier: Classifier, normalization: Normalization): Classifier {
-  const { mean, std } = normalization;
-  return {
-    numClasses: classifier.numClasses,
-    featureDim: classifier.featureDim,
-    inputShape: classifier.inputShape,
-    features: (inputs) =>
-      tf.tidy(() => classifier.features(tf.div(tf.sub(inputs, tf.tensor1d(mean)), tf.tensor1d(std)))),
-    logits: (features) => classifier.logits(features),
-  };
 }

@@ -9,7 +9,7 @@ export {
   mapVariant,
 } from './experiments.js';
 export type { ExperimentData } from './data.js';
-export { loadExperimentData, pixelClassifier, firstImages } from './data.js';
+export { loadExperimentData, firstImages } from './data.js';
 export type { ProgressFile } from './progress.js';
 export { Progress } from './progress.js';
 export type { ReproduceAttack, AttackSummary } from './attack-stage.js';

@@ -4,7 +4,7 @@ import { likelihoodMap, readRunFeatures, readRunMixture, runPanel, writeFigure }
 import { loadRun } from '../train/run.js';
 import { REPRODUCE_ATTACKS, successfulAdversarialFeatures } from './attack-stage.js';
 import { ReproduceContext, runDirOf } from './context.js';
-import { pixelClassifier } from './data.js';
+import { pixelClassifier } from '../detect/input-sets.js';
 import { mapVariant, panelVariants } from './experiments.js';
 
 /** At most this many adversarial points per attack on the likelihood map (a readable overlay). */
