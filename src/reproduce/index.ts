@@ -16,3 +16,4 @@ export type { ReproduceAttack, AttackSummary } from './attack-stage.js';
 export { REPRODUCE_ATTACKS, attackSettings } from './attack-stage.js';
 export type { ReproduceOptions, ReproduceResult } from './reproduce.js';
 export { reproduce } from './reproduce.js';
+export { figureGrid } from './pictures.js';

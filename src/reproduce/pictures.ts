@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { likelihoodMap, readRunFeatures, readRunMixture, runPanel, writeFigure } from '../viz/index.js';
+import {
+  likelihoodMap,
+  readRunFeatures,
+  readRunMixture,
+  runFeaturePlot,
+  sideBySide,
+  writeFigure,
+} from '../viz/index.js';
+import type { Figure } from '../viz/index.js';
 import { loadRun } from '../train/run.js';
 import { REPRODUCE_ATTACKS, successfulAdversarialFeatures } from './attack-stage.js';
 import { ReproduceContext, runDirOf } from './context.js';
@@ -10,11 +18,31 @@ import { mapVariant, panelVariants } from './experiments.js';
 /** At most this many adversarial points per attack on the likelihood map (a readable overlay). */
 const MAP_POINTS_PER_ATTACK = 50;
 
-/** Writes <outDir>/feature-panel.{svg,png}: the feature spaces of the panel variants side by side. */
+/** Plots per row of the feature panel (eight 2-D MNIST models in one row would be too wide to read). */
+const PANEL_COLUMNS = 4;
+
+/** Figures in rows of `columns`, left to right and top to bottom (sideBySide per row, rows stacked). */
+export function figureGrid(figures: Figure[], columns: number): Figure {
+  const rows: Figure[] = [];
+  for (let i = 0; i < figures.length; i += columns) rows.push(sideBySide(figures.slice(i, i + columns)));
+  let y = 0;
+  const body: string[] = [];
+  for (const row of rows) {
+    body.push(`<g transform="translate(0,${y})">${row.body.join('')}</g>`);
+    y += row.height;
+  }
+  return { width: Math.max(...rows.map((r) => r.width)), height: y, body };
+}
+
+/** Writes <outDir>/feature-panel.{svg,png}: the feature spaces of the panel variants, four to a row. */
 export async function writePanel(ctx: ReproduceContext): Promise<string | null> {
   const names = panelVariants(ctx.experiment).filter((n) => ctx.configs.has(n));
   if (names.length === 0) return null;
-  const figure = await runPanel(names.map((n) => runDirOf(ctx, n)));
+  const figures: Figure[] = [];
+  for (const [i, name] of names.entries()) {
+    figures.push(await runFeaturePlot(runDirOf(ctx, name), `p${i}`, name));
+  }
+  const figure = figureGrid(figures, PANEL_COLUMNS);
   await writeFigure(figure, join(ctx.outDir, 'feature-panel'));
   return 'feature-panel.png';
 }
