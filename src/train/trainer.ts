@@ -179,9 +179,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       Object.assign(state, { epoch: state.epoch + 1, batch: 0, seen: 0, lossSum: 0, correct: 0, seconds: 0 });
       await checkpoint(state);
     }
-    if (evaluation === null) {
-      evaluation = await evaluate(model, data.test, { values: lossValues(config, state.step, state.epoch) });
-    }
+    // Resuming a run whose last epoch was already done: evaluate once for features.json.
+    evaluation ??= await evaluate(model, data.test, { values: lossValues(config, state.step, state.epoch) });
     await writeFeatures(runDir, model, evaluation);
     await writeMixture(runDir, model);
     return { completed: true, state, model, evaluation, config };

@@ -12,11 +12,11 @@ import { trainCommand } from './train.js';
 /** Every subcommand, in the order `lgm --help` lists them. */
 export const commands: readonly Command[] = [
   demoCommand,
-  trainCommand,
-  evalCommand,
   blobsCommand,
   benchCommand,
   plotCommand,
+  trainCommand,
+  evalCommand,
   attackCommand,
   detectCommand,
   reproduceCommand,
