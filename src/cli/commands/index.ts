@@ -9,15 +9,15 @@ import { plotCommand } from './plot.js';
 import { reproduceCommand } from './reproduce.js';
 import { trainCommand } from './train.js';
 
-/** Every subcommand, in the order `lgm --help` lists them. */
+/** Every subcommand, in the order `lgm --help` lists them: the main job, then the workflow, then extras. */
 export const commands: readonly Command[] = [
   demoCommand,
-  blobsCommand,
-  benchCommand,
-  plotCommand,
   trainCommand,
   evalCommand,
   attackCommand,
   detectCommand,
+  plotCommand,
   reproduceCommand,
+  blobsCommand,
+  benchCommand,
 ];
