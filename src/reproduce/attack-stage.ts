@@ -42,7 +42,7 @@ export async function attackVariant(
     const labels = Array.from(y.dataSync());
     const indices = labels.map((_, i) => i);
     for (const name of pending) {
-      if (ctx.signal?.aborted === true) return;
+      if (ctx.signal?.aborted === true || ctx.progress.failure(variant.name) !== null) return;
       await ctx.progress.stage(`attack/${variant.name}/${name}`, async () => {
         const options = attackSettings(name, ctx.budget, ctx.seed);
         const result = runNamedAttack(name, classifier, x, y, options);

@@ -36,7 +36,9 @@ export function figureGrid(figures: Figure[], columns: number): Figure {
 
 /** Writes <outDir>/feature-panel.{svg,png}: the feature spaces of the panel variants, four to a row. */
 export async function writePanel(ctx: ReproduceContext): Promise<string | null> {
-  const names = panelVariants(ctx.experiment).filter((n) => ctx.configs.has(n));
+  const names = panelVariants(ctx.experiment).filter(
+    (n) => ctx.configs.has(n) && ctx.progress.failure(n) === null,
+  );
   if (names.length === 0) return null;
   const figures: Figure[] = [];
   for (const [i, name] of names.entries()) {
@@ -73,7 +75,7 @@ async function adversarialPoints(ctx: ReproduceContext, runDir: string): Promise
  */
 export async function writeLikelihoodMap(ctx: ReproduceContext): Promise<string | null> {
   const name = mapVariant(ctx.experiment);
-  if (!ctx.configs.has(name)) return null;
+  if (!ctx.configs.has(name) || ctx.progress.failure(name) !== null) return null;
   const runDir = runDirOf(ctx, name);
   const features = await readRunFeatures(runDir);
   const mixture = await readRunMixture(runDir, features.dim);

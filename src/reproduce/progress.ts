@@ -11,7 +11,7 @@ export interface ProgressFile {
   /** The experiment, budget and every resolved config; a resume must find the same plan. */
   plan: unknown;
   /** Finished stages ('train/lgm-2d', 'attack/lgm-2d/cw', ...) with their wall time in seconds. */
-  stages: Record<string, { seconds: number; finishedAt: string; notes?: string[] }>;
+  stages: Record<string, { seconds: number; finishedAt: string; notes?: string[]; failed?: string }>;
 }
 
 /**
@@ -66,6 +66,24 @@ export class Progress {
       .reduce((sum, [, v]) => sum + v.seconds, 0);
   }
 
+  /**
+   * Records `stage` as finished with a failure (e.g. a training whose loss diverged): the reproduction goes on
+   * without that model, the report says why, and a rerun does not retry it (delete the entry to retry).
+   */
+  async fail(stage: string, message: string, seconds: number): Promise<void> {
+    this.data.stages[stage] = { seconds, finishedAt: new Date().toISOString(), failed: message };
+    await this.save();
+  }
+
+  /** The failure recorded for a model: of any stage of `variant` ('train/v', 'attack/v/...', 'detect/v'). */
+  failure(variant: string): string | null {
+    for (const [k, v] of Object.entries(this.data.stages)) {
+      const [, name] = k.split('/');
+      if (name === variant && v.failed !== undefined) return `${k}: ${v.failed}`;
+    }
+    return null;
+  }
+
   /** Every note recorded by the finished stages, as 'stage: note'. */
   notes(): string[] {
     return Object.entries(this.data.stages).flatMap(([k, v]) => (v.notes ?? []).map((n) => `${k}: ${n}`));
@@ -78,7 +96,15 @@ export class Progress {
   async stage(stage: string, work: () => Promise<string[] | void>): Promise<boolean> {
     if (this.done(stage)) return false;
     const started = performance.now();
-    const notes = (await work()) ?? [];
+    let notes: string[];
+    try {
+      notes = (await work()) ?? [];
+    } catch (error) {
+      // An LgmError is a property of this model (diverged loss, degenerate features): record it and go on.
+      if (!(error instanceof LgmError)) throw error;
+      await this.fail(stage, error.message, (performance.now() - started) / 1000);
+      return true;
+    }
     this.data.stages[stage] = {
       seconds: (performance.now() - started) / 1000,
       finishedAt: new Date().toISOString(),

@@ -171,7 +171,12 @@ export async function writeReproduceReport(
   reportSeconds: number,
 ): Promise<string> {
   const results: VariantResult[] = [];
-  for (const v of ctx.variants) results.push(await variantResult(ctx, v));
+  const failures: string[] = [];
+  for (const v of ctx.variants) {
+    const failure = ctx.progress.failure(v.name);
+    if (failure === null) results.push(await variantResult(ctx, v));
+    else failures.push(`- **${v.name}** (${v.description}) failed: ${failure.replace(/\n/g, ' ')}`);
+  }
   const first = ctx.configs.get(ctx.variants[0].name)!;
   const shared = {
     ...first,
@@ -189,6 +194,7 @@ export async function writeReproduceReport(
     '',
     ...errorTable(ctx, results),
     '',
+    ...(failures.length === 0 ? [] : ['Models that failed (left out of every table):', '', ...failures, '']),
     ...referenceSection(ctx, results),
     '## Attacks',
     '',

@@ -132,12 +132,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
 /** Attacks and detection of one trained variant, sharing one loaded model. */
 async function evaluateVariant(ctx: ReproduceContext, v: { name: string }): Promise<void> {
   const variant = ctx.variants.find((x) => x.name === v.name)!;
-  if (ctx.progress.done(`detect/${variant.name}`)) return;
+  if (ctx.progress.done(`detect/${variant.name}`) || ctx.progress.failure(variant.name) !== null) return;
   const run = await loadRun(runDirOf(ctx, variant.name));
   try {
     const classifier = pixelClassifier(run.classifier, ctx.data.normalization);
     await attackVariant(ctx, variant, classifier);
-    if (ctx.signal?.aborted === true) return;
+    if (ctx.signal?.aborted === true || ctx.progress.failure(variant.name) !== null) return;
     await detectVariant(ctx, variant, classifier);
   } finally {
     run.dispose();
@@ -147,6 +147,7 @@ async function evaluateVariant(ctx: ReproduceContext, v: { name: string }): Prom
 /** Each run's own report, then the summary pictures and report.md. */
 async function writeSummary(ctx: ReproduceContext): Promise<string> {
   for (const v of ctx.variants) {
+    if (ctx.progress.failure(v.name) !== null) continue;
     await ctx.progress.stage(`report/${v.name}`, async () => {
       await writeReport(runDirOf(ctx, v.name), { format: 'png' });
     });

@@ -15,7 +15,8 @@ function reporter(ctx: ReproduceContext, variant: Variant): ProgressReporter {
 /**
  * Trains one variant into <outDir>/runs/<variant> with the trainer's own checkpoints: a run directory that
  * already has config.json is resumed (the trainer checks its config is the same). Resolves to false when
- * interrupted (Ctrl-C), after the trainer wrote its checkpoint.
+ * interrupted (Ctrl-C), after the trainer wrote its checkpoint. A training that fails (e.g. its loss diverges)
+ * is recorded as failed in the progress file and the reproduction goes on without that model.
  */
 export async function trainVariant(ctx: ReproduceContext, variant: Variant): Promise<boolean> {
   let completed = true;
@@ -35,6 +36,7 @@ export async function trainVariant(ctx: ReproduceContext, variant: Variant): Pro
       disposeModel(result.model);
       completed = result.completed;
       if (!completed) throw new Interrupted();
+      return [];
     })
     .catch((error: unknown) => {
       if (!(error instanceof Interrupted)) throw error;
