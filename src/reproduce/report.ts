@@ -7,6 +7,7 @@ import { packageVersion } from '../cli/version.js';
 import { readDetection, readRunFeatures } from '../viz/index.js';
 import type { Detection } from '../viz/index.js';
 import { AttackSummary, REPRODUCE_ATTACKS, readAttackSummary } from './attack-stage.js';
+import { readRunConfig } from '../train/run.js';
 import { ReproduceContext, runDirOf } from './context.js';
 import type { Variant } from './experiments.js';
 
@@ -130,6 +131,49 @@ function referenceSection(ctx: ReproduceContext, results: VariantResult[]): stri
   return [...lines, ''];
 }
 
+const schedule = (s: unknown) => (s === null ? '-' : JSON.stringify(s).replace(/"/g, ''));
+
+/** The shared training config, the budget, and per model the resolved loss options (from its config.json). */
+async function configSection(ctx: ReproduceContext, results: VariantResult[]): Promise<string[]> {
+  const first = ctx.configs.get(ctx.variants[0].name)!;
+  const shared = {
+    ...first,
+    net: { name: first.net.name },
+    loss: undefined,
+    alpha: undefined,
+    lambda: undefined,
+  };
+  const lines = [
+    '## Configuration',
+    '',
+    `Seed ${ctx.seed}. Every model: the same data, optimizer, schedules and seed; only the feature width, the loss ` +
+      'and which of alpha / lambda are on differ (on: the budget schedule below; off: constant 0). A schedule ' +
+      'overrides the alpha / lambda of the loss options.',
+    '',
+    ...head(['model', 'loss options (resolved)', 'alpha', 'lambda']),
+  ];
+  for (const r of results) {
+    const { config } = await readRunConfig(runDirOf(ctx, r.variant.name));
+    const options = JSON.stringify(config.loss.options).replace(/"/g, '').replace(/,/g, ', ');
+    lines.push(
+      row([
+        r.variant.name,
+        `${config.loss.name} ${options}`,
+        schedule(config.alpha),
+        schedule(config.lambda),
+      ]),
+    );
+  }
+  return [
+    ...lines,
+    '',
+    '```json',
+    JSON.stringify({ budget: ctx.budget, sharedTrainConfig: shared }, null, 1),
+    '```',
+    '',
+  ];
+}
+
 function notesSection(ctx: ReproduceContext): string[] {
   const notes = ctx.progress.notes();
   return notes.length === 0 ? [] : ['### Notes', '', ...notes.map((n) => `- ${n}`), ''];
@@ -177,14 +221,6 @@ export async function writeReproduceReport(
     if (failure === null) results.push(await variantResult(ctx, v));
     else failures.push(`- **${v.name}** (${v.description}) failed: ${failure.replace(/\n/g, ' ')}`);
   }
-  const first = ctx.configs.get(ctx.variants[0].name)!;
-  const shared = {
-    ...first,
-    net: { name: first.net.name },
-    loss: undefined,
-    alpha: undefined,
-    lambda: undefined,
-  };
   const md = [
     `# Reproduction: ${ctx.experiment}, budget ${ctx.budget.name}`,
     '',
@@ -219,15 +255,7 @@ export async function writeReproduceReport(
     ...(pictures.map === null ? [] : ['### Likelihood map', '', `![likelihood map](${pictures.map})`, '']),
     'Each model has its own report (feature space, likelihood map, ROC curves, training curves) under `runs/`.',
     '',
-    '## Configuration',
-    '',
-    `Seed ${ctx.seed}. Every model: the same data, optimizer, schedules and seed; only the feature width, the loss ` +
-      'and which of alpha / lambda are on differ (alpha and lambda follow the schedules below or stay 0).',
-    '',
-    '```json',
-    JSON.stringify({ budget: ctx.budget, sharedTrainConfig: shared }, null, 1),
-    '```',
-    '',
+    ...(await configSection(ctx, results)),
     '## Versions and wall time',
     '',
     ...versions(),
