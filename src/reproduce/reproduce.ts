@@ -66,13 +66,8 @@ function chooseVariants(experiment: ExperimentName, names: string[] | undefined)
   return all.filter((v) => names.includes(v.name));
 }
 
-/**
- * Runs a whole experiment: trains every variant (same seed, data and schedules), attacks each model with FGSM,
- * BIM, DeepFool and C&W, scores clean vs adversarial and OOD inputs with every detector, and writes
- * <outDir>/report.md with the tables and pictures. Each stage's result is on disk before it is marked done in
- * progress.json, so calling again with the same options continues an interrupted run.
- */
-export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
+/** The validated options: experiment, budget, seed, data directory, variants and each variant's config. */
+function resolvePlan(options: ReproduceOptions) {
   checkKnownKeys(W, options, [
     'experiment',
     'budget',
@@ -98,6 +93,17 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const configs = new Map<string, TrainConfig>(
     variants.map((v) => [v.name, variantConfig(experiment, v, budget, { seed, dataDir })]),
   );
+  return { experiment, budget, seed, dataDir, variants, configs };
+}
+
+/**
+ * Runs a whole experiment: trains every variant (same seed, data and schedules), attacks each model with FGSM,
+ * BIM, DeepFool and C&W, scores clean vs adversarial and OOD inputs with every detector, and writes
+ * <outDir>/report.md with the tables and pictures. Each stage's result is on disk before it is marked done in
+ * progress.json, so calling again with the same options continues an interrupted run.
+ */
+export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
+  const { experiment, budget, seed, dataDir, variants, configs } = resolvePlan(options);
   const log = options.log ?? ((line: string) => console.log(line));
   const backend = await initBackend(options.backend);
   await mkdir(options.outDir, { recursive: true });
