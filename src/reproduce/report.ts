@@ -16,6 +16,8 @@ interface VariantResult {
   variant: Variant;
   testError: number;
   testCount: number;
+  /** The feature width the model has (features.json). */
+  featureDim: number;
   attacks: AttackSummary[];
   detection: Detection;
 }
@@ -36,6 +38,7 @@ async function variantResult(ctx: ReproduceContext, variant: Variant): Promise<V
     variant,
     testError: wrong / features.labels.length,
     testCount: features.labels.length,
+    featureDim: features.dim,
     attacks,
     detection: await readDetection(runDir),
   };
@@ -49,7 +52,7 @@ function errorTable(ctx: ReproduceContext, results: VariantResult[]): string[] {
       row([
         `[${r.variant.name}](runs/${r.variant.name}/report.md)`,
         config.net.name,
-        `${r.variant.featureDim ?? 'default'}`,
+        r.featureDim,
         r.variant.description,
         pct(r.testError),
         r.testCount,

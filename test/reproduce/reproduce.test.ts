@@ -145,8 +145,8 @@ test('reproduce cifar10 (tiny budget) runs ResNet-20 softmax vs L-GM on a genera
     assert.equal(result.completed, true);
     const report = await readFile(join(outDir, 'report.md'), 'utf8');
     assert.match(report, /^# Reproduction: cifar10, budget tiny/);
-    assert.match(report, /\| \[softmax\]\(runs\/softmax\/report.md\) \| resnet20 \| default \| softmax \|/);
-    assert.match(report, /\| \[lgm\]\(runs\/lgm\/report.md\) \| resnet20 \| default \| L-GM/);
+    assert.match(report, /\| \[softmax\]\(runs\/softmax\/report.md\) \| resnet20 \| 64 \| softmax \|/);
+    assert.match(report, /\| \[lgm\]\(runs\/lgm\/report.md\) \| resnet20 \| 64 \| L-GM/);
     assert.ok(!/fashion-mnist/.test(report));
     assert.match(report, /\| msp \| [\d.]+ \/ [\d.]+ \|/);
   } finally {
