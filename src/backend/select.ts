@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { LgmError } from '../util/errors.js';
 import { numberOption } from '../util/options.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import { nativeKernelsReason, registerNativeKernels, unregisterNativeKernels } from '../native/index.js';
 import { defaultWasmThreads, startWasm, wasmThreadsCount } from './wasm-threads.js';
 
 /** Backend names accepted by initBackend, in the order automatic selection tries them. */
@@ -18,6 +19,11 @@ export type BackendName = (typeof BACKENDS)[number];
 export interface InitBackendOptions {
   /** wasm threads, 1..8. Default $LGM_THREADS, else every available core (at most 8). Used at wasm's first start. */
   threads?: number;
+  /**
+   * Replace the hot wasm/cpu kernels by the native oneDNN addon when it is built (src/native). Default true;
+   * $LGM_NATIVE=0 also turns it off. Tests that check the wasm kernels themselves pass false.
+   */
+  native?: boolean;
 }
 
 /** The backend in use, as `backendInfo` reports it. */
@@ -28,9 +34,26 @@ export interface BackendInfo {
   tfName: string;
   /** Compute threads: the wasm pool size, 1 for cpu, null for native TensorFlow (it sizes its own pools). */
   threads: number | null;
+  /** Whether lgm's native kernels (src/native) replace the backend's hot kernels. */
+  native: boolean;
 }
 
 let current: BackendName | null = null;
+let nativeOn = false;
+let nativeNote: string | null = null;
+
+/** Registers the native kernels on wasm/cpu when wanted; remembers why not, for describeBackend. */
+function useNative(name: BackendName, wanted: boolean): void {
+  nativeOn = false;
+  nativeNote = null;
+  if (name !== 'wasm' && name !== 'cpu') return;
+  if (!wanted) {
+    unregisterNativeKernels(name);
+    return;
+  }
+  nativeOn = registerNativeKernels(name);
+  if (!nativeOn) nativeNote = nativeKernelsReason();
+}
 
 /** Loads a native TensorFlow binding the user installed; false when it is not installed. */
 async function loadNative(pkg: 'tfjs-node' | 'tfjs-node-gpu'): Promise<boolean> {
@@ -107,6 +130,7 @@ export async function initBackend(name?: string, options: InitBackendOptions = {
     if (await start(candidate, threads, named)) {
       await tf.ready();
       current = candidate;
+      useNative(candidate, options.native ?? true);
       return candidate;
     }
   }
@@ -122,11 +146,14 @@ export function backendInfo(): BackendInfo {
   const tfName = tf.getBackend();
   const name: BackendName = current ?? (tfName === 'tensorflow' ? 'tfjs-node' : (tfName as BackendName));
   const threads = tfName === 'wasm' ? wasmThreadsCount() : tfName === 'cpu' ? 1 : null;
-  return { name, tfName, threads };
+  return { name, tfName, threads, native: nativeOn };
 }
 
 /** One line for logs, e.g. "backend: wasm (2 threads)". */
 export function describeBackend(): string {
-  const { name, threads } = backendInfo();
-  return `backend: ${name}${threads === null ? '' : ` (${threads} thread${threads === 1 ? '' : 's'})`}`;
+  const { name, threads, native } = backendInfo();
+  const parts = threads === null ? [] : [`${threads} thread${threads === 1 ? '' : 's'}`];
+  if (native) parts.push('native kernels');
+  else if (nativeNote !== null) parts.push(`native kernels off: ${nativeNote}`);
+  return `backend: ${name}${parts.length === 0 ? '' : ` (${parts.join(', ')})`}`;
 }

@@ -13,6 +13,7 @@ import {
 import { maxPoolGrad } from './wasm-kernels/max-pool-grad.js';
 import { untransposedMatMul } from './wasm-kernels/matmul.js';
 import { oneHot, unsortedSegmentSum } from './wasm-kernels/segment-one-hot.js';
+import { rowGather } from './wasm-kernels/gather.js';
 
 /** Kernels added (missing in tfjs-backend-wasm 4.22) or replaced (wrong or slow there), by name. */
 export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
@@ -25,6 +26,7 @@ export const WASM_TRAINING_KERNELS: Readonly<Record<string, string>> = {
   _FusedMatMul: 'as BatchMatMul',
   UnsortedSegmentSum: 'missing (gradient of gather)',
   OneHot: 'wrong for float32 output (integer bits written)',
+  GatherV2: 'element-by-element: row gathers (axis 0) copied as whole rows',
 };
 
 let registered = false;
@@ -68,4 +70,5 @@ export function registerWasmTrainingKernels(): void {
   replace('MaxPoolGrad', maxPoolGrad);
   replace('UnsortedSegmentSum', unsortedSegmentSum);
   replace('OneHot', oneHot);
+  replace('GatherV2', rowGather(original('GatherV2')));
 }

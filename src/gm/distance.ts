@@ -142,8 +142,14 @@ interface Anchor {
   r: tf.Tensor2D;
 }
 
-/** Sums rows of `v` ([N] or [N,D]) into the classes given by `index`: [K] or [K,D]. */
+/**
+ * Sums rows of `v` ([N] or [N,D]) into the classes given by `index`: [K] or [K,D]. UnsortedSegmentSum where the
+ * backend has it (lgm registers a fast one for wasm); scatterND, which sums duplicates too, where it does not.
+ */
 function scatterRows(v: tf.Tensor, index: tf.Tensor1D, numClasses: number): tf.Tensor {
+  if (tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined) {
+    return tf.unsortedSegmentSum(v, index, numClasses);
+  }
   const shape = v.rank === 1 ? [numClasses] : [numClasses, v.shape[1] as number];
   return tf.scatterND(tf.reshape(index, [-1, 1]), v, shape);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { logSumExpRows } from '../util/tensor.js';
 
 /**
  * The per-sample form every loss in lgm returns, so that L-GM and the baselines share one shape:
@@ -41,5 +42,5 @@ export function reduceLoss(perSample: PerSampleLoss): ReducedLoss {
 
 /** Per-sample softmax cross-entropy -log softmax(logits_i)[y_i], via log-sum-exp, given one-hot labels. */
 export function softmaxCrossEntropyPerSample(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor1D {
-  return tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, oneHot), 1)) as tf.Tensor1D;
+  return tf.sub(logSumExpRows(logits), tf.sum(tf.mul(logits, oneHot), 1)) as tf.Tensor1D;
 }

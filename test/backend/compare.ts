@@ -7,8 +7,8 @@ import { mulberry32 } from '../../src/util/random.js';
 
 /** Starts wasm (single-threaded here: the threaded start is tested in a child process) and cpu. */
 export async function initBoth(): Promise<void> {
-  await initBackend('cpu');
-  await initBackend('wasm', { threads: 1 });
+  await initBackend('cpu', { native: false });
+  await initBackend('wasm', { threads: 1, native: false });
 }
 
 /** Uniform values in [lo, hi) from a seed. */

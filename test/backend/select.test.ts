@@ -10,11 +10,20 @@ import {
 } from '../../src/backend/index.js';
 import { LgmError } from '../../src/util/errors.js';
 import { inChild } from './child.js';
+import { loadAddon } from '../../src/native/index.js';
 
 test('initBackend: a named backend is used and reported', async () => {
-  assert.equal(await initBackend('cpu'), 'cpu');
-  assert.deepEqual(backendInfo(), { name: 'cpu', tfName: 'cpu', threads: 1 });
+  assert.equal(await initBackend('cpu', { native: false }), 'cpu');
+  assert.deepEqual(backendInfo(), { name: 'cpu', tfName: 'cpu', threads: 1, native: false });
   assert.equal(describeBackend(), 'backend: cpu (1 thread)');
+  // With the addon built (the usual install), the native kernels are on by default and reported.
+  const withAddon = loadAddon().addon !== null;
+  await initBackend('cpu');
+  assert.equal(backendInfo().native, withAddon);
+  if (withAddon) assert.equal(describeBackend(), 'backend: cpu (1 thread, native kernels)');
+  else assert.match(describeBackend(), /^backend: cpu \(1 thread, native kernels off: .+\)$/);
+  await initBackend('cpu', { native: false });
+  assert.equal(backendInfo().native, false, 'native: false puts the backend kernels back');
   assert.equal(await initBackend('wasm', { threads: 1 }), 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
   assert.equal(backendInfo().threads, 1);

@@ -25,7 +25,8 @@ test('lgm --version prints the package version', () => {
 test('lgm --help lists the commands; lgm <command> --help shows its usage', () => {
   const r = lgm('--help');
   assert.equal(r.code, 0);
-  for (const name of ['demo', 'train', 'eval', 'attack', 'detect', 'plot', 'blobs', 'bench']) assert.match(r.stdout, new RegExp(`\\n  ${name} `));
+  for (const name of ['demo', 'train', 'eval', 'attack', 'detect', 'plot', 'blobs', 'bench'])
+    assert.match(r.stdout, new RegExp(`\\n  ${name} `));
   const b = lgm('bench', '--help');
   assert.match(b.stdout, /Usage: lgm bench <target>/);
   assert.match(b.stdout, /head/);
@@ -34,7 +35,10 @@ test('lgm --help lists the commands; lgm <command> --help shows its usage', () =
 test('unknown commands, options and values exit 2 with a clear message', () => {
   const r = lgm('frobnicate');
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /lgm: unknown command 'frobnicate', expected one of demo, train, eval, attack, detect/);
+  assert.match(
+    r.stderr,
+    /lgm: unknown command 'frobnicate', expected one of demo, train, eval, attack, detect/,
+  );
   const o = lgm('blobs', '--bogus');
   assert.equal(o.code, 2);
   assert.match(o.stderr, /Unknown option '--bogus'/);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { lgmLoss } from '../../src/index.js';
+import { initBackend, lgmLoss } from '../../src/index.js';
 import type { LgmLossOptions } from '../../src/index.js';
 import { finiteDifference, refLoss, type Kind, type RefOptions } from '../helpers/reference.js';
 import {
@@ -74,10 +74,12 @@ function compare(problem: ProblemSpec | Problem, options: LgmLossOptions, rtol =
   a.grads.forEach((g, i) => assertClose(g, b.grads[i], rtol, names[i]));
 }
 
-for (const backend of ['cpu', 'wasm']) {
+// 'wasm' is the backend as tfjs ships it; 'wasm+lgm' has lgm's kernels (initBackend), so it runs last.
+for (const backend of ['cpu', 'wasm', 'wasm+lgm']) {
   for (const covariance of KINDS) {
     test(`${backend} ${covariance}: loss parts, logits and gradients match float64 finite differences`, async () => {
-      await tf.setBackend(backend);
+      if (backend === 'wasm+lgm') await initBackend('wasm');
+      else await tf.setBackend(backend);
       compare(
         { n: 12, k: 4, d: 3, kind: covariance, seed: 1, priors: true, flipFraction: 0.3 },
         { covariance, alpha: 0.3, lambda: 0.1 },

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""PyTorch reference for `lgm bench train`: training img/s of LeNet++ (or ResNet-20) with the L-GM loss.
+
+Same architectures as src/nets (LeNet++: three stages of two 5x5 'same' convolutions with per-channel PReLU and
+2x2 max pooling, 32/64/128 channels, then a linear feature layer), identity-covariance L-GM head
+(logits_ik = -(1 + alpha [k = y_i]) d_ik, paper eq. 17; likelihood term lambda * d_{i,y_i}, eq. 18), SGD with
+momentum. Inputs are seeded random images: the speed does not depend on the pixel values.
+Run with Debian's PyTorch: /usr/bin/python3 bench/pytorch/train_speed.py --net lenetpp --batch 64 --threads 2
+Prints one JSON object (img/s per timed repeat, min/median/max).
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def lenetpp(feature_dim, in_ch):
+    layers = []
+    ch = in_ch
+    for filters in (32, 64, 128):
+        for _ in range(2):
+            layers += [nn.Conv2d(ch, filters, 5, padding=2), nn.PReLU(filters)]
+            ch = filters
+        layers.append(nn.MaxPool2d(2, 2))
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * 3 * 3, feature_dim))
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.b1 = nn.BatchNorm2d(cout)
+        self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.b2 = nn.BatchNorm2d(cout)
+        self.short = None
+        if stride != 1 or cin != cout:
+            self.short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.b1(self.c1(x)))
+        y = self.b2(self.c2(y))
+        return F.relu(y + (x if self.short is None else self.short(x)))
+
+
+def resnet20(in_ch):
+    layers = [nn.Conv2d(in_ch, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    cin = 16
+    for stage, cout in enumerate((16, 32, 64)):
+        for b in range(3):
+            layers.append(Block(cin, cout, 2 if (stage > 0 and b == 0) else 1))
+            cin = cout
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+def lgm_loss(features, labels, means, alpha, lam):
+    # d_ik = 1/2 ||x_i - mu_k||^2 (identity covariance), via the matmul expansion.
+    d = 0.5 * (features.pow(2).sum(1, keepdim=True) - 2 * features @ means.t() + means.pow(2).sum(1)[None, :])
+    one_hot = F.one_hot(labels, means.shape[0]).float()
+    logits = -(1 + alpha * one_hot) * d
+    return F.cross_entropy(logits, labels) + lam * (d * one_hot).sum(1).mean()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--net', choices=['lenetpp', 'resnet20'], default='lenetpp')
+    p.add_argument('--batch', type=int, default=64)
+    p.add_argument('--steps', type=int, default=20, help='timed steps per repeat')
+    p.add_argument('--warmup', type=int, default=3)
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--seed', type=int, default=0)
+    args = p.parse_args()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    if args.net == 'lenetpp':
+        net, shape, feature_dim = lenetpp(2, 1), (1, 28, 28), 2
+    else:
+        net, shape, feature_dim = resnet20(3), (3, 32, 32), 64
+    means = nn.Parameter(torch.randn(10, feature_dim))
+    opt = torch.optim.SGD(list(net.parameters()) + [means], lr=0.01, momentum=0.9)
+    x = torch.randn(args.batch, *shape)
+    y = torch.randint(0, 10, (args.batch,))
+
+    def step():
+        opt.zero_grad()
+        loss = lgm_loss(net(x), y, means, 0.1, 0.01)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(args.warmup):
+        step()
+    rates = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        for _ in range(args.steps):
+            step()
+        rates.append(args.steps * args.batch / (time.perf_counter() - t0))
+    print(json.dumps({
+        'framework': f'pytorch {torch.__version__}', 'net': args.net, 'batch': args.batch,
+        'threads': torch.get_num_threads(), 'steps': args.steps, 'repeats': args.repeats,
+        'imgPerSec': [round(r, 1) for r in rates], 'min': round(min(rates), 1),
+        'median': round(statistics.median(rates), 1), 'max': round(max(rates), 1),
+    }))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,211 @@
+// 2-D convolution kernels (forward with fused bias/activation, backward data, backward filter) on oneDNN.
+// TF.js layouts are kept as they are: activations NHWC and filters HWIO [KH, KW, C, O]; oneDNN may choose a
+// blocked filter layout, in which case the (small) filter is reordered on each call, never the activations.
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "common.h"
+
+namespace lgm {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+
+namespace {
+
+// Geometry as passed from JS (Int32Array of kGeometrySize, see src/native/conv.ts).
+enum { N, H, W, C, KH, KW, O, OH, OW, SH, SW, DH, DW, PT, PL, PB, PR, kGeometrySize };
+
+struct Geometry {
+  const int32_t *g;
+  memory::desc src(tag t = tag::nhwc) const { return {{g[N], g[C], g[H], g[W]}, memory::data_type::f32, t}; }
+  memory::desc dst() const { return {{g[N], g[O], g[OH], g[OW]}, memory::data_type::f32, tag::nhwc}; }
+  memory::desc weights(tag t) const { return {{g[O], g[C], g[KH], g[KW]}, memory::data_type::f32, t}; }
+  memory::desc bias() const { return {{g[O]}, memory::data_type::f32, tag::x}; }
+  memory::dims strides() const { return {g[SH], g[SW]}; }
+  memory::dims dilates() const { return {g[DH] - 1, g[DW] - 1}; }  // oneDNN counts dilation from 0
+  memory::dims padL() const { return {g[PT], g[PL]}; }
+  memory::dims padR() const { return {g[PB], g[PR]}; }
+  size_t srcSize() const { return size_t(g[N]) * g[H] * g[W] * g[C]; }
+  size_t dstSize() const { return size_t(g[N]) * g[OH] * g[OW] * g[O]; }
+  size_t weightsSize() const { return size_t(g[KH]) * g[KW] * g[C] * g[O]; }
+  std::string key(const char *kind, int activation, float alpha, bool bias) const {
+    std::string k(kind);
+    for (int i = 0; i < kGeometrySize; i++) k += ',' + std::to_string(g[i]);
+    return k + ',' + std::to_string(activation) + ',' + std::to_string(alpha) + (bias ? ",b" : "");
+  }
+
+  dnnl::convolution_forward::primitive_desc forward(bool bias, const dnnl::primitive_attr &attr) const {
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                      src(), weights(tag::any), bias ? this->bias() : memory::desc(), dst(),
+                                      strides(), dilates(), padL(), padR());
+    return {d, attr, cpuEngine()};
+  }
+};
+
+// Activation codes shared with src/native/conv.ts.
+enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kLeakyRelu = 3, kElu = 4, kSigmoid = 5 };
+
+dnnl::primitive_attr activationAttr(int activation, float alpha) {
+  dnnl::post_ops ops;
+  switch (activation) {
+    case kRelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f); break;
+    case kRelu6: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f); break;
+    case kLeakyRelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f); break;
+    case kElu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_elu, 1.f, 0.f); break;
+    case kSigmoid: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
+    default: break;
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+// A primitive with the reorder between TF's HWIO filter and the layout the primitive prefers (if they differ).
+struct Entry {
+  dnnl::primitive primitive;
+  memory::desc weightsMd;  // the primitive's filter layout
+  bool reorder = false;
+  dnnl::primitive weightsReorder;  // HWIO -> weightsMd (forward, backward data) or back (backward filter)
+  std::unique_ptr<memory> weights;  // buffer in weightsMd when reorder is true
+};
+
+std::unordered_map<std::string, std::unique_ptr<Entry>> &cache() {
+  static std::unordered_map<std::string, std::unique_ptr<Entry>> entries;
+  return entries;
+}
+
+void attachWeights(Entry &e, const Geometry &geo, const memory::desc &preferred, bool toUser) {
+  e.weightsMd = preferred;
+  const memory::desc user = geo.weights(tag::hwio);
+  e.reorder = preferred != user;
+  if (!e.reorder) return;
+  e.weights = std::make_unique<memory>(preferred, cpuEngine());
+  memory userMem(user, cpuEngine(), DNNL_MEMORY_NONE);
+  e.weightsReorder = toUser ? dnnl::reorder(*e.weights, userMem) : dnnl::reorder(userMem, *e.weights);
+}
+
+// Runs `body` under one lock, turning oneDNN errors into JS errors (the addon is built without C++ exceptions in
+// N-API, but oneDNN's C++ API throws dnnl::error). The lock matters only when several worker_threads load the
+// addon: they share this process's primitive cache, the filter reorder buffers and the stream.
+std::mutex &convLock() {
+  static std::mutex lock;  // one for every instantiation of guarded
+  return lock;
+}
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo &info, F body) {
+  std::lock_guard<std::mutex> hold(convLock());
+  try {
+    body();
+  } catch (const dnnl::error &err) {
+    Napi::Error::New(info.Env(), std::string("lgm native: oneDNN: ") + err.what()).ThrowAsJavaScriptException();
+  } catch (const std::exception &err) {
+    Napi::Error::New(info.Env(), std::string("lgm native: ") + err.what()).ThrowAsJavaScriptException();
+  }
+  return info.Env().Undefined();
+}
+
+// Reorders the user's HWIO filter into the entry's buffer when needed; returns the memory to pass as weights.
+memory userWeightsIn(Entry &e, const Geometry &geo, float *filter) {
+  memory user(geo.weights(tag::hwio), cpuEngine(), filter);
+  if (!e.reorder) return user;
+  e.weightsReorder.execute(cpuStream(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *e.weights}});
+  return *e.weights;
+}
+
+}  // namespace
+
+// convForward(x, filter, bias|null, y, geometry Int32Array, activation, alpha): y = act(conv(x, filter) + bias).
+Napi::Value convForward(const Napi::CallbackInfo &info) {
+  const int32_t *g = intsArg(info, 4, kGeometrySize, "geometry");
+  if (g == nullptr) return info.Env().Undefined();
+  Geometry geo{g};
+  bool ok = true;
+  float *x = floatArg(info, 0, geo.srcSize(), "x");
+  float *filter = x ? floatArg(info, 1, geo.weightsSize(), "filter") : nullptr;
+  float *bias = filter ? optionalFloatArg(info, 2, size_t(g[O]), "bias", &ok) : nullptr;
+  float *y = (filter && ok) ? floatArg(info, 3, geo.dstSize(), "y") : nullptr;
+  if (y == nullptr) return info.Env().Undefined();
+  const int activation = info[5].As<Napi::Number>().Int32Value();
+  const float alpha = info[6].As<Napi::Number>().FloatValue();
+  return guarded(info, [&] {
+    auto &slot = cache()[geo.key("fwd", activation, alpha, bias != nullptr)];
+    if (!slot) {
+      auto pd = geo.forward(bias != nullptr, activationAttr(activation, alpha));
+      slot = std::make_unique<Entry>();
+      slot->primitive = dnnl::convolution_forward(pd);
+      attachWeights(*slot, geo, pd.weights_desc(), false);
+    }
+    memory w = userWeightsIn(*slot, geo, filter);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(geo.src(), cpuEngine(), x)},
+                                         {DNNL_ARG_WEIGHTS, w},
+                                         {DNNL_ARG_DST, memory(geo.dst(), cpuEngine(), y)}};
+    if (bias != nullptr) args.insert({DNNL_ARG_BIAS, memory(geo.bias(), cpuEngine(), bias)});
+    slot->primitive.execute(cpuStream(), args);
+    cpuStream().wait();
+  });
+}
+
+// convBackwardData(dy, filter, dx, geometry): dx = gradient of conv w.r.t. its input.
+Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
+  const int32_t *g = intsArg(info, 3, kGeometrySize, "geometry");
+  if (g == nullptr) return info.Env().Undefined();
+  Geometry geo{g};
+  float *dy = floatArg(info, 0, geo.dstSize(), "dy");
+  float *filter = dy ? floatArg(info, 1, geo.weightsSize(), "filter") : nullptr;
+  float *dx = filter ? floatArg(info, 2, geo.srcSize(), "dx") : nullptr;
+  if (dx == nullptr) return info.Env().Undefined();
+  return guarded(info, [&] {
+    auto &slot = cache()[geo.key("bwd_data", 0, 0.f, false)];
+    if (!slot) {
+      auto hint = geo.forward(false, dnnl::primitive_attr());
+      dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, geo.src(),
+                                              geo.weights(tag::any), geo.dst(), geo.strides(), geo.dilates(),
+                                              geo.padL(), geo.padR());
+      dnnl::convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
+      slot = std::make_unique<Entry>();
+      slot->primitive = dnnl::convolution_backward_data(pd);
+      attachWeights(*slot, geo, pd.weights_desc(), false);
+    }
+    memory w = userWeightsIn(*slot, geo, filter);
+    slot->primitive.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(geo.dst(), cpuEngine(), dy)},
+                                          {DNNL_ARG_WEIGHTS, w},
+                                          {DNNL_ARG_DIFF_SRC, memory(geo.src(), cpuEngine(), dx)}});
+    cpuStream().wait();
+  });
+}
+
+// convBackwardFilter(x, dy, dw, geometry): dw (HWIO) = gradient of conv w.r.t. its filter.
+Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
+  const int32_t *g = intsArg(info, 3, kGeometrySize, "geometry");
+  if (g == nullptr) return info.Env().Undefined();
+  Geometry geo{g};
+  float *x = floatArg(info, 0, geo.srcSize(), "x");
+  float *dy = x ? floatArg(info, 1, geo.dstSize(), "dy") : nullptr;
+  float *dw = dy ? floatArg(info, 2, geo.weightsSize(), "dw") : nullptr;
+  if (dw == nullptr) return info.Env().Undefined();
+  return guarded(info, [&] {
+    auto &slot = cache()[geo.key("bwd_filter", 0, 0.f, false)];
+    if (!slot) {
+      auto hint = geo.forward(false, dnnl::primitive_attr());
+      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, geo.src(),
+                                                 geo.weights(tag::any), geo.dst(), geo.strides(), geo.dilates(),
+                                                 geo.padL(), geo.padR());
+      dnnl::convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
+      slot = std::make_unique<Entry>();
+      slot->primitive = dnnl::convolution_backward_weights(pd);
+      attachWeights(*slot, geo, pd.diff_weights_desc(), true);
+    }
+    memory user(geo.weights(tag::hwio), cpuEngine(), dw);
+    memory target = slot->reorder ? *slot->weights : user;
+    slot->primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(geo.src(), cpuEngine(), x)},
+                                          {DNNL_ARG_DIFF_DST, memory(geo.dst(), cpuEngine(), dy)},
+                                          {DNNL_ARG_DIFF_WEIGHTS, target}});
+    if (slot->reorder) slot->weightsReorder.execute(cpuStream(), {{DNNL_ARG_FROM, target}, {DNNL_ARG_TO, user}});
+    cpuStream().wait();
+  });
+}
+
+}  // namespace lgm

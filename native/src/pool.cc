@@ -1,0 +1,107 @@
+// 2-D max pooling forward and gradient (NHWC), matching TF.js: padding counts as -infinity and the gradient goes
+// to the first maximum of each window in row-major window order. Loops run over channels innermost, so each
+// window position is one contiguous (vectorisable) pass over C. Single-threaded, like reduce.cc, for the same
+// reason: memory-bound passes lose more to OpenMP scheduling on shared cores than they gain.
+#include <limits>
+#include <vector>
+
+#include "common.h"
+
+namespace lgm {
+
+namespace {
+
+// Geometry as passed from JS (Int32Array of kPoolSize, see src/native/pool.ts).
+enum { N, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL, kPoolSize };
+
+// For output position (n, oh, ow): best[c] = window maximum, arg[c] = its index in x. Strict '>' keeps the first
+// maximum, as TF.js does; the comparison is a select over contiguous channels with 32-bit lanes for both values
+// and indices, so GCC vectorises it (src/native/pool.ts keeps x under 2^31 elements).
+void windowMax(const float *__restrict x, const int32_t *g, int64_t n, int64_t oh, int64_t ow,
+               float *__restrict best, int32_t *__restrict arg) {
+  const int64_t channels = g[C];
+  bool first = true;
+  for (int64_t kh = 0; kh < g[KH]; kh++) {
+    const int64_t h = oh * g[SH] - g[PT] + kh;
+    if (h < 0 || h >= g[H]) continue;
+    for (int64_t kw = 0; kw < g[KW]; kw++) {
+      const int64_t w = ow * g[SW] - g[PL] + kw;
+      if (w < 0 || w >= g[W]) continue;
+      const int32_t base = int32_t(((n * g[H] + h) * g[W] + w) * channels);  // x has < 2^31 elements
+      if (first) {
+        for (int64_t c = 0; c < channels; c++) {
+          best[c] = x[base + c];
+          arg[c] = base + c;
+        }
+        first = false;
+        continue;
+      }
+      const float *__restrict row = x + base;
+      for (int32_t c = 0; c < int32_t(channels); c++) {
+        const float v = row[c], b = best[c];
+        const int32_t a = arg[c], here = base + c;
+        const int32_t take = -int32_t(v > b);  // all ones or zero: a bitwise select vectorises without SSE4.1
+        best[c] = v > b ? v : b;
+        arg[c] = (here & take) | (a & ~take);
+      }
+    }
+  }
+  if (first) {  // a window entirely in the padding (possible with explicit pads): -inf, no gradient
+    for (int64_t c = 0; c < channels; c++) {
+      best[c] = -std::numeric_limits<float>::infinity();
+      arg[c] = -1;
+    }
+  }
+}
+
+}  // namespace
+
+// maxPool(x, y, geometry): y = max over each window.
+Napi::Value maxPool(const Napi::CallbackInfo &info) {
+  const int32_t *g = intsArg(info, 2, kPoolSize, "geometry");
+  if (g == nullptr) return info.Env().Undefined();
+  float *x = floatArg(info, 0, size_t(g[N]) * g[H] * g[W] * g[C], "x");
+  float *y = x ? floatArg(info, 1, size_t(g[N]) * g[OH] * g[OW] * g[C], "y") : nullptr;
+  if (y == nullptr) return info.Env().Undefined();
+  {
+    std::vector<int32_t> arg(g[C]);
+    for (int64_t n = 0; n < g[N]; n++) {
+      for (int64_t oh = 0; oh < g[OH]; oh++) {
+        for (int64_t ow = 0; ow < g[OW]; ow++) {
+          windowMax(x, g, n, oh, ow, y + ((n * g[OH] + oh) * g[OW] + ow) * g[C], arg.data());
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// maxPoolGrad(dy, x, dx, geometry): dx = dy routed to the first maximum of each window (summed over windows).
+Napi::Value maxPoolGrad(const Napi::CallbackInfo &info) {
+  const int32_t *g = intsArg(info, 3, kPoolSize, "geometry");
+  if (g == nullptr) return info.Env().Undefined();
+  const int64_t image = int64_t(g[H]) * g[W] * g[C];
+  float *dy = floatArg(info, 0, size_t(g[N]) * g[OH] * g[OW] * g[C], "dy");
+  float *x = dy ? floatArg(info, 1, size_t(g[N]) * image, "x") : nullptr;
+  float *dx = x ? floatArg(info, 2, size_t(g[N]) * image, "dx") : nullptr;
+  if (dx == nullptr) return info.Env().Undefined();
+  {
+    std::vector<float> best(g[C]);
+    std::vector<int32_t> arg(g[C]);
+    for (int64_t n = 0; n < g[N]; n++) {
+      for (int64_t i = 0; i < image; i++) dx[n * image + i] = 0.f;
+      for (int64_t oh = 0; oh < g[OH]; oh++) {
+        for (int64_t ow = 0; ow < g[OW]; ow++) {
+          windowMax(x, g, n, oh, ow, best.data(), arg.data());
+          const float *grad = dy + ((n * g[OH] + oh) * g[OW] + ow) * g[C];
+          for (int64_t c = 0; c < g[C]; c++) {
+            if (arg[c] >= 0) dx[arg[c]] += grad[c];
+          }
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace lgm

@@ -1,0 +1,105 @@
+import { createRequire } from 'node:module';
+
+/** Activation codes understood by the addon's fused kernels (native/src/conv.cc and matmul.cc). */
+export const ACTIVATION_CODES: Readonly<Record<string, number>> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  leakyrelu: 3,
+  elu: 4,
+  sigmoid: 5,
+};
+
+/**
+ * The functions of the compiled addon (native/src/*.cc). Every array argument is a Float32Array that the kernel
+ * reads or writes in place (a view of the wasm heap, or a cpu-backend array); geometry/dims are Int32Arrays laid
+ * out as in conv.ts, matmul.ts and pool.ts.
+ */
+export interface NativeAddon {
+  version(): string;
+  convForward(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    geometry: Int32Array,
+    activation: number,
+    alpha: number,
+  ): void;
+  convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  convBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
+  batchMatMul(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    dims: Int32Array,
+    bias: Float32Array | null,
+    activation: number,
+    alpha: number,
+  ): void;
+  maxPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  preluGradInput(
+    dy: Float32Array,
+    x: Float32Array,
+    alpha: Float32Array,
+    dx: Float32Array,
+    dims: Int32Array,
+  ): void;
+  preluGradAlpha(dy: Float32Array, x: Float32Array, dalpha: Float32Array, dims: Int32Array): void;
+  sumAxes(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  tile(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+}
+
+/** The addon, or why it is not available. */
+export type AddonLoad = { addon: NativeAddon; reason: null } | { addon: null; reason: string };
+
+/** Where `npm install` builds the addon (scripts/native-build via native/install.mjs). */
+export const ADDON_PATH = new URL('../../../native/build/Release/lgm_native.node', import.meta.url);
+
+let cached: AddonLoad | undefined;
+
+/**
+ * Loads the addon with OpenMP's passive wait policy unless the user chose one (OMP_WAIT_POLICY or
+ * GOMP_SPINCOUNT): libgomp reads it once, when oneDNN pulls it in, so it is set just for the load and then
+ * removed again (child processes do not inherit it). By default idle OpenMP threads spin at each barrier; when the
+ * cores are shared with other processes, the spinning thread takes CPU from the one doing the work: LeNet++
+ * training ran at 40-60 img/s spinning and 120-186 img/s passive on 2 busy cores (PyTorch: 17-28 vs 111-134).
+ */
+function withPassiveOpenMp(load: () => unknown): NativeAddon {
+  const choose = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
+  if (choose) process.env.OMP_WAIT_POLICY = 'passive';
+  try {
+    return load() as NativeAddon;
+  } finally {
+    if (choose) delete process.env.OMP_WAIT_POLICY;
+  }
+}
+
+/**
+ * Loads the addon once. $LGM_NATIVE=0 (or 'off', 'false') disables it, so the fallback path can be forced
+ * (tests, comparisons); it is read on each call until the addon has been loaded.
+ */
+export function loadAddon(): AddonLoad {
+  const setting = (process.env.LGM_NATIVE ?? '').toLowerCase();
+  if (['0', 'off', 'false'].includes(setting)) {
+    return { addon: null, reason: `disabled by LGM_NATIVE=${process.env.LGM_NATIVE}` };
+  }
+  if (cached === undefined) {
+    try {
+      cached = {
+        addon: withPassiveOpenMp(() => createRequire(import.meta.url)(ADDON_PATH.pathname)),
+        reason: null,
+      };
+    } catch (err) {
+      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      cached = {
+        addon: null,
+        reason:
+          `addon not built (${message}); install libdnnl-dev, g++ and make ` +
+          '(.ci/install-native.sh), then run `npm rebuild lgm` or `npm run build:native`',
+      };
+    }
+  }
+  return cached;
+}

@@ -1,0 +1,35 @@
+import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './addon.js';
+import type { TensorMemory } from './memory.js';
+
+/** What a native kernel gets: the TF.js kernel inputs/attributes, the backend's memory and the addon. */
+export interface NativeKernelArgs {
+  inputs: NamedTensorInfoMap;
+  attrs: NamedAttrMap;
+  memory: TensorMemory;
+  addon: NativeAddon;
+}
+
+/** A TF.js kernel implemented by the addon. */
+export interface NativeKernel {
+  kernelName: string;
+  /**
+   * Computes the output natively, or returns null when these inputs/attributes are outside what the addon
+   * implements (non-float32, NCHW, a fused PReLU, ...): the backend's own kernel then runs instead.
+   */
+  run(args: NativeKernelArgs): TensorInfo | null;
+}
+
+export const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** True when every tensor is float32 and non-empty (the addon's kernels are float32-only). */
+export function allFloat32(...infos: (TensorInfo | undefined)[]): boolean {
+  return infos.every((t) => t === undefined || (t.dtype === 'float32' && numel(t.shape) > 0));
+}
+
+/** The input called `name` (TF.js always passes a kernel's required inputs; this satisfies the type checker). */
+export function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new Error(`lgm native: missing kernel input '${name}'`);
+  return t;
+}

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import '../gm/gradients.js';
+import { allFloat32, input, numel, type NativeKernel, type NativeKernelArgs } from './kernel.js';
+
+/** Kernel names of the two halves of the PReLU gradient (lgm's own; TF.js composes 5+ kernels instead). */
+export const PRELU_GRAD_INPUT = 'LgmPreluGradInput';
+export const PRELU_GRAD_ALPHA = 'LgmPreluGradAlpha';
+
+/**
+ * The period of alpha along x's flat layout when alpha broadcasts as a trailing block (a scalar, one slope per
+ * channel as with `sharedAxes: [1, 2]`, or x's full trailing shape): slope of element i = alpha[i mod period].
+ * Null for any other broadcast.
+ */
+export function preluPeriod(x: TensorInfo, alpha: TensorInfo): number | null {
+  const trailing = [...alpha.shape];
+  while (trailing.length > 0 && trailing[0] === 1) trailing.shift();
+  if (trailing.length > x.shape.length) return null;
+  const suffix = x.shape.slice(x.shape.length - trailing.length);
+  return trailing.every((d, i) => d === suffix[i]) && allFloat32(x, alpha) ? numel(trailing) : null;
+}
+
+/** The inputs of either half of the gradient and the addon's dims [numel(x), period], or null if unsupported. */
+function gradArgs(inputs: NativeKernelArgs['inputs']) {
+  const [dy, x, alpha] = [input(inputs, 'dy'), input(inputs, 'x'), input(inputs, 'alpha')];
+  const period = preluPeriod(x, alpha);
+  if (period === null || !allFloat32(dy)) return null;
+  return { dy, x, alpha, dims: Int32Array.from([numel(x.shape), period]) };
+}
+
+export const preluGradInputKernel: NativeKernel = {
+  kernelName: PRELU_GRAD_INPUT,
+  run({ inputs, memory, addon }) {
+    const a = gradArgs(inputs);
+    if (a === null) return null;
+    const dx = memory.allocate(a.x.shape);
+    addon.preluGradInput(memory.view(a.dy), memory.view(a.x), memory.view(a.alpha), memory.view(dx), a.dims);
+    return memory.finish(dx);
+  },
+};
+
+export const preluGradAlphaKernel: NativeKernel = {
+  kernelName: PRELU_GRAD_ALPHA,
+  run({ inputs, memory, addon }) {
+    const a = gradArgs(inputs);
+    if (a === null) return null;
+    const dalpha = memory.allocate(a.alpha.shape);
+    addon.preluGradAlpha(memory.view(a.dy), memory.view(a.x), memory.view(dalpha), a.dims);
+    return memory.finish(dalpha);
+  },
+};
+
+/**
+ * The Prelu gradient with both halves as single native kernels where `useNative(backendName)` says they are
+ * registered and alpha broadcasts as a trailing block; otherwise TF.js's own gradient (`original`).
+ */
+export function nativePreluGradient(
+  original: GradConfig,
+  useNative: (backendName: string) => boolean,
+): GradConfig {
+  return {
+    ...original,
+    gradFunc(dy, saved, attrs) {
+      const [x, alpha] = saved as [tf.Tensor, tf.Tensor];
+      const grad = dy as tf.Tensor;
+      if (!useNative(tf.getBackend()) || preluPeriod(x, alpha) === null || grad.dtype !== 'float32') {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      const run = (name: string) => tf.engine().runKernel(name, { dy: grad, x, alpha }) as tf.Tensor;
+      return { x: () => run(PRELU_GRAD_INPUT), alpha: () => run(PRELU_GRAD_ALPHA) };
+    },
+  };
+}

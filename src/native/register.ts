@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { LgmError } from '../util/errors.js';
+import { loadAddon, type NativeAddon } from './addon.js';
+import {
+  conv2DBackpropFilterKernel,
+  conv2DBackpropInputKernel,
+  conv2DKernel,
+  fusedConv2DKernel,
+} from './conv.js';
+import type { NativeKernel } from './kernel.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
+import { NATIVE_BACKENDS, tensorMemory, type NativeBackendName } from './memory.js';
+import { maxPoolGradKernel, maxPoolKernel } from './pool.js';
+import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel } from './prelu.js';
+import { identityKernel } from './identity.js';
+import { sumKernel } from './sum.js';
+import { tileKernel } from './tile.js';
+
+/** Every kernel the addon implements. */
+export const NATIVE_KERNELS: readonly NativeKernel[] = [
+  conv2DKernel,
+  fusedConv2DKernel,
+  conv2DBackpropInputKernel,
+  conv2DBackpropFilterKernel,
+  batchMatMulKernel,
+  fusedMatMulKernel,
+  maxPoolKernel,
+  maxPoolGradKernel,
+  preluGradInputKernel,
+  preluGradAlphaKernel,
+  sumKernel,
+  tileKernel,
+  identityKernel,
+];
+
+/** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
+const replaced = new Map<string, Map<string, KernelConfig | undefined>>();
+/** Kernel name -> calls served natively / handed back to the backend's own kernel, since the last reset. */
+const calls = new Map<string, { native: number; fallback: number }>();
+let lastReason = '';
+
+function kernelFunc(
+  kernel: NativeKernel,
+  backendName: NativeBackendName,
+  addon: NativeAddon,
+  own?: KernelConfig,
+) {
+  const func: KernelFunc = (args) => {
+    const memory = tensorMemory(backendName, args.backend as tf.KernelBackend);
+    const out = kernel.run({ inputs: args.inputs, attrs: args.attrs ?? {}, memory, addon });
+    const count = calls.get(kernel.kernelName) ?? { native: 0, fallback: 0 };
+    calls.set(kernel.kernelName, count);
+    if (out !== null) {
+      count.native++;
+      return out;
+    }
+    count.fallback++;
+    if (own === undefined) {
+      const shapes = Object.values(args.inputs).map((t) =>
+        t ? `${t.dtype} [${t.shape.join(',')}]` : 'none',
+      );
+      throw new LgmError(
+        `lgm native ${kernel.kernelName}: inputs must be float32 NHWC within the addon's support ` +
+          `(backend '${backendName}' has no own kernel to fall back on), got ${shapes.join(', ')}`,
+      );
+    }
+    return own.kernelFunc(args) as TensorInfo;
+  };
+  return func;
+}
+
+/** TF.js's own Prelu gradient while the native one is installed (it is installed while any backend has kernels). */
+let tfjsPreluGradient: GradConfig | undefined;
+
+function swapPreluGradient() {
+  if (replaced.size > 0 && tfjsPreluGradient === undefined) {
+    tfjsPreluGradient = tf.getGradient('Prelu');
+    if (tfjsPreluGradient !== undefined) {
+      tf.registerGradient(nativePreluGradient(tfjsPreluGradient, (name) => replaced.has(name)));
+    }
+  } else if (replaced.size === 0 && tfjsPreluGradient !== undefined) {
+    tf.registerGradient(tfjsPreluGradient);
+    tfjsPreluGradient = undefined;
+  }
+}
+
+/**
+ * Registers the native kernels on `backendName` ('wasm' or 'cpu'), replacing that backend's own kernels of the
+ * same names (each falls back to the replaced kernel for cases the addon does not handle). Returns false when the
+ * addon is unavailable or the backend unsupported; `nativeKernelsReason()` then says why. Idempotent.
+ */
+export function registerNativeKernels(backendName: string): boolean {
+  if (typeof backendName !== 'string') {
+    throw new LgmError(`registerNativeKernels: backendName must be a string, got ${typeof backendName}`);
+  }
+  if (!(NATIVE_BACKENDS as readonly string[]).includes(backendName)) {
+    lastReason = `backend '${backendName}' is not one of ${NATIVE_BACKENDS.join(', ')}`;
+    return false;
+  }
+  const { addon, reason } = loadAddon();
+  if (addon === null) {
+    lastReason = reason;
+    return false;
+  }
+  if (replaced.has(backendName)) return true;
+  const saved = new Map<string, KernelConfig | undefined>();
+  for (const kernel of NATIVE_KERNELS) {
+    const own = tf.getKernel(kernel.kernelName, backendName);
+    if (own !== undefined) tf.unregisterKernel(kernel.kernelName, backendName);
+    saved.set(kernel.kernelName, own);
+    tf.registerKernel({
+      kernelName: kernel.kernelName,
+      backendName,
+      kernelFunc: kernelFunc(kernel, backendName as NativeBackendName, addon, own),
+    });
+  }
+  replaced.set(backendName, saved);
+  swapPreluGradient();
+  lastReason = '';
+  return true;
+}
+
+/** Puts back the backend's own kernels (for comparisons and tests). Returns false when none were registered. */
+export function unregisterNativeKernels(backendName: string): boolean {
+  const saved = replaced.get(backendName);
+  if (saved === undefined) return false;
+  for (const [kernelName, own] of saved) {
+    tf.unregisterKernel(kernelName, backendName);
+    if (own !== undefined) tf.registerKernel(own);
+  }
+  replaced.delete(backendName);
+  swapPreluGradient();
+  return true;
+}
+
+/** Whether native kernels are registered on `backendName`. */
+export function nativeKernelsRegistered(backendName: string): boolean {
+  return replaced.has(backendName);
+}
+
+/**
+ * How often each native kernel ran natively or fell back to the backend's own kernel since the last call with
+ * `reset` (benchmarks and tests use it to see that the native path was taken).
+ */
+export function nativeKernelCalls(reset = false): Record<string, { native: number; fallback: number }> {
+  const snapshot = Object.fromEntries([...calls].map(([name, c]) => [name, { ...c }]));
+  if (reset) calls.clear();
+  return snapshot;
+}
+
+/** Why the last `registerNativeKernels` call returned false ('' after a success). */
+export function nativeKernelsReason(): string {
+  return lastReason;
+}

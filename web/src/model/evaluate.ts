@@ -1,0 +1,109 @@
+/**
+ * Evaluation on the validation images: features (for the plot), accuracy, the mixture, and the "unfamiliar
+ * input" threshold calibrated so that a chosen fraction of validation images falls below it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DigitNetwork } from './network.js';
+import { featureLogLikelihood, fitClassGaussians, trainedMixture, type MixtureSummary } from './mixture.js';
+
+/** Validation images kept on the backend for repeated evaluation. */
+export interface EvalSet {
+  /** float32 [N,28,28,1] in [0,1]. */
+  x: tf.Tensor4D;
+  labels: Uint8Array;
+}
+
+/** The threshold and the mixture it refers to. */
+export interface Calibration {
+  /** Images whose log-likelihood is below this are flagged unfamiliar. */
+  threshold: number;
+  /** Fraction of validation images flagged by construction, in (0, 1). */
+  flagRate: number;
+  mixture: MixtureSummary;
+}
+
+export interface Evaluation {
+  /** Features [N*2], row-major. */
+  features: Float32Array;
+  labels: Uint8Array;
+  /** Classification accuracy of the inference logits. */
+  accuracy: number;
+  logLikelihood: Float32Array;
+  calibration: Calibration;
+}
+
+const CHUNK = 250;
+
+/** Features of all images, computed in chunks so that large sets fit in GPU memory. */
+function chunkedFeatures(net: DigitNetwork, x: tf.Tensor4D): tf.Tensor2D {
+  const n = x.shape[0];
+  const parts: tf.Tensor2D[] = [];
+  for (let start = 0; start < n; start += CHUNK) {
+    const size = Math.min(CHUNK, n - start);
+    parts.push(tf.tidy(() => net.features(tf.slice(x, [start, 0, 0, 0], [size, 28, 28, 1]))));
+  }
+  const all = tf.concat(parts) as tf.Tensor2D;
+  tf.dispose(parts);
+  return all;
+}
+
+/** The `rate` quantile of `values` (lower interpolation): the flag threshold. */
+export function lowerQuantile(values: ArrayLike<number>, rate: number): number {
+  if (!(rate > 0 && rate < 1)) throw new Error(`lowerQuantile: rate must be in (0, 1), got ${rate}`);
+  const sorted = Float64Array.from(values).sort();
+  if (sorted.length === 0) throw new Error('lowerQuantile: values must not be empty');
+  return sorted[Math.floor(rate * (sorted.length - 1))];
+}
+
+/** Evaluates the network on `set` and calibrates the threshold at `flagRate`. */
+export async function evaluate(net: DigitNetwork, set: EvalSet, flagRate: number): Promise<Evaluation> {
+  const featureTensor = chunkedFeatures(net, set.x);
+  const predictedTensor = tf.tidy(() => tf.argMax(net.logits(featureTensor), 1));
+  const features = (await featureTensor.data()) as Float32Array;
+  const predicted = await predictedTensor.data();
+  predictedTensor.dispose();
+  let correct = 0;
+  for (let i = 0; i < set.labels.length; i++) if (predicted[i] === set.labels[i]) correct++;
+  const mixture = net.loss === 'lgm' ? trainedMixture(net) : fitClassGaussians(features, set.labels);
+  const llTensor = featureLogLikelihood(net, featureTensor, net.loss === 'lgm' ? null : mixture);
+  const logLikelihood = (await llTensor.data()) as Float32Array;
+  tf.dispose([llTensor, featureTensor]);
+  return {
+    features,
+    labels: set.labels,
+    accuracy: correct / set.labels.length,
+    logLikelihood,
+    calibration: { threshold: lowerQuantile(logLikelihood, flagRate), flagRate, mixture },
+  };
+}
+
+/** What the app says about one input image. */
+export interface Probe {
+  feature: [number, number];
+  /** p(k | x) for k = 0..9. */
+  posterior: number[];
+  predicted: number;
+  logLikelihood: number;
+  /** logLikelihood below the calibrated threshold. */
+  unfamiliar: boolean;
+}
+
+/** Scores one image [1,28,28,1] against a calibration. */
+export async function probe(net: DigitNetwork, image: tf.Tensor4D, calibration: Calibration): Promise<Probe> {
+  const [featureT, posteriorT, llT] = tf.tidy(() => {
+    const feature = net.features(image);
+    const fitted = calibration.mixture.origin === 'fitted' ? calibration.mixture : null;
+    return [feature, tf.softmax(net.logits(feature)), featureLogLikelihood(net, feature, fitted)];
+  });
+  const [feature, posterior, ll] = await Promise.all([featureT.data(), posteriorT.data(), llT.data()]);
+  tf.dispose([featureT, posteriorT, llT]);
+  const post = Array.from(posterior);
+  const logLikelihood = ll[0];
+  return {
+    feature: [feature[0], feature[1]],
+    posterior: post,
+    predicted: post.indexOf(Math.max(...post)),
+    logLikelihood,
+    unfamiliar: !(logLikelihood >= calibration.threshold),
+  };
+}

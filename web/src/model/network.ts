@@ -1,0 +1,153 @@
+/**
+ * The network the app trains: LeNet++ with a 2-D feature (src/nets/lenetpp.ts) followed by a head, either a
+ * Gaussian-mixture layer (L-GM, src/layers) or a plain dense softmax layer, stored as one tfjs-layers model so
+ * that it saves and loads (IndexedDB, files) with TF.js's own handlers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { leNetPP } from '../../../src/nets/lenetpp.js';
+import { GaussianMixtureLayer } from '../../../src/layers/gaussian_mixture.js';
+import { lgmLoss } from '../../../src/losses/lgm.js';
+import { softmaxCrossEntropyPerSample } from '../../../src/losses/reduce.js';
+import { mixtureLogits } from '../../../src/gm/density.js';
+import type { CovarianceKind } from '../../../src/gm/params.js';
+import { oneHotFloat } from '../../../src/util/tensor.js';
+import '../../../src/gm/gradients.js';
+
+export type LossKind = 'softmax' | 'lgm';
+export const NUM_CLASSES = 10;
+export const FEATURE_DIM = 2;
+
+/** What the user chose before building (changing either rebuilds the network). */
+export interface NetworkSpec {
+  /** 'lgm' (Gaussian-mixture head) or 'softmax' (dense head). */
+  loss: LossKind;
+  /** Covariance of the L-GM head; ignored by softmax. */
+  covariance: CovarianceKind;
+  /** Seed of every initialiser. */
+  seed: number;
+}
+
+/** The loss weights that may change while training runs (paper eqs. 17-18). */
+export interface LossWeights {
+  /** Margin alpha >= 0 (L-GM only). */
+  alpha: number;
+  /** Likelihood weight lambda >= 0 (L-GM only). */
+  lambda: number;
+}
+
+export class DigitNetwork {
+  constructor(
+    /** images [N,28,28,1] -> inference logits [N,10]. */
+    readonly model: tfl.LayersModel,
+    /** LeNet++: images -> features [N,2]. */
+    readonly trunk: tfl.LayersModel,
+    /** GaussianMixtureLayer for L-GM, a Dense layer for softmax. */
+    readonly head: tfl.layers.Layer,
+  ) {}
+
+  /** Builds a fresh, randomly initialised network. */
+  static create(spec: NetworkSpec): DigitNetwork {
+    const trunk = leNetPP({ featureDim: FEATURE_DIM, seed: spec.seed });
+    const head =
+      spec.loss === 'lgm'
+        ? new GaussianMixtureLayer({
+            numClasses: NUM_CLASSES,
+            covariance: spec.covariance,
+            seed: spec.seed,
+            // No host reads per batch: they would stall a GPU pipeline every step.
+            checkValues: false,
+            name: 'head',
+          })
+        : tfl.layers.dense({
+            units: NUM_CLASSES,
+            kernelInitializer: tfl.initializers.glorotUniform({ seed: spec.seed + 100 }),
+            name: 'head',
+          });
+    const input = tfl.input({ shape: [28, 28, 1], name: 'image' });
+    const logits = head.apply(trunk.apply(input)) as tfl.SymbolicTensor;
+    return new DigitNetwork(tfl.model({ inputs: input, outputs: logits, name: 'lgm_web' }), trunk, head);
+  }
+
+  /** Wraps a model loaded from storage (built by `create`, so it has layers 'lenetpp' and 'head'). */
+  static fromModel(model: tfl.LayersModel): DigitNetwork {
+    const names = model.layers.map((l) => l.name);
+    if (!names.includes('lenetpp') || !names.includes('head')) {
+      throw new Error(
+        `loading a model: expected layers 'lenetpp' and 'head' (a model saved by this app), got ${names.join(', ')}`,
+      );
+    }
+    return new DigitNetwork(model, model.getLayer('lenetpp') as tfl.LayersModel, model.getLayer('head'));
+  }
+
+  get loss(): LossKind {
+    return this.head instanceof GaussianMixtureLayer ? 'lgm' : 'softmax';
+  }
+
+  /** The L-GM head, or null for softmax. */
+  get mixtureHead(): GaussianMixtureLayer | null {
+    return this.head instanceof GaussianMixtureLayer ? this.head : null;
+  }
+
+  get covariance(): CovarianceKind | null {
+    return this.mixtureHead?.covariance ?? null;
+  }
+
+  /** The trainable variables (LeNet++ and head) for the optimiser. */
+  variables(): tf.Variable[] {
+    return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  /** The Gaussian-mixture parameters (means, log-variances, log-priors); empty for softmax. */
+  mixtureVariables(): tf.Variable[] {
+    const gm = this.mixtureHead;
+    return gm === null ? [] : gm.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  features(images: tf.Tensor4D, training = false): tf.Tensor2D {
+    return this.trunk.apply(images, { training }) as tf.Tensor2D;
+  }
+
+  /** Inference logits of features (no margin): softmax of these is the class posterior. */
+  logits(features: tf.Tensor2D): tf.Tensor2D {
+    const gm = this.mixtureHead;
+    if (gm === null) return this.head.apply(features) as tf.Tensor2D;
+    return mixtureLogits(features, gm.params(), {
+      covariance: gm.covariance,
+      logDet: gm.logDet,
+      minLogVariance: gm.minLogVariance,
+      checkValues: false,
+    });
+  }
+
+  /**
+   * Training loss of a batch and its training logits (with the margin for L-GM). Call inside a tidy or an
+   * optimiser's minimize.
+   */
+  trainingLoss(
+    images: tf.Tensor4D,
+    labels: tf.Tensor1D,
+    weights: LossWeights,
+  ): { loss: tf.Scalar; logits: tf.Tensor2D } {
+    const features = this.features(images, true);
+    const gm = this.mixtureHead;
+    if (gm === null) {
+      const logits = this.head.apply(features) as tf.Tensor2D;
+      const perSample = softmaxCrossEntropyPerSample(logits, oneHotFloat(labels, NUM_CLASSES));
+      return { loss: tf.mean(perSample) as tf.Scalar, logits };
+    }
+    const result = lgmLoss(features, labels, gm.params(), {
+      covariance: gm.covariance,
+      logDet: gm.logDet,
+      minLogVariance: gm.minLogVariance,
+      checkValues: false,
+      alpha: weights.alpha,
+      lambda: weights.lambda,
+    });
+    return { loss: result.loss, logits: result.logits };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
