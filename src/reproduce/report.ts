@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { version_layers } from '@tensorflow/tfjs-layers';
 import { packageVersion } from '../cli/version.js';
+import { describeBackend } from '../backend/index.js';
 import { readDetection, readRunFeatures } from '../viz/index.js';
 import type { Detection } from '../viz/index.js';
 import { AttackSummary, REPRODUCE_ATTACKS, readAttackSummary } from './attack-stage.js';
@@ -185,7 +186,7 @@ function notesSection(ctx: ReproduceContext): string[] {
 function versions(): string[] {
   const cpu = cpus();
   return [
-    `- lgm ${packageVersion()}, TensorFlow.js core ${tf.version_core}, layers ${version_layers}, backend ${tf.getBackend()}`,
+    `- lgm ${packageVersion()}, TensorFlow.js core ${tf.version_core}, layers ${version_layers}; ${describeBackend()}`,
     `- Node ${process.version} on ${platform()} ${release()}, ${cpu.length} CPU(s) (${cpu[0]?.model ?? 'unknown'})`,
   ];
 }

@@ -72,7 +72,7 @@ test('reproduce mnist (tiny budget) trains, attacks, detects every model and wri
     assert.match(report, /\| lgm-class \| [\d.]+ \/ [\d.]+ \|/);
     assert.match(report, /!\[feature spaces\]\(feature-panel.png\)/);
     assert.match(report, /!\[likelihood map\]\(likelihood-map.png\)/);
-    assert.match(report, /TensorFlow.js core 4\.22\.0, layers 4\.22\.0, backend wasm/);
+    assert.match(report, /TensorFlow.js core 4\.22\.0, layers 4\.22\.0; backend: wasm/);
     assert.match(report, /- Total: \*\*[\d.]+ (s|min)\*\*/);
     if (!hasFashion) assert.match(report, /detect\/softmax-2d: OOD set fashion-mnist skipped: /);
     for (const f of ['feature-panel.png', 'feature-panel.svg', 'likelihood-map.png']) {
