@@ -22,6 +22,8 @@ export interface AdversarialSetFile extends Omit<AttackResult, 'adversarial'> {
   labels: number[];
   /** Name of the binary file next to the JSON. */
   data: string;
+  /** Features (the classifier's feature layer) of the successful adversarial examples, for plots. */
+  features?: number[][];
 }
 
 async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
@@ -35,7 +37,13 @@ export async function writeAdversarialSet(
   runDir: string,
   name: string,
   result: AttackResult,
-  meta: { attack: string; options: Record<string, unknown>; indices: number[]; labels: number[] },
+  meta: {
+    attack: string;
+    options: Record<string, unknown>;
+    indices: number[];
+    labels: number[];
+    features?: number[][];
+  },
 ): Promise<string> {
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
     throw new LgmError(`writeAdversarialSet: name must be letters, digits, '_', '.' or '-', got '${name}'`);

@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-layers';
 import { parseArgs } from 'node:util';
 import { backendInfo, initBackend } from '../backend/index.js';
 import { lgmLoss } from '../losses/lgm.js';
-import { leNetPP } from '../nets/lenetpp.js';
+import { buildNetwork } from '../nets/registry.js';
 import { LgmError } from '../util/errors.js';
 import { choiceOption, numberOption } from '../util/options.js';
 import { mulberry32, seededNormal } from '../util/random.js';
@@ -18,11 +18,16 @@ import type { Benchmark } from './benchmark.js';
 const WHERE = 'bench train';
 const NUM_CLASSES = 10;
 const COVARIANCES = ['identity', 'isotropic', 'diagonal'] as const;
+const BENCH_NETS = ['lenetpp', 'resnet20'] as const;
+const INPUT_SHAPES: Record<(typeof BENCH_NETS)[number], number[]> = {
+  lenetpp: [28, 28, 1],
+  resnet20: [32, 32, 3],
+};
 
 /** Settings of one benchmark run. */
 export interface TrainBenchOptions {
-  /** Network: only 'lenetpp' (the paper's MNIST net). */
-  net: 'lenetpp';
+  /** Network: 'lenetpp' (the paper's MNIST net, 28x28x1 inputs) or 'resnet20' (CIFAR shape, 32x32x3). */
+  net: (typeof BENCH_NETS)[number];
   /** Loss: 'lgm' (L-GM head with learned means) or 'softmax' (dense layer + softmax cross-entropy). */
   loss: 'lgm' | 'softmax';
   /** L-GM covariance (ignored for softmax). */
@@ -60,8 +65,9 @@ interface TrainStep {
  * optimizer.minimize on one fixed batch (data loading is not part of what is measured).
  */
 export function buildTrainStep(o: TrainBenchOptions): TrainStep {
-  const model = leNetPP({ featureDim: o.featureDim, seed: o.seed });
-  const images = seededTensor([o.batch, 28, 28, 1], o.seed + 1);
+  const inputShape = INPUT_SHAPES[o.net];
+  const model = buildNetwork(o.net, { featureDim: o.featureDim, inputShape, seed: o.seed });
+  const images = seededTensor([o.batch, ...inputShape], o.seed + 1);
   const rand = mulberry32(o.seed + 2);
   const labels = tf.tensor1d(
     Array.from({ length: o.batch }, () => Math.floor(rand() * NUM_CLASSES)),
@@ -151,13 +157,13 @@ Times full training steps (forward, backward, optimizer update) after warm-up; p
 imagesPerSecond, backend, threads and tensor counts before/after the timed steps.
 
 Options:
-  --net <name>          network: lenetpp (default lenetpp)
+  --net <name>          network: lenetpp | resnet20 (default lenetpp)
   --loss <name>         lgm | softmax (default lgm)
   --covariance <name>   L-GM covariance: identity | isotropic | diagonal (default identity)
   --batch <n>           images per step (default 64)
   --steps <n>           timed steps (default 20)
   --warmup <n>          untimed steps first (default 3)
-  --feature-dim <n>     feature width (default 2)
+  --feature-dim <n>     feature width (default 2 for lenetpp, 64 for resnet20)
   --seed <n>            seed of weights and data (default 0)
   --backend <name>      tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)
   --threads <n>         wasm threads 1..8 (default: all cores; $LGM_THREADS)`;
@@ -193,14 +199,16 @@ export function parseTrainBenchArgs(
       threads: { type: 'string' },
     },
   });
+  const net = choiceOption(WHERE, '--net', values.net, BENCH_NETS, 'lenetpp');
   return {
-    net: choiceOption(WHERE, '--net', values.net, ['lenetpp'] as const, 'lenetpp'),
+    net,
     loss: choiceOption(WHERE, '--loss', values.loss, ['lgm', 'softmax'] as const, 'lgm'),
     covariance: choiceOption(WHERE, '--covariance', values.covariance, COVARIANCES, 'identity'),
     batch: intFlag('batch', values.batch, 64, 1),
     steps: intFlag('steps', values.steps, 20, 1),
     warmup: intFlag('warmup', values.warmup, 3, 0),
-    featureDim: intFlag('feature-dim', values['feature-dim'], 2, 1),
+    // The paper's 2-D feature for LeNet++; ResNet-20's own 64-wide feature.
+    featureDim: intFlag('feature-dim', values['feature-dim'], net === 'resnet20' ? 64 : 2, 1),
     seed: intFlag('seed', values.seed, 0, -(2 ** 31)),
     backend: values.backend,
     threads: values.threads === undefined ? undefined : intFlag('threads', values.threads, 1, 1),
@@ -209,7 +217,7 @@ export function parseTrainBenchArgs(
 
 export const trainBenchmark: Benchmark = {
   name: 'train',
-  summary: 'images/s of LeNet++ training steps (L-GM or softmax loss) on the selected backend',
+  summary: 'images/s of LeNet++ or ResNet-20 training steps (L-GM or softmax loss) on the selected backend',
   usage: USAGE,
   async run(argv) {
     const { backend, threads, ...options } = parseTrainBenchArgs(argv);

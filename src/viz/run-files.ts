@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { DetectionRow as DetectorTableRow } from '../detect/evaluate.js';
 import { join } from 'node:path';
 import { COVARIANCE_KINDS, CovarianceKind } from '../gm/params.js';
 import { LgmError, describe } from '../util/errors.js';
@@ -23,17 +24,8 @@ export interface RunMixture {
   logPriors: number[] | null;
 }
 
-/** One row of detection.json. */
-export interface DetectionRow {
-  detector: string;
-  inputSet: string;
-  auroc: number;
-  auprIn: number;
-  auprOut: number;
-  fpr95: number;
-  detectionAccuracy: number;
-  attackSuccessRate?: number;
-}
+/** One row of detection.json as plots read it (the counts of clean and anomalous inputs are not needed). */
+export type DetectionRow = Omit<DetectorTableRow, 'numClean' | 'numAnomalous'>;
 
 const DETECTION_METRICS = ['auroc', 'auprIn', 'auprOut', 'fpr95', 'detectionAccuracy', 'attackSuccessRate'];
 

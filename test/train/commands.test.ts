@@ -126,6 +126,8 @@ test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the r
       '16',
       '--test-images',
       '8',
+      '--attack-images',
+      '4',
       '--backend',
       'wasm',
       '--quiet',
@@ -135,8 +137,17 @@ test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the r
   );
   assert.equal(code, 0);
   assert.match(out, /test accuracy: \d+\.\d\d% \(8 images\)/);
-  for (const f of ['config.json', 'metrics.jsonl', 'checkpoint/tensors.bin', 'features.json', 'mixture.json'])
-    assert.ok(existsSync(join(runDir, f)), f);
+  const files = ['config.json', 'metrics.jsonl', 'checkpoint/tensors.bin', 'features.json', 'mixture.json'];
+  // The detection half: FGSM and BIM sets, the detection table, and the report with its pictures.
+  files.push(
+    'adversarial/fgsm.json',
+    'adversarial/bim.json',
+    'detection.json',
+    'report.md',
+    'feature-space.png',
+  );
+  for (const f of files) assert.ok(existsSync(join(runDir, f)), f);
+  assert.match(out, /lgm-mixture/, 'the detection table is printed');
   await assert.rejects(
     demoCommand.run(['--train-images', '0']),
     /demo: --train-images must be an integer >= 1, got '0'/,

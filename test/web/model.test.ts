@@ -88,7 +88,13 @@ test('evaluate, probe and fgsm on a few images: consistent numbers, bounded pert
     assert.equal(evaluation.calibration.threshold, sorted[1], 'rate 0.5 of 3 values: the median');
     const image = tf.slice(x, [0, 0, 0, 0], [1, 28, 28, 1]);
     const result = await probe(net, image, evaluation.calibration);
-    assert.deepEqual(result.feature, [evaluation.features[0], evaluation.features[1]].map(Math.fround));
+    // One image alone vs inside a batch of three: equal up to float rounding (native convolutions block by batch).
+    [evaluation.features[0], evaluation.features[1]].forEach((v, i) =>
+      assert.ok(
+        Math.abs(result.feature[i] - v) <= 1e-5 * Math.max(1, Math.abs(v)),
+        `${result.feature[i]} vs ${v}`,
+      ),
+    );
     assert.ok(Math.abs(result.posterior.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     assert.ok(Math.abs(result.logLikelihood - evaluation.logLikelihood[0]) < 1e-3);
     assert.equal(result.unfamiliar, result.logLikelihood < evaluation.calibration.threshold);

@@ -12,6 +12,7 @@ import { loadInputs, pixelClassifier, runNormalization } from '../../detect/inpu
 import { loadRun } from '../../train/run.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
+import type { Classifier } from '../../nets/classifier.js';
 
 /** Parses a numeric flag: a finite number in [min, max] (integer when asked), or the default. */
 export function numberFlag(
@@ -48,6 +49,24 @@ export function listFlag<T extends string>(
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** Features of the successful adversarial examples, in batches (the likelihood map overlays them). */
+function successfulFeatures(
+  classifier: Classifier,
+  adversarial: tf.Tensor,
+  success: boolean[],
+  batchSize: number,
+): number[][] {
+  const rows = success.flatMap((ok, i) => (ok ? [i] : []));
+  const out: number[][] = [];
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const batch = rows.slice(start, start + batchSize);
+    out.push(
+      ...tf.tidy(() => classifier.features(tf.gather(adversarial, tf.tensor1d(batch, 'int32'))).arraySync()),
+    );
+  }
+  return out;
+}
 
 export const attackCommand: Command = {
   name: 'attack',
@@ -126,6 +145,12 @@ export const attackCommand: Command = {
               options,
               indices: data.indices,
               labels,
+              features: successfulFeatures(
+                classifier,
+                result.adversarial,
+                result.success,
+                settings.batchSize,
+              ),
             });
           } finally {
             result.adversarial.dispose();

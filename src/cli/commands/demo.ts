@@ -4,9 +4,12 @@ import { resolveTrainConfig, TrainConfig } from '../../train/config.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
 import type { Command } from '../command.js';
+import { writeReport } from '../../viz/report.js';
+import { attackCommand } from './attack.js';
+import { detectCommand } from './detect.js';
 
 /** The demo's budget: training images per epoch, epochs, and test images. */
-export const DEMO_DEFAULTS = { trainImages: 6000, epochs: 1, testImages: 2000 };
+export const DEMO_DEFAULTS = { trainImages: 6000, epochs: 1, testImages: 2000, attackImages: 500 };
 
 /**
  * The demo's config: LeNet++ with a 2-D feature and L-GM (identity covariance) on MNIST, Adam (lr 1e-3; 3e-3
@@ -50,6 +53,28 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   return n;
 }
 
+/**
+ * The demo's second half: FGSM and BIM on the first test images, every detector against them, Fashion-MNIST
+ * (when installed) and noise, then report.md with the plots. Same code paths as lgm attack / detect / plot.
+ */
+async function detectionAndReport(
+  runDir: string,
+  budget: { attackImages: number; trainImages: number },
+  backend: string | undefined,
+) {
+  const common = backend === undefined ? [] : ['--backend', backend];
+  const attack = ['--limit', String(budget.attackImages)];
+  await attackCommand.run(['--run', runDir, '--attacks', 'fgsm,bim', ...attack, ...common]);
+  // Clean test images: twice the attacked ones. Detectors are fitted on the first training images: those the
+  // model trained on, at least 1000 so that every class is there, at most 5000.
+  const fitLimit = Math.max(1000, Math.min(5000, budget.trainImages));
+  const detect = ['--limit', String(2 * budget.attackImages), '--fit-limit', String(fitLimit)];
+  await detectCommand.run(['--run', runDir, ...detect, ...common]);
+  const report = await writeReport(runDir);
+  const skipped = report.parts.filter((p) => p.status !== 'written').map((p) => p.part);
+  console.log(`report: ${runDir}/report.md${skipped.length > 0 ? ` (skipped: ${skipped.join(', ')})` : ''}`);
+}
+
 export const demoCommand: Command = {
   name: 'demo',
   summary:
@@ -68,6 +93,8 @@ export const demoCommand: Command = {
     '  --out <dir>          run directory (default runs/<date>-lenetpp-<loss>)',
     '  --backend <name>     wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
     '  --quiet              no progress output',
+    '  --no-detection       skip the attacks, the detection table and the report',
+    `  --attack-images <n>  test images attacked with FGSM and BIM (default ${DEMO_DEFAULTS.attackImages})`,
     '',
     'For every option (other nets, losses, schedules, resume) use lgm train.',
   ].join('\n'),
@@ -84,6 +111,8 @@ export const demoCommand: Command = {
         out: { type: 'string' },
         backend: { type: 'string' },
         quiet: { type: 'boolean' },
+        'no-detection': { type: 'boolean' },
+        'attack-images': { type: 'string' },
       },
     });
     const seed = values.seed === undefined ? 0 : Number(values.seed);
@@ -106,7 +135,13 @@ export const demoCommand: Command = {
       quiet: values.quiet === true,
     });
     disposeModel(result.model);
+    if (!result.completed) return 130;
+    if (values['no-detection'] !== true) {
+      const attackImages = positiveInt('attack-images', values['attack-images'], DEMO_DEFAULTS.attackImages);
+      const trainImages = config.dataset.trainLimit ?? DEMO_DEFAULTS.trainImages;
+      await detectionAndReport(runDir, { attackImages, trainImages }, values.backend);
+    }
     console.log(`run directory: ${runDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    return result.completed ? 0 : 130;
+    return 0;
   },
 };
