@@ -206,7 +206,7 @@ function wallTimes(ctx: ReproduceContext, reportSeconds: number): string[] {
 const BUDGET_NOTES: Record<string, string> = {
   full: 'The paper-sized budget (see docs/reproduce.md for the schedule and where it comes from).',
   quick:
-    'The **quick** budget: a few hundred steps on a subset of the training set, attacks on a hundred test images. ' +
+    'The **quick** budget: 150 steps on 4800 training images, attacks on 50 test images. ' +
     'These numbers show that the pipeline works and how the variants compare at this budget; they are **not** ' +
     "the paper's numbers and should not be compared with them.",
   tiny: 'The **tiny** CI budget: seconds of training on a handful of images. The numbers mean nothing.',
