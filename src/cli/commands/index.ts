@@ -6,6 +6,7 @@ import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
 import { evalCommand } from './eval.js';
 import { plotCommand } from './plot.js';
+import { reproduceCommand } from './reproduce.js';
 import { trainCommand } from './train.js';
 
 /** Every subcommand, in the order `lgm --help` lists them: the main job, then the workflow, then extras. */
@@ -16,6 +17,7 @@ export const commands: readonly Command[] = [
   attackCommand,
   detectCommand,
   plotCommand,
+  reproduceCommand,
   blobsCommand,
   benchCommand,
 ];
