@@ -76,7 +76,8 @@ export function buildTrainStep(o: TrainBenchOptions): TrainStep {
   const head: tf.Variable[] = [];
   const lossFn: (features: tf.Tensor2D) => tf.Scalar =
     o.loss === 'lgm' ? lgmHead(o, head, labels) : softmaxHead(o, head, labels);
-  const optimizer = tf.train.momentum(0.01, 0.9);
+  // A small rate: the bench runs on random images and labels, where 0.01 made ResNet-20 + L-GM diverge to NaN.
+  const optimizer = tf.train.momentum(0.001, 0.9);
   const varList = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...head];
   return {
     run(withLoss) {
