@@ -116,10 +116,20 @@ async function start(name: BackendName, threads: number, named: boolean): Promis
 }
 
 /**
+ * The cpu backend prints a multi-line "install tfjs-node" banner on its first use in Node; lgm chooses its
+ * backend itself (and says which), so the banner is only noise in the CLI's output.
+ */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu !== null && 'firstUse' in cpu) cpu.firstUse = false;
+}
+
+/**
  * Selects and initialises a backend: the one named, else $LGM_BACKEND, else the first of BACKENDS available.
  * Resolves to lgm's name of the backend in use. Throws when a named backend is unknown or fails to start.
  */
 export async function initBackend(name?: string, options: InitBackendOptions = {}): Promise<string> {
+  silenceCpuBanner();
   const wanted = name ?? process.env.LGM_BACKEND;
   const threads = resolveThreads(options);
   const named = wanted !== undefined && wanted !== '';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { initBackend } from '../../backend/index.js';
+import { describeBackend, initBackend } from '../../backend/index.js';
 import { runBlobsExample } from '../../examples/blobs.js';
 import type { Command } from '../command.js';
 
@@ -46,7 +46,7 @@ export const blobsCommand: Command = {
       console.log(JSON.stringify({ backend, seconds, ...result }));
       return 0;
     }
-    console.log(`backend: ${backend}`);
+    console.log(describeBackend());
     console.log(`test accuracy: ${(100 * result.accuracy).toFixed(2)}%`);
     console.log(
       `mean log-likelihood, in-distribution test points: ${result.inDistributionLogLikelihood.toFixed(3)}`,
