@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomicAsync } from '../io/atomic.js';
+import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,12 +27,6 @@ export interface AdversarialSetFile extends Omit<AttackResult, 'adversarial'> {
   features?: number[][];
 }
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
-
 /** Writes an attack's result into `<runDir>/adversarial/` (the binary first, so the JSON never dangles). */
 export async function writeAdversarialSet(
   runDir: string,
@@ -51,7 +46,7 @@ export async function writeAdversarialSet(
   const dir = join(runDir, 'adversarial');
   await mkdir(dir, { recursive: true });
   const values = result.adversarial.dataSync() as Float32Array;
-  await writeAtomic(
+  await writeFileAtomicAsync(
     join(dir, `${name}.f32`),
     new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
   );
@@ -69,7 +64,7 @@ export async function writeAdversarialSet(
     data: `${name}.f32`,
   };
   const jsonFile = join(dir, `${name}.json`);
-  await writeAtomic(jsonFile, JSON.stringify(file) + '\n');
+  await writeFileAtomicAsync(jsonFile, JSON.stringify(file) + '\n');
   return jsonFile;
 }
 

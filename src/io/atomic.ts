@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { writeFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -18,4 +19,14 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+/**
+ * The async form of writeFileAtomic for run directories (reports, pictures, adversarial sets): the bytes go to a
+ * temporary file beside the target, then a rename replaces the target whole.
+ */
+export async function writeFileAtomicAsync(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(tmp, data);
+  await rename(tmp, path);
 }

@@ -1,5 +1,5 @@
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import { cpus, platform, release } from 'node:os';
-import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { version_layers } from '@tensorflow/tfjs-layers';
@@ -267,7 +267,6 @@ export async function writeReproduceReport(
     '',
   ];
   const file = join(ctx.outDir, 'report.md');
-  await writeFile(`${file}.tmp`, md.join('\n'));
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomicAsync(file, md.join('\n'));
   return file;
 }

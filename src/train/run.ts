@@ -1,4 +1,5 @@
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { writeFileAtomicAsync } from '../io/atomic.js';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,9 +23,7 @@ export interface RunConfigFile {
 
 /** Writes a JSON file atomically (temp file, then rename), so readers never see half a file. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(value, null, 1) + '\n');
-  await rename(tmp, file);
+  await writeFileAtomicAsync(file, JSON.stringify(value, null, 1) + '\n');
 }
 
 /** Reads and checks `<runDir>/config.json`. */

@@ -1,5 +1,6 @@
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import { createRequire } from 'node:module';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import { LgmError } from '../util/errors.js';
@@ -64,9 +65,7 @@ export const FIGURE_FORMATS: readonly FigureFormat[] = ['svg', 'png', 'both'];
 /** Writes a file through a temporary name and a rename, so a reader never sees half a picture. */
 async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
+  await writeFileAtomicAsync(file, data);
 }
 
 /** Options of `writeFigure`. */

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import { basename, join } from 'node:path';
 import { checkKnownKeys, choiceOption } from '../util/options.js';
 import type { Figure } from './chart.js';
@@ -194,7 +194,6 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   if (skipped.length > 0)
     md.push('## Skipped', '', ...skipped.map((p) => `- ${p.part}: ${p.reason ?? ''}`), '');
   const report = join(runDir, 'report.md');
-  await writeFile(`${report}.tmp`, md.join('\n'));
-  await rename(`${report}.tmp`, report);
+  await writeFileAtomicAsync(report, md.join('\n'));
   return { report, parts };
 }

@@ -1,5 +1,6 @@
+import { writeFileAtomicAsync } from '../../io/atomic.js';
 import { parseArgs } from 'node:util';
-import { readdir, rename, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -218,9 +219,7 @@ export const detectCommand: Command = {
       );
       console.log(formatDetectionTable(report.rows));
       const file = join(runDir, 'detection.json');
-      const tmp = `${file}.tmp-${process.pid}`;
-      await writeFile(tmp, JSON.stringify(report) + '\n');
-      await rename(tmp, file);
+      await writeFileAtomicAsync(file, JSON.stringify(report) + '\n');
       console.log(`wrote ${file}`);
     } finally {
       for (const d of detectors) d.dispose();
