@@ -13,17 +13,22 @@ interface Shape {
   k: number;
 }
 
-/** Median wall time (ms) of `fn` over `repeats` runs after `warmup` runs; fn must read its result back. */
-function timeMs(fn: () => void, warmup: number, repeats: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const times: number[] = [];
+/**
+ * Median wall time (ms) of each function over `repeats` rounds after `warmup` rounds. Each round runs every
+ * function once, interleaved, so that a change in machine load shifts all of them alike and the ratios hold.
+ * Each function must read its result back.
+ */
+function timeInterleaved(fns: (() => void)[], warmup: number, repeats: number): number[] {
+  for (let i = 0; i < warmup; i++) fns.forEach((fn) => fn());
+  const times = fns.map((): number[] => []);
   for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    fn();
-    times.push(performance.now() - start);
+    fns.forEach((fn, j) => {
+      const start = performance.now();
+      fn();
+      times[j].push(performance.now() - start);
+    });
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
 /** Forward + backward of the L-GM loss w.r.t. features, means and log-variances. */
@@ -75,13 +80,21 @@ export function benchHead(shape: Shape, repeats: number) {
     const means = tf.randomNormal([k, d], 0, 1, 'float32', 3) as tf.Tensor2D;
     const w = tf.randomNormal([d, k], 0, 0.05, 'float32', 4) as tf.Tensor2D;
     const b = tf.zeros([k]) as tf.Tensor1D;
-    const denseMs = timeMs(denseStep(x, tf.oneHot(y, k) as tf.Tensor2D, w, b), 2, repeats);
+    const logVars = COVARIANCE_KINDS.map((kind) =>
+      kind === 'identity' ? null : kind === 'isotropic' ? tf.zeros([k]) : tf.zeros([k, d]),
+    );
+    const [denseMs, ...lgmMs] = timeInterleaved(
+      [
+        denseStep(x, tf.oneHot(y, k) as tf.Tensor2D, w, b),
+        ...COVARIANCE_KINDS.map((kind, i) => lgmStep(x, y, means, logVars[i], kind)),
+      ],
+      2,
+      repeats,
+    );
     const perCovariance: Record<string, { ms: number; ratio: number }> = {};
-    for (const kind of COVARIANCE_KINDS) {
-      const logVar = kind === 'identity' ? null : kind === 'isotropic' ? tf.zeros([k]) : tf.zeros([k, d]);
-      const ms = timeMs(lgmStep(x, y, means, logVar, kind), 2, repeats);
-      perCovariance[kind] = { ms: round(ms), ratio: round(ms / denseMs) };
-    }
+    COVARIANCE_KINDS.forEach((kind, i) => {
+      perCovariance[kind] = { ms: round(lgmMs[i]), ratio: round(lgmMs[i] / denseMs) };
+    });
     return { denseMs: round(denseMs), perCovariance };
   });
 }

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { oneHotFloat } from '../util/tensor.js';
 
 /**
  * d_ik = 1/2 (x_i - mu_k)^T Sigma_k^-1 (x_i - mu_k) for every sample and class, as [N, K], exact in float32
@@ -40,110 +39,124 @@ type CustomFn = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 };
 
-interface Centred {
+/**
+ * What the forward pass keeps for the backward pass. Every tensor here is computed once: on the wasm backend
+ * element-wise kernels over [K,D] cost as much as a fifth of a matrix product, so none is recomputed.
+ */
+interface Saved {
+  /** Centred features x - c, [N,D], and centred means mu - c, [K,D]. */
   xc: tf.Tensor2D;
   mc: tf.Tensor2D;
+  /** Inverse variances as given (null for identity); for diagonal also mc * iv, [K,D]. */
+  iv: tf.Tensor | null;
+  mciv: tf.Tensor2D | null;
+  /** 1/2 xc^2 ([N,D], diagonal) or 1/2 |xc|^2 ([N,1], isotropic); null for identity. */
+  xhalf: tf.Tensor2D | null;
+  /** [N,K]: 0 at the anchor entries, 1 elsewhere. */
+  rest: tf.Tensor2D;
+  /** The anchor classes, [A*N] (A = 1 or 2 anchors per sample, stacked), and their [row, class] indices. */
+  anchor: tf.Tensor1D;
+  index: tf.Tensor2D;
+  /** [A*N]: 1, or 0 for a second anchor that repeats the first (counted once). */
+  keep: tf.Tensor1D;
+  /** Residuals x - mu_anchor, [A*N,D], and the anchors' inverse variances, [A*N,D] / [A*N,1] / null. */
+  r: tf.Tensor2D;
+  ivAnchor: tf.Tensor | null;
 }
 
-function centre(x: tf.Tensor2D, means: tf.Tensor2D): Centred {
-  const c = tf.mean(means, 0, true);
-  return { xc: tf.sub(x, c), mc: tf.sub(means, c) };
+/** Sum of rows divided by their count, as [1,D] (tf.mean is ~4x slower than tf.sum on wasm). */
+function centroid(means: tf.Tensor2D): tf.Tensor2D {
+  return tf.mul(tf.sum(means, 0, true), 1 / means.shape[0]) as tf.Tensor2D;
 }
+
+/** The inputs of the expanded form: a subset of Saved. */
+type Expanded = Pick<Saved, 'xc' | 'mc' | 'iv' | 'mciv' | 'xhalf'>;
 
 /** The expanded-form distances on centred coordinates, clamped at 0 (rounding can make them slightly negative). */
-function expandedDistances({ xc, mc }: Centred, invVar: tf.Tensor | null): tf.Tensor2D {
-  let d: tf.Tensor;
-  if (invVar === null || invVar.rank === 1) {
-    const xsq = tf.sum(tf.square(xc), 1, true); // [N,1]
-    const msq = tf.reshape(tf.sum(tf.square(mc), 1), [1, -1]); // [1,K]
-    const cross = tf.matMul(xc, mc, false, true); // [N,K]
-    d = tf.sub(tf.mul(tf.add(xsq, msq), 0.5), cross);
-    if (invVar !== null) d = tf.mul(d, tf.reshape(invVar, [1, -1]));
-  } else {
-    const a = tf.matMul(tf.square(xc), invVar, false, true); // sum_j x^2 iv
-    const b = tf.matMul(xc, tf.mul(mc, invVar), false, true); // sum_j x mu iv
-    const c = tf.reshape(tf.sum(tf.mul(tf.square(mc), invVar), 1), [1, -1]); // sum_j mu^2 iv
-    d = tf.sub(tf.mul(tf.add(a, c), 0.5), b);
+function expandedDistances({ xc, mc, iv, mciv, xhalf }: Expanded): tf.Tensor2D {
+  if (iv === null || iv.rank === 1) {
+    const xsq = xhalf ?? tf.mul(tf.sum(tf.mul(xc, xc), 1, true), 0.5); // [N,1] |xc|^2 / 2
+    const msq = tf.reshape(tf.mul(tf.sum(tf.mul(mc, mc), 1), 0.5), [1, -1]); // [1,K] |mc|^2 / 2
+    const d = tf.sub(tf.add(xsq, msq), tf.matMul(xc, mc, false, true));
+    return tf.relu(iv === null ? d : tf.mul(d, tf.reshape(iv, [1, -1]))) as tf.Tensor2D;
   }
-  return tf.relu(d) as tf.Tensor2D;
+  const a = tf.matMul(xhalf as tf.Tensor2D, iv, false, true); // 1/2 sum_j x^2 iv
+  const b = tf.matMul(xc, mciv as tf.Tensor2D, false, true); // sum_j x mu iv
+  const c = tf.reshape(tf.mul(tf.sum(tf.mul(mc, mciv as tf.Tensor2D), 1), 0.5), [1, -1]); // 1/2 sum_j mu^2 iv
+  return tf.relu(tf.add(tf.sub(a, b), c)) as tf.Tensor2D;
 }
 
-/** Per-sample inverse variances of class `a_i`: [N,D] (diagonal), [N,1] (isotropic) or null (identity). */
+/** Per-row inverse variances of classes `anchor`: [M,D] (diagonal), [M,1] (isotropic) or null (identity). */
 function gatherInvVar(invVar: tf.Tensor | null, anchor: tf.Tensor1D): tf.Tensor | null {
   if (invVar === null) return null;
   const g = tf.gather(invVar, anchor);
   return invVar.rank === 1 ? tf.reshape(g, [-1, 1]) : g;
 }
 
-/** d_{i,a_i} computed directly from residuals, plus the residuals (saved for the backward pass). */
-function anchorDistances(
-  x: tf.Tensor2D,
-  means: tf.Tensor2D,
-  invVar: tf.Tensor | null,
-  anchor: tf.Tensor1D,
-): { r: tf.Tensor2D; d: tf.Tensor1D } {
-  const r: tf.Tensor2D = tf.sub(x, tf.gather(means, anchor));
-  const iv = gatherInvVar(invVar, anchor); // [N,1] broadcasts for isotropic
-  const sq = tf.square(r);
-  const d = tf.mul(tf.sum(iv === null ? sq : tf.mul(sq, iv), 1), 0.5) as tf.Tensor1D;
-  return { r, d };
+/** The anchors of every sample: the label (when given) and the nearest class by the expanded form. */
+function anchorsOf(nearest: tf.Tensor1D, labels: tf.Tensor1D | undefined, numClasses: number) {
+  const n = nearest.shape[0];
+  const rows = tf.range(0, n, 1, 'int32');
+  if (labels === undefined) {
+    return {
+      anchor: nearest,
+      index: tf.stack([rows, nearest], 1) as tf.Tensor2D,
+      keep: tf.ones([n]) as tf.Tensor1D,
+      rest: tf.cast(tf.oneHot(nearest, numClasses, 0, 1), 'float32') as tf.Tensor2D,
+    };
+  }
+  const anchor = tf.concat([labels, nearest]) as tf.Tensor1D;
+  const keep = tf.concat([tf.ones([n]), tf.cast(tf.notEqual(labels, nearest), 'float32')]) as tf.Tensor1D;
+  // oneHot with on = 0, off = 1 built as int32 and cast: the wasm OneHot writes integer bits into float outputs.
+  const rest = tf.mul(
+    tf.cast(tf.oneHot(labels, numClasses, 0, 1), 'float32'),
+    tf.cast(tf.oneHot(nearest, numClasses, 0, 1), 'float32'),
+  ) as tf.Tensor2D;
+  return { anchor, index: tf.stack([tf.concat([rows, rows]), anchor], 1) as tf.Tensor2D, keep, rest };
 }
 
 function distanceWithGrad(
   x: tf.Tensor2D,
   means: tf.Tensor2D,
-  invVar: tf.Tensor | null,
+  iv: tf.Tensor | null,
   labels: tf.Tensor1D | undefined,
   save: tf.GradSaveFunc,
 ): { value: tf.Tensor2D; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] } {
-  const numClasses = means.shape[0];
-  const approx = expandedDistances(centre(x, means), invVar);
-  const nearest = tf.argMin(approx, 1) as tf.Tensor1D;
-  // Anchor 1: the label (when given), else the nearest class; anchor 2: the nearest class unless it is anchor 1.
-  const a1 = labels ?? nearest;
-  const m1 = oneHotFloat(a1, numClasses);
-  const m2 = tf.mul(oneHotFloat(nearest, numClasses), tf.sub(1, m1)) as tf.Tensor2D;
-  const e1 = anchorDistances(x, means, invVar, a1);
-  const e2 = anchorDistances(x, means, invVar, nearest);
-  const rest = tf.sub(tf.sub(1, m1), m2);
-  const value = tf.addN([
-    tf.mul(approx, rest),
-    tf.mul(m1, tf.reshape(e1.d, [-1, 1])),
-    tf.mul(m2, tf.reshape(e2.d, [-1, 1])),
-  ]) as tf.Tensor2D;
-  const toSave: tf.Tensor[] = [x, means, m1, m2, a1, nearest, e1.r, e2.r];
-  if (invVar !== null) toSave.push(invVar);
-  save(toSave);
+  const [n, numClasses] = [x.shape[0], means.shape[0]];
+  const c = centroid(means);
+  const xc = tf.sub(x, c) as tf.Tensor2D;
+  const mc = tf.sub(means, c) as tf.Tensor2D;
+  const diagonal = iv !== null && iv.rank === 2;
+  const mciv = diagonal ? (tf.mul(mc, iv) as tf.Tensor2D) : null;
+  const xhalf =
+    iv === null
+      ? null
+      : ((diagonal
+          ? tf.mul(tf.mul(xc, xc), 0.5)
+          : tf.mul(tf.sum(tf.mul(xc, xc), 1, true), 0.5)) as tf.Tensor2D);
+  const approx = expandedDistances({ xc, mc, iv, mciv, xhalf });
+  const { anchor, index, keep, rest } = anchorsOf(tf.argMin(approx, 1) as tf.Tensor1D, labels, numClasses);
+  // Exact anchor distances from residuals; a repeated second anchor is zeroed so scatterND adds it once.
+  const r = tf.sub(tf.concat(labels === undefined ? [x] : [x, x]), tf.gather(means, anchor)) as tf.Tensor2D;
+  const ivAnchor = gatherInvVar(iv, anchor);
+  const sq = tf.mul(r, r);
+  const exact = tf.mul(tf.sum(ivAnchor === null ? sq : tf.mul(sq, ivAnchor), 1), tf.mul(keep, 0.5));
+  const value = tf.add(tf.mul(approx, rest), tf.scatterND(index, exact, [n, numClasses])) as tf.Tensor2D;
+  const s: Saved = { xc, mc, iv, mciv, xhalf, rest, anchor, index, keep, r, ivAnchor };
+  const keys = Object.keys(s) as (keyof Saved)[];
+  save(keys.map((k) => s[k]).filter((t): t is NonNullable<typeof t> => t !== null));
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-    const [sx, smu, sm1, sm2, sa1, sa2, r1, r2, siv] = saved as [
-      tf.Tensor2D,
-      tf.Tensor2D,
-      tf.Tensor2D,
-      tf.Tensor2D,
-      tf.Tensor1D,
-      tf.Tensor1D,
-      tf.Tensor2D,
-      tf.Tensor2D,
-      tf.Tensor | undefined,
-    ];
-    return distanceGradients(dy as tf.Tensor2D, sx, smu, siv ?? null, [
-      { mask: sm1, anchor: sa1, r: r1 },
-      { mask: sm2, anchor: sa2, r: r2 },
-    ]);
+    let next = 0;
+    const restored = Object.fromEntries(
+      keys.map((k) => [k, s[k] === null ? null : saved[next++]]),
+    ) as unknown as Saved;
+    return distanceGradients(dy as tf.Tensor2D, restored, n);
   };
   return { value, gradFunc };
 }
 
-interface Anchor {
-  /** [N,K] one-hot of the anchor column (rows may be all zero when the anchor is shared with another). */
-  mask: tf.Tensor2D;
-  anchor: tf.Tensor1D;
-  /** x - mu_anchor, [N,D]. */
-  r: tf.Tensor2D;
-}
-
 /**
- * Sums rows of `v` ([N] or [N,D]) into the classes given by `index`: [K] or [K,D]. On wasm, lgm registers a
+ * Sums rows of `v` ([M] or [M,D]) into the classes given by `index`: [K] or [K,D]. On wasm, lgm registers a
  * row-loop UnsortedSegmentSum (the packaged wasm ScatterNd takes ~4.6 ms for 256 x 512); elsewhere scatterND,
  * which sums duplicate indices too (the cpu backend's UnsortedSegmentSum costs K x N x D: 500x slower here).
  */
@@ -155,56 +168,51 @@ function scatterRows(v: tf.Tensor, index: tf.Tensor1D, numClasses: number): tf.T
   return tf.scatterND(tf.reshape(index, [-1, 1]), v, shape);
 }
 
-function distanceGradients(
-  g: tf.Tensor2D,
-  x: tf.Tensor2D,
-  means: tf.Tensor2D,
-  invVar: tf.Tensor | null,
-  anchors: Anchor[],
-): tf.Tensor[] {
-  const numClasses = means.shape[0];
-  let restMask: tf.Tensor = tf.onesLike(g);
-  const dx: tf.Tensor[] = [];
-  const dmu: tf.Tensor[] = [];
-  const div: tf.Tensor[] = [];
-  // Exact part: the anchor columns, from residuals.
-  for (const { mask, anchor, r } of anchors) {
-    restMask = tf.sub(restMask, mask);
-    const ga = tf.reshape(tf.sum(tf.mul(g, mask), 1), [-1, 1]); // [N,1]
-    const iv = gatherInvVar(invVar, anchor);
-    const w = iv === null ? tf.mul(ga, r) : tf.mul(tf.mul(ga, r), iv);
-    dx.push(w);
-    dmu.push(tf.neg(scatterRows(w, anchor, numClasses)));
-    if (invVar !== null) {
-      const sq = tf.mul(tf.mul(tf.square(r), ga), 0.5);
-      div.push(scatterRows(invVar.rank === 1 ? tf.sum(sq, 1) : sq, anchor, numClasses));
-    }
+/**
+ * Gradients of sum_ik g_ik d_ik with respect to x, mu and iv:
+ *   dx_i = sum_k g_ik iv_k (x_i - mu_k),  dmu_k = -iv_k sum_i g_ik (x_i - mu_k),
+ *   div_k = 1/2 sum_i g_ik (x_i - mu_k)^2,
+ * exactly from residuals for the anchor entries, by products on centred coordinates for the rest.
+ */
+function distanceGradients(g: tf.Tensor2D, s: Saved, n: number): tf.Tensor[] {
+  const { xc, mc, iv, r, ivAnchor, anchor } = s;
+  const numClasses = mc.shape[0];
+  // Anchor part: ga = g at each anchor entry (0 for a repeated one), w = ga iv_a r.
+  const ga = tf.reshape(tf.mul(tf.gatherND(g, s.index), s.keep), [-1, 1]);
+  const gr = tf.mul(r, ga);
+  const w = ivAnchor === null ? gr : tf.mul(gr, ivAnchor);
+  const dxAnchor = anchor.shape[0] === n ? w : tf.add(...(tf.split(w, 2) as [tf.Tensor, tf.Tensor]));
+  const dmuAnchor = scatterRows(w, anchor, numClasses);
+  // Product part: every other entry.
+  const gRest = tf.mul(g, s.rest) as tf.Tensor2D;
+  const count = tf.reshape(tf.sum(gRest, 0), [-1, 1]); // [K,1] sum_i g_ik
+  const p = tf.matMul(gRest, xc, true, false); // [K,D] sum_i g_ik xc_i
+  const t = tf.mul(mc, count); // [K,D]
+  if (iv === null) {
+    const dx = tf.sub(tf.mul(xc, tf.sum(gRest, 1, true)), tf.matMul(gRest, mc));
+    return [tf.add(dx, dxAnchor), tf.sub(tf.sub(t, p), dmuAnchor)];
   }
-  // Product part: every other column, on centred coordinates.
-  const gr = tf.mul(g, restMask) as tf.Tensor2D;
-  const { xc, mc } = centre(x, means);
-  const s = tf.reshape(tf.sum(gr, 0), [-1, 1]); // [K,1]
-  const p = tf.matMul(gr, xc, true, false); // [K,D] sum_i g_ik xc_i
-  if (invVar === null || invVar.rank === 1) {
-    const ivCol = invVar === null ? null : tf.reshape(invVar, [-1, 1]);
-    const gw = ivCol === null ? gr : tf.mul(gr, tf.reshape(invVar as tf.Tensor, [1, -1]));
-    dx.push(tf.sub(tf.mul(xc, tf.sum(gw, 1, true)), tf.matMul(gw, mc)));
-    const dm = tf.sub(p, tf.mul(mc, s));
-    dmu.push(tf.neg(ivCol === null ? dm : tf.mul(dm, ivCol)));
-    if (invVar !== null) {
-      const xsq = tf.sum(tf.square(xc), 1, true); // [N,1]
-      const q = tf.reshape(tf.matMul(gr, xsq, true, false), [-1]); // [K]
-      const cross = tf.sum(tf.mul(mc, p), 1);
-      const msq = tf.sum(tf.square(mc), 1);
-      div.push(tf.mul(tf.add(tf.sub(q, tf.mul(cross, 2)), tf.mul(msq, tf.reshape(s, [-1]))), 0.5));
-    }
-  } else {
-    dx.push(tf.sub(tf.mul(xc, tf.matMul(gr, invVar)), tf.matMul(gr, tf.mul(mc, invVar))));
-    dmu.push(tf.neg(tf.mul(invVar, tf.sub(p, tf.mul(mc, s)))));
-    const q = tf.matMul(gr, tf.square(xc), true, false);
-    div.push(tf.mul(tf.add(tf.sub(q, tf.mul(tf.mul(mc, p), 2)), tf.mul(tf.square(mc), s)), 0.5));
+  const halfSq = tf.mul(tf.mul(gr, r), 0.5); // 1/2 ga r^2, [A*N,D]
+  const xhalf = s.xhalf as tf.Tensor2D;
+  if (iv.rank === 1) {
+    const ivRow = tf.reshape(iv, [1, -1]);
+    const gw = tf.mul(gRest, ivRow) as tf.Tensor2D;
+    const dx = tf.sub(tf.mul(xc, tf.sum(gw, 1, true)), tf.matMul(gw, mc));
+    const dmu = tf.mul(tf.sub(t, p), tf.reshape(iv, [-1, 1]));
+    // 1/2 sum_i g_ik |xc_i - mc_k|^2 = sum_i g_ik |xc_i|^2/2 - mc_k . p_k + |mc_k|^2 count_k / 2.
+    const q = tf.reshape(tf.matMul(gRest, xhalf, true, false), [-1]);
+    const div = tf.sub(q, tf.sum(tf.mul(mc, tf.sub(p, tf.mul(t, 0.5))), 1));
+    return [
+      tf.add(dx, dxAnchor),
+      tf.sub(dmu, dmuAnchor),
+      tf.add(div, scatterRows(tf.sum(halfSq, 1), anchor, numClasses)),
+    ];
   }
-  const grads = [tf.addN(dx), tf.addN(dmu)];
-  if (invVar !== null) grads.push(tf.addN(div));
-  return grads;
+  const mciv = s.mciv as tf.Tensor2D;
+  const dx = tf.sub(tf.mul(xc, tf.matMul(gRest, iv)), tf.matMul(gRest, mciv));
+  const dmu = tf.mul(tf.sub(t, p), iv);
+  // 1/2 sum_i g_ik (xc_i - mc_k)^2 = q_k - mc_k p_k + 1/2 mc_k^2 count_k, with q_k = sum_i g_ik xc_i^2 / 2.
+  const q = tf.matMul(gRest, xhalf, true, false);
+  const div = tf.sub(q, tf.mul(mc, tf.sub(p, tf.mul(t, 0.5))));
+  return [tf.add(dx, dxAnchor), tf.sub(dmu, dmuAnchor), tf.add(div, scatterRows(halfSq, anchor, numClasses))];
 }

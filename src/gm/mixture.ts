@@ -102,7 +102,7 @@ export function mixtureTerms(
   }
   const logVar = flooredLogVariances(params, opts.covariance, opts.minLogVariance);
   // exp(-logvar) rather than 1/exp(logvar): finite for every floored value, no overflow for large variances.
-  const invVar = logVar === null ? null : tf.exp(tf.neg(logVar));
+  const invVar = logVar === null ? null : tf.exp(tf.mul(logVar, -1)); // mul, not neg: vectorised on wasm
   return {
     distances: halfSquaredMahalanobis(features, params.means, invVar, labels),
     logDets: logDeterminants(logVar, numClasses, dim),

@@ -49,6 +49,11 @@ export interface NativeAddon {
   preluGradAlpha(dy: Float32Array, x: Float32Array, dalpha: Float32Array, dims: Int32Array): void;
   sumAxes(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   tile(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** out = a op b with broadcasting; dims = [rank, shape, strides of a, strides of b] (elementwise.ts). */
+  binary(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array, op: number): void;
+  unary(x: Float32Array, out: Float32Array, op: number): void;
+  /** Softmax over the last axis of a [rows, cols] array; dims = [rows, cols]. */
+  softmax(x: Float32Array, out: Float32Array, dims: Int32Array): void;
 }
 
 /** The addon, or why it is not available. */

@@ -16,6 +16,7 @@ import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel } from 
 import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
 import { tileKernel } from './tile.js';
+import { ELEMENTWISE_KERNELS } from './elementwise.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -32,6 +33,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   sumKernel,
   tileKernel,
   identityKernel,
+  ...ELEMENTWISE_KERNELS,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
