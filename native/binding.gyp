@@ -2,12 +2,12 @@
   "targets": [
     {
       "target_name": "lgm_native",
-      "sources": ["src/addon.cc", "src/conv.cc", "src/matmul.cc", "src/pool.cc", "src/reduce.cc", "src/tile.cc", "src/elementwise.cc"],
+      "sources": ["src/addon.cc", "src/conv.cc", "src/matmul.cc", "src/pool.cc", "src/reduce.cc", "src/tile.cc", "src/elementwise.cc", "src/lgm_distance.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-      "cflags_cc": ["-O3", "-fno-trapping-math", "-std=c++17", "-fvisibility=hidden"],
+      "cflags_cc": ["-O3", "-fno-trapping-math", "-std=c++17", "-fvisibility=hidden", "-fopenmp"],
       "cflags_cc!": ["-fno-exceptions"],
-      "libraries": ["-ldnnl"]
+      "libraries": ["-ldnnl", "-fopenmp"]
     }
   ]
 }

@@ -72,6 +72,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, binary));
   exports.Set("unary", Napi::Function::New(env, unary));
   exports.Set("softmax", Napi::Function::New(env, softmax));
+  exports.Set("lgmDistance", Napi::Function::New(env, lgmDistance));
+  exports.Set("lgmDistanceGrad", Napi::Function::New(env, lgmDistanceGrad));
   return exports;
 }
 

@@ -38,5 +38,7 @@ Napi::Value tile(const Napi::CallbackInfo &info);
 Napi::Value binary(const Napi::CallbackInfo &info);
 Napi::Value unary(const Napi::CallbackInfo &info);
 Napi::Value softmax(const Napi::CallbackInfo &info);
+Napi::Value lgmDistance(const Napi::CallbackInfo &info);
+Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info);
 
 }  // namespace lgm

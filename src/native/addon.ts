@@ -54,6 +54,28 @@ export interface NativeAddon {
   unary(x: Float32Array, out: Float32Array, op: number): void;
   /** Softmax over the last axis of a [rows, cols] array; dims = [rows, cols]. */
   softmax(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** The fused L-GM distance matrix (native/src/lgm_distance.cc); dims = [N, D, K, covariance, hasLabels]. */
+  lgmDistance(
+    x: Float32Array,
+    means: Float32Array,
+    invVar: Float32Array | null,
+    labels: Float32Array | null,
+    out: Float32Array,
+    nearest: Float32Array,
+    dims: Int32Array,
+  ): void;
+  lgmDistanceGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    means: Float32Array,
+    invVar: Float32Array | null,
+    labels: Float32Array | null,
+    nearest: Float32Array,
+    dx: Float32Array,
+    dmu: Float32Array,
+    div: Float32Array | null,
+    dims: Int32Array,
+  ): void;
 }
 
 /** The addon, or why it is not available. */

@@ -8,3 +8,4 @@ export {
   nativeKernelsReason,
   nativeKernelCalls,
 } from './register.js';
+export { LGM_DISTANCE, LGM_DISTANCE_GRAD } from './distance.js';

@@ -17,7 +17,7 @@ export interface NativeKernel {
    * Computes the output natively, or returns null when these inputs/attributes are outside what the addon
    * implements (non-float32, NCHW, a fused PReLU, ...): the backend's own kernel then runs instead.
    */
-  run(args: NativeKernelArgs): TensorInfo | null;
+  run(args: NativeKernelArgs): TensorInfo | TensorInfo[] | null;
 }
 
 export const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

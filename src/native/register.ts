@@ -17,6 +17,7 @@ import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
 import { tileKernel } from './tile.js';
 import { ELEMENTWISE_KERNELS } from './elementwise.js';
+import { lgmDistanceGradKernel, lgmDistanceKernel } from './distance.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -34,6 +35,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   tileKernel,
   identityKernel,
   ...ELEMENTWISE_KERNELS,
+  lgmDistanceKernel,
+  lgmDistanceGradKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */

@@ -78,8 +78,7 @@ function compare(problem: ProblemSpec | Problem, options: LgmLossOptions, rtol =
 for (const backend of ['cpu', 'wasm', 'wasm+lgm']) {
   for (const covariance of KINDS) {
     test(`${backend} ${covariance}: loss parts, logits and gradients match float64 finite differences`, async () => {
-      if (backend === 'wasm+lgm') await initBackend('wasm');
-      else await tf.setBackend(backend);
+      await useBackend(backend);
       compare(
         { n: 12, k: 4, d: 3, kind: covariance, seed: 1, priors: true, flipFraction: 0.3 },
         { covariance, alpha: 0.3, lambda: 0.1 },
@@ -88,9 +87,16 @@ for (const backend of ['cpu', 'wasm', 'wasm+lgm']) {
   }
 }
 
-for (const covariance of KINDS) {
-  test(`${covariance}: exact when features and means sit far from the origin (~1000, spread ~1)`, async () => {
-    await tf.setBackend('cpu');
+/** Sets the backend of a test: 'wasm+lgm' is lgm's wasm setup (training kernels, native kernels when built). */
+async function useBackend(backend: string) {
+  if (backend === 'wasm+lgm') await initBackend('wasm');
+  else await tf.setBackend(backend);
+}
+
+// The exactness cases run on both code paths: TF.js ops (cpu) and the addon's fused kernels (wasm+lgm, when built).
+for (const [backend, covariance] of ['cpu', 'wasm+lgm'].flatMap((b) => KINDS.map((k) => [b, k] as const))) {
+  test(`${backend} ${covariance}: exact when features and means sit far from the origin (~1000, spread ~1)`, async () => {
+    await useBackend(backend);
     compare(
       {
         n: 16,
@@ -107,8 +113,8 @@ for (const covariance of KINDS) {
     );
   });
 
-  test(`${covariance}: exact when distances are large (saturated softmax, means ~300 apart)`, async () => {
-    await tf.setBackend('cpu');
+  test(`${backend} ${covariance}: exact when distances are large (saturated softmax, means ~300 apart)`, async () => {
+    await useBackend(backend);
     // Correct labels: the classification loss underflows towards 0 and the likelihood term (d ~ D/2) dominates,
     // so any cancellation error in d_{i,y_i} would show.
     compare(

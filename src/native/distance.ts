@@ -1,0 +1,68 @@
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { allFloat32, input, type NativeKernel } from './kernel.js';
+
+/**
+ * The fused L-GM distance kernels (native/src/lgm_distance.cc), under kernel names of lgm's own that only the
+ * addon registers: src/gm/distance.ts calls them when they are registered on the current backend and otherwise
+ * runs the same algorithm as TF.js ops. Inputs: x [N,D], means [K,D], invVar [K,D] / [K] / absent, labels [N]
+ * (class indices as float32) / absent. Attribute `covariance`: 0 identity, 1 isotropic, 2 diagonal.
+ */
+export const LGM_DISTANCE = 'LgmDistance';
+/** Gradient kernel: inputs dy [N,K], the forward inputs, nearest [N]; outputs dx, dmeans (and dinvVar). */
+export const LGM_DISTANCE_GRAD = 'LgmDistanceGrad';
+
+function dims(x: TensorInfo, means: TensorInfo, covariance: number, labels: TensorInfo | undefined) {
+  return Int32Array.from([x.shape[0]!, x.shape[1]!, means.shape[0]!, covariance, labels ? 1 : 0]);
+}
+
+export const lgmDistanceKernel: NativeKernel = {
+  kernelName: LGM_DISTANCE,
+  run({ inputs, attrs, memory, addon }) {
+    const [x, means] = [input(inputs, 'x'), input(inputs, 'means')];
+    const { invVar, labels } = inputs;
+    if (!allFloat32(x, means, invVar, labels)) return null;
+    const out = memory.allocate([x.shape[0]!, means.shape[0]!]);
+    const nearest = memory.allocate([x.shape[0]!]);
+    addon.lgmDistance(
+      memory.view(x),
+      memory.view(means),
+      invVar ? memory.view(invVar) : null,
+      labels ? memory.view(labels) : null,
+      memory.view(out),
+      memory.view(nearest),
+      dims(x, means, attrs.covariance as number, labels),
+    );
+    return [memory.finish(out), memory.finish(nearest)];
+  },
+};
+
+export const lgmDistanceGradKernel: NativeKernel = {
+  kernelName: LGM_DISTANCE_GRAD,
+  run({ inputs, attrs, memory, addon }) {
+    const [dy, x, means, nearest] = ['dy', 'x', 'means', 'nearest'].map((name) => input(inputs, name)) as [
+      TensorInfo,
+      TensorInfo,
+      TensorInfo,
+      TensorInfo,
+    ];
+    const { invVar, labels } = inputs;
+    if (!allFloat32(dy, x, means, nearest, invVar, labels)) return null;
+    const dx = memory.allocate([...x.shape]);
+    const dmu = memory.allocate([...means.shape]);
+    const div = invVar ? memory.allocate([...invVar.shape]) : null;
+    addon.lgmDistanceGrad(
+      memory.view(dy),
+      memory.view(x),
+      memory.view(means),
+      invVar ? memory.view(invVar) : null,
+      labels ? memory.view(labels) : null,
+      memory.view(nearest),
+      memory.view(dx),
+      memory.view(dmu),
+      div ? memory.view(div) : null,
+      dims(x, means, attrs.covariance as number, labels),
+    );
+    const grads = [memory.finish(dx), memory.finish(dmu)];
+    return div ? [...grads, memory.finish(div)] : grads;
+  },
+};
