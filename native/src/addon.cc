@@ -74,6 +74,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("softmax", Napi::Function::New(env, softmax));
   exports.Set("lgmDistance", Napi::Function::New(env, lgmDistance));
   exports.Set("lgmDistanceGrad", Napi::Function::New(env, lgmDistanceGrad));
+  exports.Set("lgmLoss", Napi::Function::New(env, lgmLoss));
+  exports.Set("lgmLossGrad", Napi::Function::New(env, lgmLossGrad));
   return exports;
 }
 

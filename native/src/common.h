@@ -40,5 +40,7 @@ Napi::Value unary(const Napi::CallbackInfo &info);
 Napi::Value softmax(const Napi::CallbackInfo &info);
 Napi::Value lgmDistance(const Napi::CallbackInfo &info);
 Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info);
+Napi::Value lgmLoss(const Napi::CallbackInfo &info);
+Napi::Value lgmLossGrad(const Napi::CallbackInfo &info);
 
 }  // namespace lgm

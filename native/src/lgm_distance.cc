@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "common.h"
+#include "lgm_distance.h"
 
 // Row loops run on OpenMP's threads (the same pool oneDNN uses); sums over rows reduce per-thread partials.
 #define LGM_PRAGMA(x) _Pragma(#x)
@@ -19,27 +19,26 @@ namespace lgm {
 
 namespace {
 
-// dims layout shared with src/native/lgm-distance.ts.
+// dims layout shared with src/native/distance.ts.
 enum { N_, D_, K_, COV, HAS_LABELS, kDims };
-enum Covariance { IDENTITY, ISOTROPIC, DIAGONAL };
+
+}  // namespace
 
 // Working memory reused across calls: fresh multi-megabyte vectors would be mapped and page-faulted on every
 // call (glibc serves them with mmap), which cost as much as the matrix products. Kernels run on the JS thread,
 // one at a time, so one set of buffers suffices; a slot is only ever used by one array of a call.
 float *scratch(int slot, size_t size) {
-  static std::vector<float> slots[12];
+  static std::vector<float> slots[kScratchSlots];
   if (slots[slot].size() < size) slots[slot].resize(size);
   return slots[slot].data();
 }
 
-bool gemm(const Napi::CallbackInfo &info, char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha,
-          const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+namespace {
+
+bool gemm(char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+          const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
   if (m == 0 || n == 0) return true;
-  dnnl::status s = dnnl::sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  if (s == dnnl::status::success) return true;
-  Napi::Error::New(info.Env(), "lgm native: oneDNN sgemm failed with status " + std::to_string(int(s)))
-      .ThrowAsJavaScriptException();
-  return false;
+  return dnnl::sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == dnnl::status::success;
 }
 
 // Centred coordinates and the per-row terms every pass needs (views of scratch slots 0-4).
@@ -120,32 +119,19 @@ inline void anchorsOf(const float *labels, const float *nearest, int64_t i, int6
 
 }  // namespace
 
-// lgmDistance(x, mu, iv|null, labels|null, out [N,K], nearest [N], dims): labels and nearest are float32
-// class indices (exact below 2^24).
-Napi::Value lgmDistance(const Napi::CallbackInfo &info) {
-  const int32_t *dm = intsArg(info, 6, kDims, "dims");
-  if (dm == nullptr) return info.Env().Undefined();
-  const int64_t n = dm[N_], d = dm[D_], k = dm[K_];
-  const int cov = dm[COV];
-  bool ok = true;
-  const float *x = floatArg(info, 0, n * d, "x");
-  const float *mu = x ? floatArg(info, 1, k * d, "means") : nullptr;
-  const float *iv = mu ? optionalFloatArg(info, 2, cov == DIAGONAL ? k * d : k, "invVar", &ok) : nullptr;
-  const float *labels = mu && ok ? optionalFloatArg(info, 3, n, "labels", &ok) : nullptr;
-  float *out = mu && ok ? floatArg(info, 4, n * k, "out") : nullptr;
-  float *nearest = out ? floatArg(info, 5, n, "nearest") : nullptr;
-  if (nearest == nullptr || (cov != IDENTITY && iv == nullptr)) return info.Env().Undefined();
+bool distanceForward(const DistanceInputs &in, float *out, float *nearest) {
+  const auto [x, mu, iv, labels, n, d, k, cov] = in;
   Centred s(x, mu, iv, n, d, k, cov);
   if (cov == DIAGONAL) {
-    if (!gemm(info, 'N', 'T', n, k, d, 1.f, s.xhalf, d, iv, d, 0.f, out, k)) return info.Env().Undefined();
-    if (!gemm(info, 'N', 'T', n, k, d, -1.f, s.xc, d, s.mciv, d, 1.f, out, k))
-      return info.Env().Undefined();
+    if (!gemm('N', 'T', n, k, d, 1.f, s.xhalf, d, iv, d, 0.f, out, k)) return false;
+    if (!gemm('N', 'T', n, k, d, -1.f, s.xc, d, s.mciv, d, 1.f, out, k))
+      return false;
     LGM_PARALLEL_FOR
     for (int64_t i = 0; i < n; i++)
       for (int64_t r = 0; r < k; r++) out[i * k + r] = std::max(out[i * k + r] + s.mhalf[r], 0.f);
   } else {
-    if (!gemm(info, 'N', 'T', n, k, d, -1.f, s.xc, d, s.mc, d, 0.f, out, k))
-      return info.Env().Undefined();
+    if (!gemm('N', 'T', n, k, d, -1.f, s.xc, d, s.mc, d, 0.f, out, k))
+      return false;
     LGM_PARALLEL_FOR
     for (int64_t i = 0; i < n; i++) {
       for (int64_t r = 0; r < k; r++) {
@@ -163,30 +149,12 @@ Napi::Value lgmDistance(const Napi::CallbackInfo &info) {
     out[i * k + a1] = exactDistance(x, mu, iv, cov, i, a1, d);
     if (a2 >= 0) out[i * k + a2] = exactDistance(x, mu, iv, cov, i, a2, d);
   }
-  return info.Env().Undefined();
+  return true;
 }
 
-// lgmDistanceGrad(dy, x, mu, iv|null, labels|null, nearest, dx, dmu, div|null, dims): the gradients of
-// sum_ik dy_ik d_ik (see distanceGradients in src/gm/distance.ts for the formulas).
-Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info) {
-  const int32_t *dm = intsArg(info, 9, kDims, "dims");
-  if (dm == nullptr) return info.Env().Undefined();
-  const int64_t n = dm[N_], d = dm[D_], k = dm[K_];
-  const int cov = dm[COV];
-  const int64_t ivSize = cov == DIAGONAL ? k * d : k;
-  bool ok = true;
-  const float *dy = floatArg(info, 0, n * k, "dy");
-  const float *x = dy ? floatArg(info, 1, n * d, "x") : nullptr;
-  const float *mu = x ? floatArg(info, 2, k * d, "means") : nullptr;
-  const float *iv = mu ? optionalFloatArg(info, 3, ivSize, "invVar", &ok) : nullptr;
-  const float *labels = mu && ok ? optionalFloatArg(info, 4, n, "labels", &ok) : nullptr;
-  const float *nearest = mu && ok ? floatArg(info, 5, n, "nearest") : nullptr;
-  float *dx = nearest ? floatArg(info, 6, n * d, "dx") : nullptr;
-  float *dmu = dx ? floatArg(info, 7, k * d, "dmu") : nullptr;
-  float *div = dmu ? optionalFloatArg(info, 8, ivSize, "div", &ok) : nullptr;
-  if (dmu == nullptr || !ok || (cov != IDENTITY && (iv == nullptr || div == nullptr))) {
-    return info.Env().Undefined();
-  }
+bool distanceBackward(const DistanceInputs &in, const float *dy, const float *nearest, float *dx, float *dmu,
+                      float *div) {
+  const auto [x, mu, iv, labels, n, d, k, cov] = in;
   Centred s(x, mu, iv, n, d, k, cov);
   // The product part runs on dy with the anchor entries zeroed.
   float *g = scratch(5, n * k), *ga1 = scratch(6, n), *ga2 = scratch(7, n);
@@ -209,18 +177,18 @@ Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info) {
   for (int64_t i = 0; i < n; i++)
     for (int64_t r = 0; r < k; r++) count[r] += g[i * k + r];
   float *p = scratch(9, k * d);  // sum_i g_ik xc_i
-  if (!gemm(info, 'T', 'N', k, d, n, 1.f, g, k, s.xc, d, 0.f, p, d))
-    return info.Env().Undefined();
+  if (!gemm('T', 'N', k, d, n, 1.f, g, k, s.xc, d, 0.f, p, d))
+    return false;
   if (cov == DIAGONAL) {
     // div = sum_i g xc^2/2 - mc p + mc^2 count / 2 (written into div by the product first).
-    if (!gemm(info, 'T', 'N', k, d, n, 1.f, g, k, s.xhalf, d, 0.f, div, d))
-      return info.Env().Undefined();
+    if (!gemm('T', 'N', k, d, n, 1.f, g, k, s.xhalf, d, 0.f, div, d))
+      return false;
     // dx = xc * (g iv) - g (mc iv).
-    if (!gemm(info, 'N', 'N', n, d, k, 1.f, g, k, iv, d, 0.f, dx, d)) return info.Env().Undefined();
+    if (!gemm('N', 'N', n, d, k, 1.f, g, k, iv, d, 0.f, dx, d)) return false;
     LGM_PARALLEL_FOR
     for (int64_t e = 0; e < n * d; e++) dx[e] *= s.xc[e];
-    if (!gemm(info, 'N', 'N', n, d, k, -1.f, g, k, s.mciv, d, 1.f, dx, d))
-      return info.Env().Undefined();
+    if (!gemm('N', 'N', n, d, k, -1.f, g, k, s.mciv, d, 1.f, dx, d))
+      return false;
     LGM_PARALLEL_FOR
     for (int64_t r = 0; r < k; r++) {
       for (int64_t j = 0; j < d; j++) {
@@ -255,8 +223,8 @@ Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info) {
     LGM_PARALLEL_FOR
     for (int64_t i = 0; i < n; i++)
       for (int64_t j = 0; j < d; j++) dx[i * d + j] = s.xc[i * d + j] * rowSum[i];
-    if (!gemm(info, 'N', 'N', n, d, k, -1.f, g, k, s.mc, d, 1.f, dx, d))
-      return info.Env().Undefined();
+    if (!gemm('N', 'N', n, d, k, -1.f, g, k, s.mc, d, 1.f, dx, d))
+      return false;
     LGM_PARALLEL_FOR
     for (int64_t r = 0; r < k; r++) {
       const float scale = cov == ISOTROPIC ? iv[r] : 1.f;
@@ -283,6 +251,58 @@ Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info) {
       if (cov == ISOTROPIC) div[a] += isoSum;
     }
   }
+  return true;
+}
+
+namespace {
+
+void throwGemmError(const Napi::CallbackInfo &info) {
+  Napi::Error::New(info.Env(), "lgm native: oneDNN sgemm failed").ThrowAsJavaScriptException();
+}
+
+}  // namespace
+
+// lgmDistance(x, mu, iv|null, labels|null, out [N,K], nearest [N], dims): labels and nearest are float32
+// class indices (exact below 2^24).
+Napi::Value lgmDistance(const Napi::CallbackInfo &info) {
+  const int32_t *dm = intsArg(info, 6, kDims, "dims");
+  if (dm == nullptr) return info.Env().Undefined();
+  const int64_t n = dm[N_], d = dm[D_], k = dm[K_];
+  const int cov = dm[COV];
+  bool ok = true;
+  const float *x = floatArg(info, 0, n * d, "x");
+  const float *mu = x ? floatArg(info, 1, k * d, "means") : nullptr;
+  const float *iv = mu ? optionalFloatArg(info, 2, cov == DIAGONAL ? k * d : k, "invVar", &ok) : nullptr;
+  const float *labels = mu && ok ? optionalFloatArg(info, 3, n, "labels", &ok) : nullptr;
+  float *out = mu && ok ? floatArg(info, 4, n * k, "out") : nullptr;
+  float *nearest = out ? floatArg(info, 5, n, "nearest") : nullptr;
+  if (nearest == nullptr || (cov != IDENTITY && iv == nullptr)) return info.Env().Undefined();
+  if (!distanceForward({x, mu, iv, labels, n, d, k, cov}, out, nearest)) throwGemmError(info);
+  return info.Env().Undefined();
+}
+
+// lgmDistanceGrad(dy, x, mu, iv|null, labels|null, nearest, dx, dmu, div|null, dims): the gradients of
+// sum_ik dy_ik d_ik (see distanceGradients in src/gm/distance.ts for the formulas).
+Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info) {
+  const int32_t *dm = intsArg(info, 9, kDims, "dims");
+  if (dm == nullptr) return info.Env().Undefined();
+  const int64_t n = dm[N_], d = dm[D_], k = dm[K_];
+  const int cov = dm[COV];
+  const int64_t ivSize = cov == DIAGONAL ? k * d : k;
+  bool ok = true;
+  const float *dy = floatArg(info, 0, n * k, "dy");
+  const float *x = dy ? floatArg(info, 1, n * d, "x") : nullptr;
+  const float *mu = x ? floatArg(info, 2, k * d, "means") : nullptr;
+  const float *iv = mu ? optionalFloatArg(info, 3, ivSize, "invVar", &ok) : nullptr;
+  const float *labels = mu && ok ? optionalFloatArg(info, 4, n, "labels", &ok) : nullptr;
+  const float *nearest = mu && ok ? floatArg(info, 5, n, "nearest") : nullptr;
+  float *dx = nearest ? floatArg(info, 6, n * d, "dx") : nullptr;
+  float *dmu = dx ? floatArg(info, 7, k * d, "dmu") : nullptr;
+  float *div = dmu ? optionalFloatArg(info, 8, ivSize, "div", &ok) : nullptr;
+  if (dmu == nullptr || !ok || (cov != IDENTITY && (iv == nullptr || div == nullptr))) {
+    return info.Env().Undefined();
+  }
+  if (!distanceBackward({x, mu, iv, labels, n, d, k, cov}, dy, nearest, dx, dmu, div)) throwGemmError(info);
   return info.Env().Undefined();
 }
 

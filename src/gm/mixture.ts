@@ -77,18 +77,17 @@ export interface MixtureTerms {
 }
 
 /**
- * Validates inputs and computes the distance matrix, log-determinants and log-priors.
- * `labels` (already validated) makes the true-class distances exact anchors (see distance.ts).
+ * Validates features and parameters: shapes, dtypes, a non-empty batch and (with checkValues) finite values.
+ * Returns the number of classes and the feature dimension.
  */
-export function mixtureTerms(
+export function checkMixtureInputs(
   where: string,
   features: tf.Tensor2D,
   params: GaussianMixtureParams,
   opts: ResolvedMixtureOptions,
-  labels?: tf.Tensor1D,
-): MixtureTerms {
-  const { numClasses, dim } = checkParams(where, params, opts.covariance);
-  checkFeatures(where, features, dim);
+): { numClasses: number; dim: number } {
+  const shape = checkParams(where, params, opts.covariance);
+  checkFeatures(where, features, shape.dim);
   if (features.shape[0] < 1) {
     throw new LgmError(
       `${where}: features must have at least one row, got float32 [${features.shape.join(',')}]`,
@@ -100,6 +99,21 @@ export function mixtureTerms(
     if (params.logVariances !== undefined) checkFinite(where, 'params.logVariances', params.logVariances);
     if (params.logPriors !== undefined) checkFinite(where, 'params.logPriors', params.logPriors);
   }
+  return shape;
+}
+
+/**
+ * Validates inputs and computes the distance matrix, log-determinants and log-priors.
+ * `labels` (already validated) makes the true-class distances exact anchors (see distance.ts).
+ */
+export function mixtureTerms(
+  where: string,
+  features: tf.Tensor2D,
+  params: GaussianMixtureParams,
+  opts: ResolvedMixtureOptions,
+  labels?: tf.Tensor1D,
+): MixtureTerms {
+  const { numClasses, dim } = checkMixtureInputs(where, features, params, opts);
   const logVar = flooredLogVariances(params, opts.covariance, opts.minLogVariance);
   // exp(-logvar) rather than 1/exp(logvar): finite for every floored value, no overflow for large variances.
   const invVar = logVar === null ? null : tf.exp(tf.mul(logVar, -1)); // mul, not neg: vectorised on wasm

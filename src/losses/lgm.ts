@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { oneHotFloat } from '../util/tensor.js';
 import { GaussianMixtureParams, checkLabels, checkParams } from '../gm/params.js';
-import { MixtureOptions, classOffsets, mixtureTerms, resolveMixtureOptions } from '../gm/mixture.js';
+import {
+  MixtureOptions,
+  checkMixtureInputs,
+  classOffsets,
+  mixtureTerms,
+  resolveMixtureOptions,
+} from '../gm/mixture.js';
+import { fusedLgmAvailable, fusedLgmLossPerSample } from './lgm_fused.js';
 import { numberOption } from '../util/options.js';
 import { LgmError, describe } from '../util/errors.js';
 import { PerSampleLoss, reduceLoss, softmaxCrossEntropyPerSample } from './reduce.js';
@@ -49,6 +56,10 @@ export function lgmLossPerSample(
     throw new LgmError(`${where}: features must be float32 of shape [N,D], got ${describe(features)}`);
   }
   checkLabels(where, labels, features.shape[0], numClasses, opts.checkValues);
+  if (fusedLgmAvailable(features, params)) {
+    checkMixtureInputs(where, features, params, opts);
+    return fusedLgmLossPerSample(features, labels, params, opts, alpha, lambda);
+  }
   const terms = mixtureTerms(where, features, params, opts, labels);
   const oneHot = oneHotFloat(labels, numClasses);
   const offsets = classOffsets(terms, opts.logDet);

@@ -76,6 +76,36 @@ export interface NativeAddon {
     div: Float32Array | null,
     dims: Int32Array,
   ): void;
+  /** The fused L-GM loss (native/src/lgm_loss.cc); dims = [N, D, K, covariance, logDet]. */
+  lgmLoss(
+    x: Float32Array,
+    means: Float32Array,
+    logVar: Float32Array | null,
+    logPriors: Float32Array | null,
+    labels: Float32Array,
+    packed: Float32Array,
+    nearest: Float32Array,
+    dims: Int32Array,
+    alpha: number,
+    minLogVariance: number,
+  ): void;
+  lgmLossGrad(
+    dPacked: Float32Array,
+    x: Float32Array,
+    means: Float32Array,
+    logVar: Float32Array | null,
+    logPriors: Float32Array | null,
+    labels: Float32Array,
+    nearest: Float32Array,
+    packed: Float32Array,
+    dx: Float32Array,
+    dmu: Float32Array,
+    dLogVar: Float32Array | null,
+    dLogPriors: Float32Array | null,
+    dims: Int32Array,
+    alpha: number,
+    minLogVariance: number,
+  ): void;
 }
 
 /** The addon, or why it is not available. */

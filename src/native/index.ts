@@ -9,3 +9,4 @@ export {
   nativeKernelCalls,
 } from './register.js';
 export { LGM_DISTANCE, LGM_DISTANCE_GRAD } from './distance.js';
+export { LGM_LOSS, LGM_LOSS_GRAD } from './loss.js';

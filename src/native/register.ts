@@ -18,6 +18,7 @@ import { sumKernel } from './sum.js';
 import { tileKernel } from './tile.js';
 import { ELEMENTWISE_KERNELS } from './elementwise.js';
 import { lgmDistanceGradKernel, lgmDistanceKernel } from './distance.js';
+import { lgmLossGradKernel, lgmLossKernel } from './loss.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -37,6 +38,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   ...ELEMENTWISE_KERNELS,
   lgmDistanceKernel,
   lgmDistanceGradKernel,
+  lgmLossKernel,
+  lgmLossGradKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */

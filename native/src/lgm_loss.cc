@@ -1,0 +1,230 @@
+// The whole L-GM loss per sample, fused: variances with their floor, log-priors, the distance matrix
+// (lgm_distance.cc), the margin logits, their softmax cross-entropy and the likelihood term, and the gradient of
+// all of it with respect to features, means, log-variances and log-priors.
+//
+// Why: as TF.js ops the loss around the distance matrix is ~80 kernel calls over [N,K] and [K,D] tensors, whose
+// per-call overhead and memory passes cost more than the matrix products themselves. Here it is one call forward
+// and one backward; what remains is the products (2 + 4 for a diagonal covariance) and a few passes over memory.
+//
+// Formulas (paper eq. 17-18; src/losses/lgm.ts is the TF.js-op version of the same):
+//   v_k = max(logVar_k, floor), iv_k = exp(-v_k), logdet_k = sum_j v_kj (D v_k for isotropic)
+//   log pi_k = logPriors_k - logsumexp(logPriors) (or -log K), off_k = log pi_k - 1/2 logdet_k (logDet on)
+//   logits_ik = off_k - (1 + alpha [k = y_i]) d_ik,  cls_i = logsumexp_k logits_ik - logits_iy,
+//   aux_i = d_iy + 1/2 logdet_y (logDet on).
+// Output: one [N, K+2] array per sample row: logits (K), cls, aux. Its gradient comes in the same layout.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "fast_exp.h"
+#include "lgm_distance.h"
+
+#define LGM_PRAGMA(x) _Pragma(#x)
+#define LGM_PARALLEL_FOR LGM_PRAGMA(omp parallel for schedule(static))
+
+namespace lgm {
+
+namespace {
+
+// dims layout shared with src/native/loss.ts.
+enum { N_, D_, K_, COV, LOG_DET, kDims };
+// Scratch slots of this file (lgm_distance.cc uses 0-10).
+enum { IV = 11, LOGDET = 12, DIST = 13, GRAD = 14, DIV = 15 };
+
+struct LossShape {
+  int64_t n, d, k;
+  int cov;
+  bool logDet;
+  float alpha, floor;
+};
+
+// iv and logdet from the raw log-variances (see the header comment).
+void variances(const LossShape &s, const float *logVar, float *iv, float *logdet) {
+  if (s.cov == IDENTITY) {
+    std::fill(logdet, logdet + s.k, 0.f);
+    return;
+  }
+  if (s.cov == ISOTROPIC) {
+    for (int64_t r = 0; r < s.k; r++) {
+      const float v = std::max(logVar[r], s.floor);
+      iv[r] = expApprox(-v);
+      logdet[r] = float(s.d) * v;
+    }
+    return;
+  }
+  LGM_PARALLEL_FOR
+  for (int64_t r = 0; r < s.k; r++) {
+    const float *lv = logVar + r * s.d;
+    float *ivRow = iv + r * s.d;
+    for (int64_t j = 0; j < s.d; j++) ivRow[j] = expApprox(-std::max(lv[j], s.floor));  // vectorised
+    float sum = 0.f;
+    for (int64_t j = 0; j < s.d; j++) sum += std::max(lv[j], s.floor);
+    logdet[r] = sum;
+  }
+}
+
+// exp(row - max(row)) into e, and its sum: the exps in a loop of their own, so that it vectorises (a float sum
+// in the same loop would keep it scalar).
+float shiftedExp(const float *row, int64_t k, float *e) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (int64_t r = 0; r < k; r++) m = std::max(m, row[r]);
+  for (int64_t r = 0; r < k; r++) e[r] = expApprox(row[r] - m);
+  float sum = 0.f;
+  for (int64_t r = 0; r < k; r++) sum += e[r];
+  return sum;
+}
+
+// Normalised log-priors (uniform when absent), and softmax(logPriors) for the gradient.
+void logPriorProbabilities(const LossShape &s, const float *logPriors, std::vector<float> &logPi,
+                           std::vector<float> &pi) {
+  logPi.assign(s.k, -std::log(float(s.k)));
+  pi.assign(s.k, 1.f / float(s.k));
+  if (logPriors == nullptr) return;
+  const float m = *std::max_element(logPriors, logPriors + s.k);
+  double sum = 0.0;
+  for (int64_t r = 0; r < s.k; r++) sum += std::exp(double(logPriors[r] - m));
+  const float lse = m + float(std::log(sum));
+  for (int64_t r = 0; r < s.k; r++) {
+    logPi[r] = logPriors[r] - lse;
+    pi[r] = std::exp(logPi[r]);
+  }
+}
+
+// Reads the shared arguments of both kernels; null when one is missing or malformed (a JS error is then set).
+struct LossArgs {
+  LossShape shape{};
+  const float *x = nullptr, *mu = nullptr, *logVar = nullptr, *logPriors = nullptr, *labels = nullptr;
+  bool ok = false;
+};
+
+LossArgs readArgs(const Napi::CallbackInfo &info, size_t first, size_t dimsAt) {
+  LossArgs a;
+  const int32_t *dm = intsArg(info, dimsAt, kDims, "dims");
+  if (dm == nullptr) return a;
+  a.shape = {dm[N_], dm[D_], dm[K_], dm[COV], dm[LOG_DET] != 0, info[dimsAt + 1].As<Napi::Number>().FloatValue(),
+             info[dimsAt + 2].As<Napi::Number>().FloatValue()};
+  const LossShape &s = a.shape;
+  bool ok = true;
+  a.x = floatArg(info, first, s.n * s.d, "x");
+  a.mu = a.x ? floatArg(info, first + 1, s.k * s.d, "means") : nullptr;
+  a.logVar = a.mu ? optionalFloatArg(info, first + 2, s.cov == DIAGONAL ? s.k * s.d : s.k, "logVar", &ok) : nullptr;
+  a.logPriors = a.mu && ok ? optionalFloatArg(info, first + 3, s.k, "logPriors", &ok) : nullptr;
+  a.labels = a.mu && ok ? floatArg(info, first + 4, s.n, "labels") : nullptr;
+  a.ok = a.labels != nullptr && ok && (s.cov == IDENTITY || a.logVar != nullptr);
+  return a;
+}
+
+void throwError(const Napi::CallbackInfo &info, const char *what) {
+  Napi::Error::New(info.Env(), what).ThrowAsJavaScriptException();
+}
+
+}  // namespace
+
+// lgmLoss(x, mu, logVar|null, logPriors|null, labels, packed [N,K+2], nearest [N], dims, alpha, floor).
+Napi::Value lgmLoss(const Napi::CallbackInfo &info) {
+  LossArgs a = readArgs(info, 0, 7);
+  float *packed = a.ok ? floatArg(info, 5, a.shape.n * (a.shape.k + 2), "packed") : nullptr;
+  float *nearest = packed ? floatArg(info, 6, a.shape.n, "nearest") : nullptr;
+  if (nearest == nullptr) return info.Env().Undefined();
+  const LossShape &s = a.shape;
+  const int64_t n = s.n, k = s.k;
+  float *iv = s.cov == IDENTITY ? nullptr : scratch(IV, s.cov == DIAGONAL ? k * s.d : k);
+  float *logdet = scratch(LOGDET, k), *dist = scratch(DIST, n * k);
+  variances(s, a.logVar, iv, logdet);
+  std::vector<float> logPi, pi, offset(k);
+  logPriorProbabilities(s, a.logPriors, logPi, pi);
+  for (int64_t r = 0; r < k; r++) offset[r] = logPi[r] - (s.logDet ? 0.5f * logdet[r] : 0.f);
+  if (!distanceForward({a.x, a.mu, iv, a.labels, n, s.d, k, s.cov}, dist, nearest)) {
+    throwError(info, "lgm native: oneDNN sgemm failed");
+    return info.Env().Undefined();
+  }
+  float *e = scratch(GRAD, n * k);
+  LGM_PARALLEL_FOR
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t y = int64_t(a.labels[i]);
+    float *row = packed + i * (k + 2);
+    const float *dRow = dist + i * k;
+    for (int64_t r = 0; r < k; r++) row[r] = offset[r] - dRow[r];
+    row[y] -= s.alpha * dRow[y];  // the margin, on the true class only
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t r = 0; r < k; r++) m = std::max(m, row[r]);
+    const float sum = shiftedExp(row, k, e + i * k);
+    row[k] = m + std::log(sum) - row[y];
+    row[k + 1] = dRow[y] + (s.logDet ? 0.5f * logdet[y] : 0.f);
+  }
+  return info.Env().Undefined();
+}
+
+// lgmLossGrad(dPacked, x, mu, logVar|null, logPriors|null, labels, nearest, packed, dx, dmu, dLogVar|null,
+// dLogPriors|null, dims, alpha, floor).
+Napi::Value lgmLossGrad(const Napi::CallbackInfo &info) {
+  LossArgs a = readArgs(info, 1, 12);
+  if (!a.ok) return info.Env().Undefined();
+  const LossShape &s = a.shape;
+  const int64_t n = s.n, k = s.k, d = s.d, ivSize = s.cov == DIAGONAL ? k * d : k;
+  bool ok = true;
+  const float *dPacked = floatArg(info, 0, n * (k + 2), "dPacked");
+  const float *nearest = dPacked ? floatArg(info, 6, n, "nearest") : nullptr;
+  const float *packed = nearest ? floatArg(info, 7, n * (k + 2), "packed") : nullptr;
+  float *dx = packed ? floatArg(info, 8, n * d, "dx") : nullptr;
+  float *dmu = dx ? floatArg(info, 9, k * d, "dmu") : nullptr;
+  float *dLogVar = dmu ? optionalFloatArg(info, 10, ivSize, "dLogVar", &ok) : nullptr;
+  float *dLogPriors = dmu && ok ? optionalFloatArg(info, 11, k, "dLogPriors", &ok) : nullptr;
+  if (dmu == nullptr || !ok) return info.Env().Undefined();
+  float *iv = s.cov == IDENTITY ? nullptr : scratch(IV, ivSize);
+  float *logdet = scratch(LOGDET, k), *g = scratch(GRAD, n * k);
+  variances(s, a.logVar, iv, logdet);
+  // Through softmax cross-entropy and the margin: dlogits, then g = d loss / d d_ik.
+  std::vector<float> dOffset(k, 0.f), dLogdet(k, 0.f);
+  float *dOff = dOffset.data();
+  LGM_PRAGMA(omp parallel for schedule(static) reduction(+ : dOff[:k]))
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t y = int64_t(a.labels[i]);
+    const float *row = packed + i * (k + 2), *dRow = dPacked + i * (k + 2);
+    const float dCls = dRow[k], dAux = dRow[k + 1];
+    float *gRow = g + i * k;
+    const float scale = dCls / shiftedExp(row, k, gRow);  // gRow holds exp(logit - max) for now
+    for (int64_t r = 0; r < k; r++) gRow[r] = dRow[r] + gRow[r] * scale;  // dlogits
+    gRow[y] -= dCls;
+    for (int64_t r = 0; r < k; r++) dOff[r] += gRow[r];
+    // d loss / d d_ik = -(1 + alpha [k = y]) dlogits_ik + daux_i [k = y].
+    const float dLogitY = gRow[y];
+    for (int64_t r = 0; r < k; r++) gRow[r] = -gRow[r];
+    gRow[y] = -(1.f + s.alpha) * dLogitY + dAux;
+  }
+  if (s.logDet) {
+    for (int64_t r = 0; r < k; r++) dLogdet[r] = -0.5f * dOffset[r];
+    for (int64_t i = 0; i < n; i++) dLogdet[int64_t(a.labels[i])] += 0.5f * dPacked[i * (k + 2) + k + 1];
+  }
+  if (dLogPriors != nullptr && a.logPriors != nullptr) {
+    std::vector<float> logPi, pi;
+    logPriorProbabilities(s, a.logPriors, logPi, pi);
+    float total = 0.f;
+    for (int64_t r = 0; r < k; r++) total += dOffset[r];
+    for (int64_t r = 0; r < k; r++) dLogPriors[r] = dOffset[r] - pi[r] * total;
+  }
+  float *div = s.cov == IDENTITY ? nullptr : scratch(DIV, ivSize);
+  if (!distanceBackward({a.x, a.mu, iv, a.labels, n, d, k, s.cov}, g, nearest, dx, dmu, div)) {
+    throwError(info, "lgm native: oneDNN sgemm failed");
+    return info.Env().Undefined();
+  }
+  if (dLogVar == nullptr || s.cov == IDENTITY) return info.Env().Undefined();
+  // v = max(logVar, floor): d/dv of iv = exp(-v) is -iv; below the floor the gradient is 0.
+  if (s.cov == ISOTROPIC) {
+    for (int64_t r = 0; r < k; r++) {
+      const float dv = -div[r] * iv[r] + float(d) * dLogdet[r];
+      dLogVar[r] = a.logVar[r] > s.floor ? dv : 0.f;
+    }
+  } else {
+    LGM_PARALLEL_FOR
+    for (int64_t r = 0; r < k; r++) {
+      for (int64_t j = 0; j < d; j++) {
+        const int64_t e = r * d + j;
+        dLogVar[e] = a.logVar[e] > s.floor ? -div[e] * iv[e] + dLogdet[r] : 0.f;
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace lgm

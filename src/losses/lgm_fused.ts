@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GaussianMixtureParams } from '../gm/params.js';
+import type { ResolvedMixtureOptions } from '../gm/mixture.js';
+import { LGM_LOSS, LGM_LOSS_GRAD } from '../native/loss.js';
+import type { PerSampleLoss } from './reduce.js';
+
+/** Whether the addon's fused L-GM loss kernels serve this call: registered on the current backend, float32. */
+export function fusedLgmAvailable(features: tf.Tensor, params: GaussianMixtureParams): boolean {
+  const tensors = [features, params.means, params.logVariances, params.logPriors];
+  const float = tensors.every((t) => t === undefined || t.dtype === 'float32');
+  return float && tf.getKernel(LGM_LOSS, tf.getBackend()) !== undefined;
+}
+
+type CustomFn = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  value: tf.Tensor;
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+};
+
+/**
+ * The L-GM loss per sample as one native call forward and one backward (native/src/lgm_loss.cc): the same values
+ * and gradients as the TF.js-op path of lgmLossPerSample (the tests compare both with a float64 reference), at
+ * about the cost of the matrix products alone. The kernel returns [N, K+2] rows (logits, cross-entropy,
+ * likelihood term); the three parts are slices of it, so gradients reach it through any of them.
+ * Inputs must already be validated. Not wrapped in tidy (lgmLossPerSample's contract).
+ */
+export function fusedLgmLossPerSample(
+  features: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  params: GaussianMixtureParams,
+  opts: ResolvedMixtureOptions,
+  alpha: number,
+  lambda: number,
+): PerSampleLoss {
+  const [n, k] = [features.shape[0], params.means.shape[0]];
+  const covariance = { identity: 0, isotropic: 1, diagonal: 2 }[opts.covariance];
+  const attrs = { covariance, logDet: opts.logDet, alpha, minLogVariance: opts.minLogVariance };
+  const labelValues = tf.cast(labels, 'float32');
+  const optional = { logVariances: params.logVariances, logPriors: params.logPriors };
+  const present = (Object.keys(optional) as (keyof typeof optional)[]).filter((key) => optional[key]);
+  const inputs = [features, params.means, ...present.map((key) => optional[key] as tf.Tensor)];
+  const forward: CustomFn = (...args) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [x, means, ...rest] = args as tf.Tensor[];
+    const named: tf.NamedTensorMap = { x: x!, means: means!, labels: labelValues };
+    present.forEach((key, i) => (named[key] = rest[i]!));
+    const [packed, nearest] = tf.engine().runKernel(LGM_LOSS, named, attrs) as tf.Tensor[];
+    save([packed!, nearest!, labelValues, ...(args as tf.Tensor[])]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [sPacked, sNearest, sLabels, sx, sMeans, ...sRest] = saved as tf.Tensor[];
+      const gradInputs: tf.NamedTensorMap = {
+        dPacked: dy,
+        packed: sPacked!,
+        nearest: sNearest!,
+        labels: sLabels!,
+        x: sx!,
+        means: sMeans!,
+      };
+      present.forEach((key, i) => (gradInputs[key] = sRest[i]!));
+      return tf.engine().runKernel(LGM_LOSS_GRAD, gradInputs, attrs) as tf.Tensor[];
+    };
+    return { value: packed!, gradFunc };
+  };
+  const packed = tf.customGrad(forward)(...inputs) as tf.Tensor2D;
+  labelValues.dispose();
+  // The two per-sample columns as products with one-hot [K+2, 1] selectors rather than slices: a slice's gradient
+  // is a pad to [N, K+2], which costs ~0.5 ms a call on wasm, a product's gradient one small outer product.
+  const column = (c: number) => {
+    const selector = tf.tensor2d(Float32Array.from({ length: k + 2 }, (_, i) => (i === c ? 1 : 0)), [k + 2, 1]);
+    return tf.reshape(tf.matMul(packed, selector), [n]) as tf.Tensor1D;
+  };
+  return {
+    classification: column(k),
+    auxiliary: column(k + 1),
+    auxiliaryWeight: lambda,
+    logits: tf.slice(packed, [0, 0], [n, k]),
+  };
+}

@@ -1,0 +1,83 @@
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { allFloat32, input, type NativeKernel } from './kernel.js';
+
+/**
+ * The fused L-GM loss kernels (native/src/lgm_loss.cc), under kernel names of lgm's own that only the addon
+ * registers; src/losses/lgm_fused.ts calls them when registered on the current backend.
+ * Inputs: x [N,D], means [K,D], logVariances [K,D] / [K] / absent, logPriors [K] / absent, labels [N] (class
+ * indices as float32). Attributes: covariance (0 identity, 1 isotropic, 2 diagonal), logDet, alpha,
+ * minLogVariance. Outputs: packed [N, K+2] (per row: logits, cross-entropy, likelihood term) and nearest [N].
+ */
+export const LGM_LOSS = 'LgmLoss';
+/** Gradient kernel: inputs dPacked, packed, nearest and the forward inputs; outputs one gradient per input. */
+export const LGM_LOSS_GRAD = 'LgmLossGrad';
+
+interface LossAttrs {
+  covariance: number;
+  logDet: boolean;
+  alpha: number;
+  minLogVariance: number;
+}
+
+function dims(x: TensorInfo, means: TensorInfo, attrs: LossAttrs) {
+  return Int32Array.from([x.shape[0]!, x.shape[1]!, means.shape[0]!, attrs.covariance, attrs.logDet ? 1 : 0]);
+}
+
+export const lgmLossKernel: NativeKernel = {
+  kernelName: LGM_LOSS,
+  run({ inputs, attrs, memory, addon }) {
+    const [x, means, labels] = [input(inputs, 'x'), input(inputs, 'means'), input(inputs, 'labels')];
+    const { logVariances, logPriors } = inputs;
+    if (!allFloat32(x, means, labels, logVariances, logPriors)) return null;
+    const a = attrs as unknown as LossAttrs;
+    const packed = memory.allocate([x.shape[0]!, means.shape[0]! + 2]);
+    const nearest = memory.allocate([x.shape[0]!]);
+    addon.lgmLoss(
+      memory.view(x),
+      memory.view(means),
+      logVariances ? memory.view(logVariances) : null,
+      logPriors ? memory.view(logPriors) : null,
+      memory.view(labels),
+      memory.view(packed),
+      memory.view(nearest),
+      dims(x, means, a),
+      a.alpha,
+      a.minLogVariance,
+    );
+    return [memory.finish(packed), memory.finish(nearest)];
+  },
+};
+
+export const lgmLossGradKernel: NativeKernel = {
+  kernelName: LGM_LOSS_GRAD,
+  run({ inputs, attrs, memory, addon }) {
+    const names = ['dPacked', 'x', 'means', 'labels', 'nearest', 'packed'];
+    const [dPacked, x, means, labels, nearest, packed] = names.map((n) => input(inputs, n)) as TensorInfo[];
+    const { logVariances, logPriors } = inputs;
+    if (!allFloat32(dPacked, x, means, labels, nearest, packed, logVariances, logPriors)) return null;
+    const a = attrs as unknown as LossAttrs;
+    const dx = memory.allocate([...x!.shape]);
+    const dmu = memory.allocate([...means!.shape]);
+    const dLogVar = logVariances ? memory.allocate([...logVariances.shape]) : null;
+    const dLogPriors = logPriors ? memory.allocate([...logPriors.shape]) : null;
+    const view = (t: TensorInfo | null | undefined) => (t ? memory.view(t) : null);
+    addon.lgmLossGrad(
+      memory.view(dPacked!),
+      memory.view(x!),
+      memory.view(means!),
+      view(logVariances),
+      view(logPriors),
+      memory.view(labels!),
+      memory.view(nearest!),
+      memory.view(packed!),
+      memory.view(dx),
+      memory.view(dmu),
+      view(dLogVar),
+      view(dLogPriors),
+      dims(x!, means!, a),
+      a.alpha,
+      a.minLogVariance,
+    );
+    return [dx, dmu, dLogVar, dLogPriors].filter((t): t is TensorInfo => t !== null).map(memory.finish);
+  },
+};
