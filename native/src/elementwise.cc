@@ -13,13 +13,8 @@
 #include <vector>
 
 #include "common.h"
-#include "fast_exp.h"
+#include "vector_math.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define LGM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define LGM_CLONES
-#endif
 
 namespace lgm {
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lgm_distance.h"
+#include "vector_math.h"
 
 // Row loops run on OpenMP's threads (the same pool oneDNN uses); sums over rows reduce per-thread partials.
 #define LGM_PRAGMA(x) _Pragma(#x)
@@ -54,42 +55,31 @@ struct Centred {
         xhalf(scratch(2, cov == DIAGONAL ? n * d : n)),
         mciv(cov == DIAGONAL ? scratch(3, k * d) : nullptr),
         mhalf(scratch(4, k)) {
-    std::vector<double> sums(d, 0.0);  // the centroid, summed in double: it only has to be a fixed shift
-    double *c = sums.data();
-    LGM_PARALLEL_SUM(c[:d])
+    // The centroid: any fixed shift near the data works, so float sums (vectorised across columns) suffice.
+    std::vector<float> cf(d, 0.f);
     for (int64_t r = 0; r < k; r++)
-      for (int64_t j = 0; j < d; j++) c[j] += mu[r * d + j];
-    std::vector<float> cf(d);
-    for (int64_t j = 0; j < d; j++) cf[j] = float(c[j] / double(k));
+      for (int64_t j = 0; j < d; j++) cf[j] += mu[r * d + j];
+    for (int64_t j = 0; j < d; j++) cf[j] /= float(k);
+    // One pass over the rows of x and one over the rows of the means (each row's terms while it is in cache).
     LGM_PARALLEL_FOR
-    for (int64_t i = 0; i < n; i++)
-      for (int64_t j = 0; j < d; j++) xc[i * d + j] = x[i * d + j] - cf[j];
+    for (int64_t i = 0; i < n; i++) {
+      float *row = xc + i * d;
+      for (int64_t j = 0; j < d; j++) row[j] = x[i * d + j] - cf[j];
+      if (cov == DIAGONAL) {
+        for (int64_t j = 0; j < d; j++) xhalf[i * d + j] = 0.5f * row[j] * row[j];
+      } else {
+        xhalf[i] = 0.5f * dotOf(row, row, d);
+      }
+    }
     LGM_PARALLEL_FOR
-    for (int64_t r = 0; r < k; r++)
-      for (int64_t j = 0; j < d; j++) mc[r * d + j] = mu[r * d + j] - cf[j];
-    if (cov == DIAGONAL) {
-      LGM_PARALLEL_FOR
-      for (int64_t e = 0; e < n * d; e++) xhalf[e] = 0.5f * xc[e] * xc[e];
-      LGM_PARALLEL_FOR
-      for (int64_t e = 0; e < k * d; e++) mciv[e] = mc[e] * iv[e];
-      LGM_PARALLEL_FOR
-      for (int64_t r = 0; r < k; r++) {
-        float s = 0.f;
-        for (int64_t j = 0; j < d; j++) s += mc[r * d + j] * mciv[r * d + j];
-        mhalf[r] = 0.5f * s;
-      }
-    } else {
-      LGM_PARALLEL_FOR
-      for (int64_t i = 0; i < n; i++) {
-        float s = 0.f;
-        for (int64_t j = 0; j < d; j++) s += xc[i * d + j] * xc[i * d + j];
-        xhalf[i] = 0.5f * s;
-      }
-      LGM_PARALLEL_FOR
-      for (int64_t r = 0; r < k; r++) {
-        float s = 0.f;
-        for (int64_t j = 0; j < d; j++) s += mc[r * d + j] * mc[r * d + j];
-        mhalf[r] = 0.5f * s;
+    for (int64_t r = 0; r < k; r++) {
+      float *row = mc + r * d;
+      for (int64_t j = 0; j < d; j++) row[j] = mu[r * d + j] - cf[j];
+      if (cov == DIAGONAL) {
+        for (int64_t j = 0; j < d; j++) mciv[r * d + j] = row[j] * iv[r * d + j];
+        mhalf[r] = 0.5f * dotOf(row, mciv + r * d, d);
+      } else {
+        mhalf[r] = 0.5f * dotOf(row, row, d);
       }
     }
   }

@@ -16,7 +16,7 @@
 #include <cmath>
 #include <vector>
 
-#include "fast_exp.h"
+#include "vector_math.h"
 #include "lgm_distance.h"
 
 #define LGM_PRAGMA(x) _Pragma(#x)
@@ -38,6 +38,14 @@ struct LossShape {
   float alpha, floor;
 };
 
+// One class's inverse variances from its raw log-variances; returns its log-determinant.
+LGM_CLONES float varianceRow(const float *logVar, float floor, int64_t d, float *iv) {
+  for (int64_t j = 0; j < d; j++) iv[j] = std::max(logVar[j], floor);  // v first, then iv in place
+  const float logdet = sumOf(iv, d);
+  for (int64_t j = 0; j < d; j++) iv[j] = expApprox(-iv[j]);
+  return logdet;
+}
+
 // iv and logdet from the raw log-variances (see the header comment).
 void variances(const LossShape &s, const float *logVar, float *iv, float *logdet) {
   if (s.cov == IDENTITY) {
@@ -53,25 +61,32 @@ void variances(const LossShape &s, const float *logVar, float *iv, float *logdet
     return;
   }
   LGM_PARALLEL_FOR
-  for (int64_t r = 0; r < s.k; r++) {
-    const float *lv = logVar + r * s.d;
-    float *ivRow = iv + r * s.d;
-    for (int64_t j = 0; j < s.d; j++) ivRow[j] = expApprox(-std::max(lv[j], s.floor));  // vectorised
-    float sum = 0.f;
-    for (int64_t j = 0; j < s.d; j++) sum += std::max(lv[j], s.floor);
-    logdet[r] = sum;
-  }
+  for (int64_t r = 0; r < s.k; r++) logdet[r] = varianceRow(logVar + r * s.d, s.floor, s.d, iv + r * s.d);
 }
 
-// exp(row - max(row)) into e, and its sum: the exps in a loop of their own, so that it vectorises (a float sum
-// in the same loop would keep it scalar).
-float shiftedExp(const float *row, int64_t k, float *e) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (int64_t r = 0; r < k; r++) m = std::max(m, row[r]);
+// One sample's margin logits (written to row) and its cross-entropy; e is scratch of k floats.
+LGM_CLONES float logitsRow(const float *offset, const float *dist, int64_t k, int64_t y, float alpha, float *row,
+                           float *e) {
+  for (int64_t r = 0; r < k; r++) row[r] = offset[r] - dist[r];
+  row[y] -= alpha * dist[y];  // the margin, on the true class only
+  const float m = maxOf(row, k);
   for (int64_t r = 0; r < k; r++) e[r] = expApprox(row[r] - m);
-  float sum = 0.f;
-  for (int64_t r = 0; r < k; r++) sum += e[r];
-  return sum;
+  return m + std::log(sumOf(e, k)) - row[y];
+}
+
+// One sample's gradient through the cross-entropy and the margin: g_r = d loss / d d_ir from the logits row and
+// the upstream gradients dRow (logits, then cross-entropy, then likelihood term); adds dlogits to dOffset.
+LGM_CLONES void gradientRow(const float *row, const float *dRow, int64_t k, int64_t y, float alpha, float *g,
+                            float *dOffset) {
+  const float m = maxOf(row, k);
+  for (int64_t r = 0; r < k; r++) g[r] = expApprox(row[r] - m);
+  const float scale = dRow[k] / sumOf(g, k);
+  for (int64_t r = 0; r < k; r++) g[r] = dRow[r] + g[r] * scale;  // dlogits = dlogits_in + dcls (softmax - 1_y)
+  g[y] -= dRow[k];
+  for (int64_t r = 0; r < k; r++) dOffset[r] += g[r];
+  const float dLogitY = g[y];
+  for (int64_t r = 0; r < k; r++) g[r] = -g[r];
+  g[y] = -(1.f + alpha) * dLogitY + dRow[k + 1];  // -(1 + alpha) dlogits + daux on the true class
 }
 
 // Normalised log-priors (uniform when absent), and softmax(logPriors) for the gradient.
@@ -143,14 +158,8 @@ Napi::Value lgmLoss(const Napi::CallbackInfo &info) {
   for (int64_t i = 0; i < n; i++) {
     const int64_t y = int64_t(a.labels[i]);
     float *row = packed + i * (k + 2);
-    const float *dRow = dist + i * k;
-    for (int64_t r = 0; r < k; r++) row[r] = offset[r] - dRow[r];
-    row[y] -= s.alpha * dRow[y];  // the margin, on the true class only
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t r = 0; r < k; r++) m = std::max(m, row[r]);
-    const float sum = shiftedExp(row, k, e + i * k);
-    row[k] = m + std::log(sum) - row[y];
-    row[k + 1] = dRow[y] + (s.logDet ? 0.5f * logdet[y] : 0.f);
+    row[k] = logitsRow(offset.data(), dist + i * k, k, y, s.alpha, row, e + i * k);
+    row[k + 1] = dist[i * k + y] + (s.logDet ? 0.5f * logdet[y] : 0.f);
   }
   return info.Env().Undefined();
 }
@@ -180,17 +189,7 @@ Napi::Value lgmLossGrad(const Napi::CallbackInfo &info) {
   LGM_PRAGMA(omp parallel for schedule(static) reduction(+ : dOff[:k]))
   for (int64_t i = 0; i < n; i++) {
     const int64_t y = int64_t(a.labels[i]);
-    const float *row = packed + i * (k + 2), *dRow = dPacked + i * (k + 2);
-    const float dCls = dRow[k], dAux = dRow[k + 1];
-    float *gRow = g + i * k;
-    const float scale = dCls / shiftedExp(row, k, gRow);  // gRow holds exp(logit - max) for now
-    for (int64_t r = 0; r < k; r++) gRow[r] = dRow[r] + gRow[r] * scale;  // dlogits
-    gRow[y] -= dCls;
-    for (int64_t r = 0; r < k; r++) dOff[r] += gRow[r];
-    // d loss / d d_ik = -(1 + alpha [k = y]) dlogits_ik + daux_i [k = y].
-    const float dLogitY = gRow[y];
-    for (int64_t r = 0; r < k; r++) gRow[r] = -gRow[r];
-    gRow[y] = -(1.f + s.alpha) * dLogitY + dAux;
+    gradientRow(packed + i * (k + 2), dPacked + i * (k + 2), k, y, s.alpha, g + i * k, dOff);
   }
   if (s.logDet) {
     for (int64_t r = 0; r < k; r++) dLogdet[r] = -0.5f * dOffset[r];

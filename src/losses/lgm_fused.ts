@@ -65,7 +65,10 @@ export function fusedLgmLossPerSample(
   // The two per-sample columns as products with one-hot [K+2, 1] selectors rather than slices: a slice's gradient
   // is a pad to [N, K+2], which costs ~0.5 ms a call on wasm, a product's gradient one small outer product.
   const column = (c: number) => {
-    const selector = tf.tensor2d(Float32Array.from({ length: k + 2 }, (_, i) => (i === c ? 1 : 0)), [k + 2, 1]);
+    const selector = tf.tensor2d(
+      Float32Array.from({ length: k + 2 }, (_, i) => (i === c ? 1 : 0)),
+      [k + 2, 1],
+    );
     return tf.reshape(tf.matMul(packed, selector), [n]) as tf.Tensor1D;
   };
   return {

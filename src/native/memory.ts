@@ -53,6 +53,8 @@ function cpuMemory(backend: CpuBackendLike): TensorMemory {
     },
     view(info) {
       const values = pending.get(info.dataId) ?? backend.data.get(info.dataId)?.values;
+      // The cpu backend's Cast from int32 to float32 keeps the Int32Array: read such an input through a copy.
+      if (values instanceof Int32Array || values instanceof Uint8Array) return Float32Array.from(values);
       if (!(values instanceof Float32Array)) {
         throw new Error(`lgm native: cpu tensor ${info.shape.join('x')} has no float32 values`);
       }

@@ -129,100 +129,115 @@ for (const [backend, covariance] of ['cpu', 'wasm+lgm'].flatMap((b) => KINDS.map
   });
 }
 
-test('logDet false drops log|Sigma| from logits and likelihood; priors absent means uniform', async () => {
-  await tf.setBackend('cpu');
-  compare(
-    { n: 10, k: 3, d: 4, kind: 'diagonal', seed: 4 },
-    { covariance: 'diagonal', logDet: false, lambda: 0.3 },
-  );
-});
+for (const backend of ['cpu', 'wasm+lgm']) {
+  test(`${backend}: logDet false drops log|Sigma| from logits and likelihood; priors absent means uniform`, async () => {
+    await useBackend(backend);
+    compare(
+      { n: 10, k: 3, d: 4, kind: 'diagonal', seed: 4 },
+      { covariance: 'diagonal', logDet: false, lambda: 0.3 },
+    );
+  });
+}
 
-test('variance floor: log-variances below minLogVariance are clamped and get no gradient', async () => {
-  await tf.setBackend('cpu');
-  const p = makeProblem({ n: 8, k: 2, d: 3, kind: 'isotropic', seed: 5 });
-  p.params.logVariances = [-50, 0.2];
-  compare(p, { covariance: 'isotropic', minLogVariance: -2 });
-  const t = problemTensors(p);
-  const g = tf.grad(
-    (lv: tf.Tensor) =>
-      lgmLoss(
-        t.features,
-        t.labels,
-        { means: t.means, logVariances: lv },
-        { covariance: 'isotropic', minLogVariance: -2 },
-      ).loss,
-  )(t.logVariances as tf.Tensor);
-  const r = lgmLoss(
-    t.features,
-    t.labels,
-    { means: t.means, logVariances: t.logVariances },
-    { covariance: 'isotropic' },
-  );
-  const values = g.arraySync() as number[];
-  assert.ok(values[0] === 0, `gradient below the floor is ${values[0]}`);
-  assert.notEqual(values[1], 0);
-  assert.ok(Number.isFinite(r.loss.dataSync()[0]), 'loss stays finite with a log-variance of -50');
-});
+for (const backend of ['cpu', 'wasm+lgm']) {
+  test(`${backend}: variance floor: log-variances below minLogVariance are clamped and get no gradient`, async () => {
+    await useBackend(backend);
+    const p = makeProblem({ n: 8, k: 2, d: 3, kind: 'isotropic', seed: 5 });
+    p.params.logVariances = [-50, 0.2];
+    compare(p, { covariance: 'isotropic', minLogVariance: -2 });
+    const t = problemTensors(p);
+    const g = tf.grad(
+      (lv: tf.Tensor) =>
+        lgmLoss(
+          t.features,
+          t.labels,
+          { means: t.means, logVariances: lv },
+          { covariance: 'isotropic', minLogVariance: -2 },
+        ).loss,
+    )(t.logVariances as tf.Tensor);
+    const r = lgmLoss(
+      t.features,
+      t.labels,
+      { means: t.means, logVariances: t.logVariances },
+      { covariance: 'isotropic' },
+    );
+    const values = g.arraySync() as number[];
+    assert.ok(values[0] === 0, `gradient below the floor is ${values[0]}`);
+    assert.notEqual(values[1], 0);
+    assert.ok(Number.isFinite(r.loss.dataSync()[0]), 'loss stays finite with a log-variance of -50');
+  });
+}
 
-test('alpha=0, lambda=0, identity, uniform priors equals softmax cross-entropy on -d', async () => {
-  await tf.setBackend('cpu');
-  const p = makeProblem({ n: 20, k: 6, d: 5, kind: 'identity', seed: 6, flipFraction: 0.3 });
-  const t = problemTensors(p);
-  const r = lgmLoss(t.features, t.labels, { means: t.means }, { covariance: 'identity' });
-  const d = tf.mul(
-    tf.sum(tf.square(tf.sub(tf.expandDims(t.features, 1), tf.expandDims(t.means, 0))), 2),
-    0.5,
-  ) as tf.Tensor2D;
-  const expected = tf.losses.softmaxCrossEntropy(tf.oneHot(t.labels, 6), tf.neg(d));
-  assertClose(r.loss.dataSync()[0], expected.dataSync()[0], 1e-5, 'softmax CE');
-  assertClose(r.logits.arraySync(), tf.sub(tf.neg(d), Math.log(6)).arraySync() as number[][], 1e-5, 'logits');
-});
+for (const backend of ['cpu', 'wasm+lgm']) {
+  test(`${backend}: alpha=0, lambda=0, identity, uniform priors equals softmax cross-entropy on -d`, async () => {
+    await useBackend(backend);
+    const p = makeProblem({ n: 20, k: 6, d: 5, kind: 'identity', seed: 6, flipFraction: 0.3 });
+    const t = problemTensors(p);
+    const r = lgmLoss(t.features, t.labels, { means: t.means }, { covariance: 'identity' });
+    const d = tf.mul(
+      tf.sum(tf.square(tf.sub(tf.expandDims(t.features, 1), tf.expandDims(t.means, 0))), 2),
+      0.5,
+    ) as tf.Tensor2D;
+    const expected = tf.losses.softmaxCrossEntropy(tf.oneHot(t.labels, 6), tf.neg(d));
+    assertClose(r.loss.dataSync()[0], expected.dataSync()[0], 1e-5, 'softmax CE');
+    assertClose(
+      r.logits.arraySync(),
+      tf.sub(tf.neg(d), Math.log(6)).arraySync() as number[][],
+      1e-5,
+      'logits',
+    );
+  });
+}
 
-test('no NaN or Inf for extreme but finite inputs', async () => {
-  await tf.setBackend('cpu');
-  const features = tf.tensor2d([
-    [1e15, -1e15],
-    [0, 0],
-    [1e-30, 3],
-  ]);
-  const labels = tf.tensor1d([0, 1, 1], 'int32');
-  const means = tf.tensor2d([
-    [0, 0],
-    [1e10, 1e10],
-  ]);
-  const logVariances = tf.tensor2d([
-    [80, -80],
-    [-1e4, 1e4],
-  ]);
-  const r = lgmLoss(
-    features,
-    labels,
-    { means, logVariances },
-    { covariance: 'diagonal', alpha: 2, lambda: 1 },
-  );
-  for (const v of [r.loss, r.classificationLoss, r.likelihoodLoss])
-    assert.ok(Number.isFinite(v.dataSync()[0]));
-  assert.ok((r.logits.dataSync() as Float32Array).every((v) => !Number.isNaN(v)));
-});
+for (const backend of ['cpu', 'wasm+lgm']) {
+  test(`${backend}: no NaN or Inf for extreme but finite inputs`, async () => {
+    await useBackend(backend);
+    const features = tf.tensor2d([
+      [1e15, -1e15],
+      [0, 0],
+      [1e-30, 3],
+    ]);
+    const labels = tf.tensor1d([0, 1, 1], 'int32');
+    const means = tf.tensor2d([
+      [0, 0],
+      [1e10, 1e10],
+    ]);
+    const logVariances = tf.tensor2d([
+      [80, -80],
+      [-1e4, 1e4],
+    ]);
+    const r = lgmLoss(
+      features,
+      labels,
+      { means, logVariances },
+      { covariance: 'diagonal', alpha: 2, lambda: 1 },
+    );
+    for (const v of [r.loss, r.classificationLoss, r.likelihoodLoss])
+      assert.ok(Number.isFinite(v.dataSync()[0]));
+    assert.ok((r.logits.dataSync() as Float32Array).every((v) => !Number.isNaN(v)));
+  });
+}
 
-test('lgmLoss leaks no tensors, with or without gradients', async () => {
-  await tf.setBackend('cpu');
-  const t = problemTensors(makeProblem({ n: 6, k: 3, d: 2, kind: 'diagonal', seed: 7, priors: true }));
-  const params = { means: t.means, logVariances: t.logVariances, logPriors: t.logPriors };
-  const before = tf.memory().numTensors;
-  const r = lgmLoss(t.features, t.labels, params, { covariance: 'diagonal', alpha: 0.1, lambda: 0.1 });
-  assert.equal(tf.memory().numTensors, before + 4, 'exactly the four returned tensors remain');
-  tf.dispose([r.loss, r.classificationLoss, r.likelihoodLoss, r.logits]);
-  assert.equal(tf.memory().numTensors, before);
-  const g = tf.grads(
-    (x: tf.Tensor, m: tf.Tensor, lv: tf.Tensor) =>
-      lgmLoss(
-        x as tf.Tensor2D,
-        t.labels,
-        { means: m as tf.Tensor2D, logVariances: lv },
-        { covariance: 'diagonal', lambda: 1 },
-      ).loss,
-  )([t.features, t.means, t.logVariances as tf.Tensor]);
-  assert.equal(tf.memory().numTensors, before + 3, 'only the three gradients remain');
-  tf.dispose(g);
-});
+for (const backend of ['cpu', 'wasm+lgm']) {
+  test(`${backend}: lgmLoss leaks no tensors, with or without gradients`, async () => {
+    await useBackend(backend);
+    const t = problemTensors(makeProblem({ n: 6, k: 3, d: 2, kind: 'diagonal', seed: 7, priors: true }));
+    const params = { means: t.means, logVariances: t.logVariances, logPriors: t.logPriors };
+    const before = tf.memory().numTensors;
+    const r = lgmLoss(t.features, t.labels, params, { covariance: 'diagonal', alpha: 0.1, lambda: 0.1 });
+    assert.equal(tf.memory().numTensors, before + 4, 'exactly the four returned tensors remain');
+    tf.dispose([r.loss, r.classificationLoss, r.likelihoodLoss, r.logits]);
+    assert.equal(tf.memory().numTensors, before);
+    const g = tf.grads(
+      (x: tf.Tensor, m: tf.Tensor, lv: tf.Tensor) =>
+        lgmLoss(
+          x as tf.Tensor2D,
+          t.labels,
+          { means: m as tf.Tensor2D, logVariances: lv },
+          { covariance: 'diagonal', lambda: 1 },
+        ).loss,
+    )([t.features, t.means, t.logVariances as tf.Tensor]);
+    assert.equal(tf.memory().numTensors, before + 3, 'only the three gradients remain');
+    tf.dispose(g);
+  });
+}
