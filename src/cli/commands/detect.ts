@@ -1,5 +1,4 @@
 import { writeFileAtomicAsync } from '../../io/atomic.js';
-import { parseArgs } from 'node:util';
 import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +28,7 @@ import type { Classifier } from '../../nets/classifier.js';
 import { loadRun } from '../../train/run.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
-import { listFlag, numberFlag } from './attack.js';
+import { integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
 
 const DETECTOR_NAMES = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde'] as const;
 type DetectorName = (typeof DETECTOR_NAMES)[number];
@@ -104,7 +103,7 @@ interface OodSpec {
 
 function oodSpecs(value: string | undefined, dataset: string): OodSpec[] {
   if (value === 'none') return [];
-  if (value !== undefined) return value.split(',').map((name) => ({ name: name.trim(), optional: false }));
+  if (value !== undefined) return splitList(value).map((name) => ({ name, optional: false }));
   const specs = NOISE_SETS.map((name) => ({ name, optional: false }));
   return dataset === 'mnist' ? [{ name: 'fashion-mnist', optional: true }, ...specs] : specs;
 }
@@ -143,30 +142,26 @@ export const detectCommand: Command = {
   summary: 'score clean vs adversarial and OOD inputs with every detector; writes <run>/detection.json',
   usage,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        run: { type: 'string' },
-        detectors: { type: 'string' },
-        adversarial: { type: 'string' },
-        ood: { type: 'string' },
-        limit: { type: 'string' },
-        'fit-limit': { type: 'string' },
-        'batch-size': { type: 'string' },
-        seed: { type: 'string' },
-        'data-dir': { type: 'string' },
-        backend: { type: 'string' },
-      },
+    const { values } = parseFlags(argv, {
+      strings: [
+        'run',
+        'detectors',
+        'adversarial',
+        'ood',
+        'limit',
+        'fit-limit',
+        'batch-size',
+        'seed',
+        'data-dir',
+        'backend',
+      ],
     });
     const where = 'detect';
-    const runDir = values.run;
-    if (runDir === undefined) throw new LgmError(`${where}: --run must name a run directory, got nothing`);
-    const limit = numberFlag(where, 'limit', values.limit, 1000, { min: 1, integer: true });
-    const fitLimit = numberFlag(where, 'fit-limit', values['fit-limit'], 5000, { min: 1, integer: true });
-    const batchSize = numberFlag(where, 'batch-size', values['batch-size'], 256, { min: 1, integer: true });
-    const seed = numberFlag(where, 'seed', values.seed, 0, { integer: true });
+    const runDir = requiredFlag(where, 'run', values.run, 'name a run directory');
+    const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
+    const fitLimit = integerFlag(where, 'fit-limit', values['fit-limit'], 5000, { min: 1 });
+    const batchSize = integerFlag(where, 'batch-size', values['batch-size'], 256, { min: 1 });
+    const seed = integerFlag(where, 'seed', values.seed, 0);
     const requested =
       values.detectors === undefined ? null : listFlag(where, 'detectors', values.detectors, DETECTOR_NAMES);
     await initBackend(values.backend);
@@ -196,7 +191,7 @@ export const detectCommand: Command = {
           ? []
           : values.adversarial === undefined
             ? await adversarialNames(runDir)
-            : values.adversarial.split(',').map((s) => s.trim());
+            : splitList(values.adversarial);
       for (const name of advNames) {
         const set = await adversarialSet(runDir, name, classifier, batchSize);
         if (set === null)
