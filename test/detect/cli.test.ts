@@ -99,7 +99,7 @@ test('lgm detect prints the table and writes detection.json; lgm detectors only 
   assert.match(soft.out, /^mahalanobis\s+uniform/m);
   await assert.rejects(
     detectCommand.run(args(softmaxRun, '--detectors lgm-class --ood uniform')),
-    /detect: --detectors lgm-class needs the run's mixture.json \(an L-GM run\), got none/,
+    /detect: detector lgm-class needs the run's mixture.json \(an L-GM run\), got none/,
   );
 });
 

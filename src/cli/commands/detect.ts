@@ -4,18 +4,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend/index.js';
-import { readAdversarialSet } from '../../attacks/io.js';
 import {
+  DETECTOR_NAMES,
   Detector,
-  EnergyDetector,
   InputSet,
-  KernelDensityDetector,
-  LgmLikelihoodDetector,
-  MahalanobisDetector,
-  MaxSoftmaxDetector,
-  MixtureFile,
   NOISE_SETS,
+  adversarialInputSet,
   batchedFeatures,
+  createDetector,
+  detectorNamesFor,
   evaluateDetectors,
   formatDetectionTable,
   loadInputs,
@@ -30,22 +27,6 @@ import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 import { integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
 
-const DETECTOR_NAMES = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde'] as const;
-type DetectorName = (typeof DETECTOR_NAMES)[number];
-
-function makeDetector(name: DetectorName, classifier: Classifier, mixture: MixtureFile | null): Detector {
-  const head = (z: tf.Tensor2D) => classifier.logits(z);
-  if (name === 'msp') return new MaxSoftmaxDetector({ head });
-  if (name === 'energy') return new EnergyDetector({ head });
-  if (name === 'mahalanobis') return new MahalanobisDetector();
-  if (name === 'kde') return new KernelDensityDetector({ head });
-  if (mixture === null) {
-    throw new LgmError(`detect: --detectors ${name} needs the run's mixture.json (an L-GM run), got none`);
-  }
-  const mode = name === 'lgm-class' ? 'class' : 'mixture';
-  return new LgmLikelihoodDetector({ mixture: mixture.params, covariance: mixture.covariance, mode });
-}
-
 /** Names of the adversarial sets present in <run>/adversarial. */
 async function adversarialNames(runDir: string): Promise<string[]> {
   const dir = join(runDir, 'adversarial');
@@ -54,24 +35,6 @@ async function adversarialNames(runDir: string): Promise<string[]> {
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
     .sort();
-}
-
-/** Features of an adversarial set's successful examples (the attacks that fooled a correct prediction). */
-async function adversarialSet(runDir: string, name: string, classifier: Classifier, batchSize: number) {
-  const { file, inputs } = await readAdversarialSet(runDir, name);
-  try {
-    const keep = file.success.flatMap((s, i) => (s && file.originalCorrect[i] ? [i] : []));
-    if (keep.length === 0) return null;
-    const chosen = tf.gather(inputs, keep);
-    try {
-      const features = batchedFeatures(classifier, chosen, batchSize);
-      return { name, features, attackSuccessRate: file.successRate };
-    } finally {
-      chosen.dispose();
-    }
-  } finally {
-    inputs.dispose();
-  }
 }
 
 const usage = [
@@ -167,7 +130,7 @@ export const detectCommand: Command = {
     await initBackend(values.backend);
     const run = await loadRun(runDir);
     const mixture = await readMixtureFile(runDir);
-    const names = requested ?? DETECTOR_NAMES.filter((n) => mixture !== null || !n.startsWith('lgm-'));
+    const names = requested ?? detectorNamesFor(mixture);
     const detectors: Detector[] = [];
     const tensors: tf.Tensor[] = [];
     try {
@@ -175,7 +138,8 @@ export const detectCommand: Command = {
       const dataDir = values['data-dir'] ?? dataset.dataDir;
       // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
       const classifier = pixelClassifier(run.classifier, await runNormalization({ ...dataset, dataDir }));
-      for (const n of names) detectors.push(makeDetector(n, classifier, mixture));
+      const head = (z: tf.Tensor2D) => classifier.logits(z);
+      for (const n of names) detectors.push(createDetector(n, { head, mixture, where }));
       const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
       tensors.push(train.x, train.y);
       const trainFeatures = batchedFeatures(classifier, train.x, batchSize);
@@ -193,7 +157,7 @@ export const detectCommand: Command = {
             ? await adversarialNames(runDir)
             : splitList(values.adversarial);
       for (const name of advNames) {
-        const set = await adversarialSet(runDir, name, classifier, batchSize);
+        const set = await adversarialInputSet(runDir, name, classifier, batchSize);
         if (set === null)
           console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
         else sets.push(set);
