@@ -9,6 +9,7 @@ import { detectCommand } from '../../src/cli/commands/detect.js';
 import { readAdversarialSet } from '../../src/attacks/io.js';
 import type { DetectionReport } from '../../src/detect/index.js';
 import { mnistRun } from './run-fixture.js';
+import { capture } from '../helpers/console.js';
 
 let lgmRun: string;
 let softmaxRun: string;
@@ -25,18 +26,6 @@ after(() => {
 
 /** Command-line arguments: --run <dir>, the space-separated rest, and the cpu backend. */
 const args = (runDir: string, rest: string) => ['--run', runDir, ...rest.split(' '), '--backend', 'cpu'];
-
-/** Runs a command with console.log captured. */
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(' '));
-  try {
-    return { code: await run(), out: lines.join('\n') };
-  } finally {
-    console.log = log;
-  }
-}
 
 test('lgm attack writes adversarial sets that respect the budget', async () => {
   const { code, out } = await capture(() =>
