@@ -1,4 +1,6 @@
-import type { Detector, LogitsHead } from './detector.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Classifier } from '../nets/classifier.js';
+import type { Detector } from './detector.js';
 import { KernelDensityDetector } from './kde.js';
 import { LgmLikelihoodDetector } from './lgm.js';
 import { EnergyDetector, MaxSoftmaxDetector } from './logits.js';
@@ -12,8 +14,8 @@ export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 /** What the detectors are built from. */
 export interface DetectorSources {
-  /** Logits head of the classifier (msp, energy and kde use it). Required. */
-  head: LogitsHead;
+  /** The classifier whose logits msp, energy and kde look at. Required. */
+  classifier: Pick<Classifier, 'logits'>;
   /** The run's mixture.json (lgm-class and lgm-mixture use it); null for runs without one. Required. */
   mixture: MixtureFile | null;
   /** Prefix of the error message when a detector needs the missing mixture. Default 'createDetector'. */
@@ -27,7 +29,8 @@ export function detectorNamesFor(mixture: MixtureFile | null): DetectorName[] {
 
 /** A new, unfitted detector of the given name, with its default options. */
 export function createDetector(name: DetectorName, sources: DetectorSources): Detector {
-  const { head, mixture, where = 'createDetector' } = sources;
+  const { classifier, mixture, where = 'createDetector' } = sources;
+  const head = (z: tf.Tensor2D) => classifier.logits(z);
   if (name === 'msp') return new MaxSoftmaxDetector({ head });
   if (name === 'energy') return new EnergyDetector({ head });
   if (name === 'mahalanobis') return new MahalanobisDetector();

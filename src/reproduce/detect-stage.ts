@@ -89,10 +89,9 @@ export async function detectVariant(
   await ctx.progress.stage(`detect/${variant.name}`, async () => {
     const mixture = await readMixtureFile(runDir);
     // Mahalanobis is fitted apart (fitMahalanobis), after the others.
-    const head = (z: tf.Tensor2D) => classifier.logits(z);
     const detectors = detectorNamesFor(mixture)
       .filter((name) => name !== 'mahalanobis')
-      .map((name) => createDetector(name, { head, mixture }));
+      .map((name) => createDetector(name, { classifier, mixture }));
     const tensors: tf.Tensor[] = [];
     const notes: string[] = [];
     try {

@@ -9,7 +9,7 @@ before(async () => {
   await initBackend('cpu');
 });
 
-const head = (z: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => tf.matMul(z, tf.tensor2d(MEANS), false, true));
+const logits = (z: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => tf.matMul(z, tf.tensor2d(MEANS), false, true));
 
 test('detectorNamesFor: the lgm-* detectors only for runs with a mixture', () => {
   const means = tf.tensor2d(MEANS);
@@ -23,15 +23,18 @@ test('createDetector builds each named detector, unfitted; lgm-* without a mixtu
   const means = tf.tensor2d(MEANS);
   const mixture: MixtureFile = { covariance: 'identity', params: { means }, dispose: () => means.dispose() };
   for (const name of DETECTOR_NAMES) {
-    const detector = createDetector(name, { head, mixture });
+    const detector = createDetector(name, { classifier: { logits }, mixture });
     assert.equal(detector.name, name);
     assert.equal(detector.fitted, false);
     detector.dispose();
   }
-  assert.throws(() => createDetector('lgm-mixture', { head, mixture: null, where: 'detect' }), {
-    message: "detect: detector lgm-mixture needs the run's mixture.json (an L-GM run), got none",
-  });
-  assert.throws(() => createDetector('lgm-class', { head, mixture: null }), {
+  assert.throws(
+    () => createDetector('lgm-mixture', { classifier: { logits }, mixture: null, where: 'detect' }),
+    {
+      message: "detect: detector lgm-mixture needs the run's mixture.json (an L-GM run), got none",
+    },
+  );
+  assert.throws(() => createDetector('lgm-class', { classifier: { logits }, mixture: null }), {
     message: "createDetector: detector lgm-class needs the run's mixture.json (an L-GM run), got none",
   });
   mixture.dispose();

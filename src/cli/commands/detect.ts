@@ -138,8 +138,7 @@ export const detectCommand: Command = {
       const dataDir = values['data-dir'] ?? dataset.dataDir;
       // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
       const classifier = pixelClassifier(run.classifier, await runNormalization({ ...dataset, dataDir }));
-      const head = (z: tf.Tensor2D) => classifier.logits(z);
-      for (const n of names) detectors.push(createDetector(n, { head, mixture, where }));
+      for (const n of names) detectors.push(createDetector(n, { classifier, mixture, where }));
       const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
       tensors.push(train.x, train.y);
       const trainFeatures = batchedFeatures(classifier, train.x, batchSize);
