@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/index.js';
 import {
@@ -10,7 +9,7 @@ import {
   type ImageDataset,
   type PipelineOptions,
 } from '../data/index.js';
-import { LgmError } from '../util/errors.js';
+import { integerFlag, parseFlags } from '../cli/flags.js';
 import type { Benchmark } from './benchmark.js';
 
 const USAGE = `Usage: lgm bench data [options]
@@ -64,21 +63,8 @@ export const dataBenchmark: Benchmark = {
   summary: 'batches/s of the input pipeline alone: MNIST batch 64, CIFAR-shaped batch 128 + augmentation',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'mnist-dir': { type: 'string' },
-        'cifar-dir': { type: 'string' },
-        batches: { type: 'string' },
-        backend: { type: 'string' },
-      },
-    });
-    const batches = Number(values.batches ?? '300');
-    if (!Number.isInteger(batches) || batches < 1) {
-      throw new LgmError(`bench data: --batches must be a positive integer, got '${values.batches}'`);
-    }
+    const { values } = parseFlags(argv, { strings: ['mnist-dir', 'cifar-dir', 'batches', 'backend'] });
+    const batches = integerFlag('bench data', 'batches', values.batches, 300, { min: 1 });
     const backend = await initBackend(values.backend);
     const mnist = await loadMnist({ dataDir: values['mnist-dir'], split: 'train' });
     const cifarDir = values['cifar-dir'];

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/index.js';
 import { lgmLoss } from '../losses/lgm.js';
 import { COVARIANCE_KINDS, CovarianceKind } from '../gm/params.js';
-import { numberOption } from '../util/options.js';
+import { integerFlag, parseFlags } from '../cli/flags.js';
 import '../gm/gradients.js';
 import type { Benchmark } from './benchmark.js';
 
@@ -113,25 +112,11 @@ export const headBenchmark: Benchmark = {
     'perCovariance. Target: ratio <= 2 on the training backend.',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        n: { type: 'string' },
-        d: { type: 'string' },
-        k: { type: 'string' },
-        repeats: { type: 'string' },
-        backend: { type: 'string' },
-      },
-    });
-    const where = 'bench head';
-    const int = (name: string, v: string | undefined, fallback: number) =>
-      numberOption(where, `--${name}`, v === undefined ? undefined : Number(v), fallback, {
-        min: 1,
-        integer: true,
-      });
-    const shape = { n: int('n', values.n, 256), d: int('d', values.d, 512), k: int('k', values.k, 1000) };
-    const repeats = int('repeats', values.repeats, 5);
+    const { values } = parseFlags(argv, { strings: ['n', 'd', 'k', 'repeats', 'backend'] });
+    const int = (flag: 'n' | 'd' | 'k' | 'repeats', fallback: number) =>
+      integerFlag('bench head', flag, values[flag], fallback, { min: 1 });
+    const shape = { n: int('n', 256), d: int('d', 512), k: int('k', 1000) };
+    const repeats = int('repeats', 5);
     const backend = await initBackend(values.backend);
     const { denseMs, perCovariance } = benchHead(shape, repeats);
     const primary = perCovariance.diagonal;

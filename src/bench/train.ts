@@ -5,14 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-import { parseArgs } from 'node:util';
 import { backendInfo, initBackend } from '../backend/index.js';
 import { lgmLoss } from '../losses/lgm.js';
 import { buildNetwork } from '../nets/registry.js';
-import { LgmError } from '../util/errors.js';
-import { choiceOption, numberOption } from '../util/options.js';
 import { mulberry32, seededNormal } from '../util/random.js';
 import { oneHotFloat } from '../util/tensor.js';
+import { choiceFlag, integerFlag, parseFlags } from '../cli/flags.js';
 import type { Benchmark } from './benchmark.js';
 
 const WHERE = 'bench train';
@@ -169,50 +167,39 @@ Options:
   --backend <name>      tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)
   --threads <n>         wasm threads 1..8 (default: all cores; $LGM_THREADS)`;
 
-function intFlag(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value !== undefined && !/^-?\d+$/.test(value)) {
-    throw new LgmError(`${WHERE}: --${name} must be an integer >= ${min}, got '${value}'`);
-  }
-  return numberOption(WHERE, `--${name}`, value === undefined ? undefined : Number(value), fallback, {
-    min,
-    integer: true,
-  });
-}
-
 /** Parses the arguments after `lgm bench train`. */
 export function parseTrainBenchArgs(
   argv: string[],
 ): TrainBenchOptions & { backend?: string; threads?: number } {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      net: { type: 'string' },
-      loss: { type: 'string' },
-      covariance: { type: 'string' },
-      batch: { type: 'string' },
-      steps: { type: 'string' },
-      warmup: { type: 'string' },
-      'feature-dim': { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string' },
-      threads: { type: 'string' },
-    },
+  const { values } = parseFlags(argv, {
+    strings: [
+      'net',
+      'loss',
+      'covariance',
+      'batch',
+      'steps',
+      'warmup',
+      'feature-dim',
+      'seed',
+      'backend',
+      'threads',
+    ],
   });
-  const net = choiceOption(WHERE, '--net', values.net, BENCH_NETS, 'lenetpp');
+  const net = choiceFlag(WHERE, 'net', values.net, BENCH_NETS, 'lenetpp');
   return {
     net,
-    loss: choiceOption(WHERE, '--loss', values.loss, ['lgm', 'softmax'] as const, 'lgm'),
-    covariance: choiceOption(WHERE, '--covariance', values.covariance, COVARIANCES, 'identity'),
-    batch: intFlag('batch', values.batch, 64, 1),
-    steps: intFlag('steps', values.steps, 20, 1),
-    warmup: intFlag('warmup', values.warmup, 3, 0),
+    loss: choiceFlag(WHERE, 'loss', values.loss, ['lgm', 'softmax'] as const, 'lgm'),
+    covariance: choiceFlag(WHERE, 'covariance', values.covariance, COVARIANCES, 'identity'),
+    batch: integerFlag(WHERE, 'batch', values.batch, 64, { min: 1 }),
+    steps: integerFlag(WHERE, 'steps', values.steps, 20, { min: 1 }),
+    warmup: integerFlag(WHERE, 'warmup', values.warmup, 3, { min: 0 }),
     // The paper's 2-D feature for LeNet++; ResNet-20's own 64-wide feature.
-    featureDim: intFlag('feature-dim', values['feature-dim'], net === 'resnet20' ? 64 : 2, 1),
-    seed: intFlag('seed', values.seed, 0, -(2 ** 31)),
+    featureDim: integerFlag(WHERE, 'feature-dim', values['feature-dim'], net === 'resnet20' ? 64 : 2, {
+      min: 1,
+    }),
+    seed: integerFlag(WHERE, 'seed', values.seed, 0, { min: -(2 ** 31) }),
     backend: values.backend,
-    threads: values.threads === undefined ? undefined : intFlag('threads', values.threads, 1, 1),
+    threads: integerFlag(WHERE, 'threads', values.threads, undefined, { min: 1 }),
   };
 }
 

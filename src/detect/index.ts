@@ -16,3 +16,6 @@ export type { MixtureFile } from './mixture-file.js';
 export { readMixtureFile } from './mixture-file.js';
 export type { LoadedInputs, RunDataset } from './input-sets.js';
 export { loadInputs, noiseInputs, NOISE_SETS, pixelClassifier, runNormalization } from './input-sets.js';
+export type { DetectorName, DetectorSources } from './factory.js';
+export { DETECTOR_NAMES, createDetector, detectorNamesFor } from './factory.js';
+export { adversarialInputSet } from './adversarial-set.js';

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runNamedAttack } from '../attacks/registry.js';
 import { readAdversarialSet, writeAdversarialSet } from '../attacks/io.js';
-import { batchedFeatures } from '../detect/detector.js';
 import type { Classifier } from '../nets/classifier.js';
 import type { Budget } from './budgets.js';
 import { ReproduceContext, runDirOf } from './context.js';
@@ -71,29 +70,4 @@ export async function readAttackSummary(runDir: string, attack: string): Promise
     meanL2: flipped.reduce((a, b) => a + b, 0) / Math.max(1, flipped.length),
     count: file.shape[0],
   };
-}
-
-/**
- * Features of the successful adversarial examples of a saved attack (clean prediction right, adversarial
- * wrong), or null when there are none. The caller disposes the tensor.
- */
-export async function successfulAdversarialFeatures(
-  runDir: string,
-  attack: string,
-  classifier: Classifier,
-  batchSize: number,
-): Promise<{ features: tf.Tensor2D; successRate: number | null } | null> {
-  const { file, inputs } = await readAdversarialSet(runDir, attack);
-  try {
-    const keep = file.success.flatMap((s, i) => (s && file.originalCorrect[i] ? [i] : []));
-    if (keep.length === 0) return null;
-    const chosen = tf.gather(inputs, keep);
-    try {
-      return { features: batchedFeatures(classifier, chosen, batchSize), successRate: file.successRate };
-    } finally {
-      chosen.dispose();
-    }
-  } finally {
-    inputs.dispose();
-  }
 }

@@ -42,6 +42,29 @@ export interface Budget {
   detectLimit: number;
 }
 
+/**
+ * The four attacks of a budget: BIM as given and FGSM at its L-inf budget, DeepFool (overshoot 0.02) and C&W
+ * (Adam rate 0.05, first constant 1) with the given iteration counts.
+ */
+function attackBudget(counts: {
+  bim: AttackBudget['bim'];
+  deepfool: { maxIterations: number; candidates: number };
+  cw: { binarySearchSteps: number; maxIterations: number };
+}): AttackBudget {
+  const { bim, deepfool, cw } = counts;
+  return {
+    fgsm: { epsilon: bim.epsilon },
+    bim,
+    deepfool: { ...deepfool, overshoot: 0.02 },
+    cw: { ...cw, learningRate: 0.05, initialConstant: 1 },
+  };
+}
+
+/** The same attacks at another L-inf budget (CIFAR-10's 8/255). */
+function withEpsilon(attacks: AttackBudget, epsilon: number): AttackBudget {
+  return { ...attacks, fgsm: { epsilon }, bim: { ...attacks.bim, epsilon } };
+}
+
 /** Budgets for MNIST (LeNet++). */
 const MNIST_FULL: Budget = {
   name: 'full',
@@ -59,12 +82,11 @@ const MNIST_FULL: Budget = {
   netOverride: null,
   attackLimit: 1000,
   attackBatchSize: 100,
-  attacks: {
-    fgsm: { epsilon: 0.3 },
+  attacks: attackBudget({
     bim: { epsilon: 0.3, steps: 10 },
-    deepfool: { maxIterations: 50, candidates: 10, overshoot: 0.02 },
-    cw: { binarySearchSteps: 5, maxIterations: 100, learningRate: 0.05, initialConstant: 1 },
-  },
+    deepfool: { maxIterations: 50, candidates: 10 },
+    cw: { binarySearchSteps: 5, maxIterations: 100 },
+  }),
   fitLimit: 10000,
   detectLimit: 1000,
 };
@@ -91,13 +113,12 @@ const MNIST_QUICK: Budget = {
   lambda: { kind: 'constant', value: 0.01 },
   attackLimit: 50,
   attackBatchSize: 50,
-  attacks: {
-    fgsm: { epsilon: 0.3 },
+  // DeepFool stops per example once fooled; with pixels clipped to [0, 1] it often needs > 10 iterations.
+  attacks: attackBudget({
     bim: { epsilon: 0.3, steps: 5 },
-    // DeepFool stops per example once fooled; with pixels clipped to [0, 1] it often needs > 10 iterations.
-    deepfool: { maxIterations: 30, candidates: 3, overshoot: 0.02 },
-    cw: { binarySearchSteps: 1, maxIterations: 20, learningRate: 0.05, initialConstant: 1 },
-  },
+    deepfool: { maxIterations: 30, candidates: 3 },
+    cw: { binarySearchSteps: 1, maxIterations: 20 },
+  }),
   fitLimit: 2000,
   detectLimit: 500,
 };
@@ -113,12 +134,11 @@ const MNIST_TINY: Budget = {
   netOverride: { name: 'mlp', hidden: [128] },
   attackLimit: 16,
   attackBatchSize: 16,
-  attacks: {
-    fgsm: { epsilon: 0.3 },
+  attacks: attackBudget({
     bim: { epsilon: 0.3, steps: 2 },
-    deepfool: { maxIterations: 50, candidates: 3, overshoot: 0.02 },
-    cw: { binarySearchSteps: 1, maxIterations: 3, learningRate: 0.05, initialConstant: 1 },
-  },
+    deepfool: { maxIterations: 50, candidates: 3 },
+    cw: { binarySearchSteps: 1, maxIterations: 3 },
+  }),
   // More fitted features than the widest feature (100), so that Mahalanobis' covariance has full rank.
   fitLimit: 256,
   detectLimit: 32,
@@ -135,12 +155,12 @@ const CIFAR_FULL: Budget = {
   lr: { kind: 'multistep', base: 0.1, milestones: [82, 123], gamma: 0.1 },
   alpha: { kind: 'ramp', value: 0.3, epochs: 30 },
   lambda: { kind: 'ramp', value: 0.01, epochs: 30 },
-  attacks: { ...MNIST_FULL.attacks, fgsm: { epsilon: 8 / 255 }, bim: { epsilon: 8 / 255, steps: 10 } },
+  attacks: withEpsilon(MNIST_FULL.attacks, 8 / 255),
 };
 
 const CIFAR_QUICK: Budget = {
   ...MNIST_QUICK,
-  attacks: { ...MNIST_QUICK.attacks, fgsm: { epsilon: 8 / 255 }, bim: { epsilon: 8 / 255, steps: 5 } },
+  attacks: withEpsilon(MNIST_QUICK.attacks, 8 / 255),
   trainLimit: 2000,
   testLimit: 500,
 };
@@ -148,7 +168,7 @@ const CIFAR_QUICK: Budget = {
 /** CI: the real ResNet-20 on a handful of images (the path is what is tested). */
 const CIFAR_TINY: Budget = {
   ...MNIST_TINY,
-  attacks: { ...MNIST_TINY.attacks, fgsm: { epsilon: 8 / 255 }, bim: { epsilon: 8 / 255, steps: 2 } },
+  attacks: withEpsilon(MNIST_TINY.attacks, 8 / 255),
   trainLimit: 16,
   testLimit: 8,
   batchSize: 8,

@@ -2,15 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadDataset } from '../data/registry.js';
 import {
   Detector,
-  EnergyDetector,
   InputSet,
-  KernelDensityDetector,
-  LgmLikelihoodDetector,
   MahalanobisDetector,
-  MaxSoftmaxDetector,
-  MixtureFile,
   NOISE_SETS,
+  adversarialInputSet,
   batchedFeatures,
+  createDetector,
+  detectorNamesFor,
   evaluateDetectors,
   noiseInputs,
   readMixtureFile,
@@ -18,32 +16,13 @@ import {
 import type { Classifier } from '../nets/classifier.js';
 import { writeJsonAtomic } from '../train/run.js';
 import { join } from 'node:path';
-import { REPRODUCE_ATTACKS, successfulAdversarialFeatures } from './attack-stage.js';
+import { REPRODUCE_ATTACKS } from './attack-stage.js';
 import { ReproduceContext, runDirOf } from './context.js';
 import { firstImages } from './data.js';
 import type { Variant } from './experiments.js';
 import { LgmError } from '../util/errors.js';
 
 const FEATURE_BATCH = 256;
-
-/** Every detector of docs/detection.md; the two L-GM likelihood detectors only for models with a mixture. */
-function detectorsFor(classifier: Classifier, mixture: MixtureFile | null): Detector[] {
-  const head = (z: tf.Tensor2D) => classifier.logits(z);
-  const detectors: Detector[] = [];
-  if (mixture !== null) {
-    for (const mode of ['class', 'mixture'] as const) {
-      detectors.push(
-        new LgmLikelihoodDetector({ mixture: mixture.params, covariance: mixture.covariance, mode }),
-      );
-    }
-  }
-  detectors.push(
-    new MaxSoftmaxDetector({ head }),
-    new EnergyDetector({ head }),
-    new KernelDensityDetector({ head }),
-  );
-  return detectors;
-}
 
 /** Ridges tried in turn for Mahalanobis' shared covariance: the detector's default first. */
 const MAHALANOBIS_RIDGES = [1e-6, 1e-4, 1e-2];
@@ -109,7 +88,10 @@ export async function detectVariant(
   const runDir = runDirOf(ctx, variant.name);
   await ctx.progress.stage(`detect/${variant.name}`, async () => {
     const mixture = await readMixtureFile(runDir);
-    const detectors = detectorsFor(classifier, mixture);
+    // Mahalanobis is fitted apart (fitMahalanobis), after the others.
+    const detectors = detectorNamesFor(mixture)
+      .filter((name) => name !== 'mahalanobis')
+      .map((name) => createDetector(name, { classifier, mixture }));
     const tensors: tf.Tensor[] = [];
     const notes: string[] = [];
     try {
@@ -125,7 +107,7 @@ export async function detectVariant(
       tensors.push(clean);
       const sets: InputSet[] = [];
       for (const attack of REPRODUCE_ATTACKS) {
-        const adv = await successfulAdversarialFeatures(runDir, attack, classifier, FEATURE_BATCH);
+        const adv = await adversarialInputSet(runDir, attack, classifier, FEATURE_BATCH);
         if (adv === null) {
           const note = `${attack} fooled no correctly classified image: no detection row`;
           ctx.log(`note: ${variant.name}: ${note}`);
@@ -133,7 +115,7 @@ export async function detectVariant(
           continue;
         }
         tensors.push(adv.features);
-        sets.push({ name: attack, features: adv.features, attackSuccessRate: adv.successRate });
+        sets.push(adv);
       }
       for (const [name, inputs] of await oodInputs(ctx, classifier.inputShape, notes)) {
         tensors.push(inputs);

@@ -10,9 +10,9 @@ import {
 } from '../viz/index.js';
 import type { Figure } from '../viz/index.js';
 import { loadRun } from '../train/run.js';
-import { REPRODUCE_ATTACKS, successfulAdversarialFeatures } from './attack-stage.js';
+import { REPRODUCE_ATTACKS } from './attack-stage.js';
 import { ReproduceContext, runDirOf } from './context.js';
-import { pixelClassifier } from '../detect/input-sets.js';
+import { adversarialInputSet, pixelClassifier } from '../detect/index.js';
 import { mapVariant, panelVariants } from './experiments.js';
 
 /** At most this many adversarial points per attack on the likelihood map (a readable overlay). */
@@ -57,7 +57,7 @@ async function adversarialPoints(ctx: ReproduceContext, runDir: string): Promise
   try {
     for (const attack of REPRODUCE_ATTACKS) {
       if (!existsSync(join(runDir, 'adversarial', `${attack}.json`))) continue;
-      const adv = await successfulAdversarialFeatures(runDir, attack, classifier, 256);
+      const adv = await adversarialInputSet(runDir, attack, classifier, 256);
       if (adv === null) continue;
       const rows = (await adv.features.array()).slice(0, MAP_POINTS_PER_ATTACK);
       adv.features.dispose();

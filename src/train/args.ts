@@ -1,46 +1,44 @@
-import { parseArgs } from 'node:util';
+import { numberFlag, numberListFlag, parseFlags } from '../cli/flags.js';
 import { LgmError } from '../util/errors.js';
 import type { TrainConfigInput } from './config.js';
 import type { ValueSchedule } from './schedules.js';
 
-/** The flags of `lgm train` that set the config (the rest: --out, --resume, --backend, --quiet). */
-export const TRAIN_CONFIG_FLAGS = {
-  dataset: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'train-limit': { type: 'string' },
-  'test-limit': { type: 'string' },
-  augment: { type: 'boolean' },
-  'no-augment': { type: 'boolean' },
-  net: { type: 'string' },
-  'feature-dim': { type: 'string' },
-  hidden: { type: 'string' },
-  loss: { type: 'string' },
-  covariance: { type: 'string' },
-  alpha: { type: 'string' },
-  lambda: { type: 'string' },
-  'no-log-det': { type: 'boolean' },
-  'learn-priors': { type: 'boolean' },
-  scale: { type: 'string' },
-  margin: { type: 'string' },
-  'alpha-schedule': { type: 'string' },
-  'lambda-schedule': { type: 'string' },
-  optimizer: { type: 'string' },
-  momentum: { type: 'string' },
-  nesterov: { type: 'boolean' },
-  'weight-decay': { type: 'string' },
-  'gm-lr-mult': { type: 'string' },
-  lr: { type: 'string' },
-  'lr-schedule': { type: 'string' },
-  milestones: { type: 'string' },
-  gamma: { type: 'string' },
-  'warmup-epochs': { type: 'string' },
-  'min-lr': { type: 'string' },
-  epochs: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'eval-batch-size': { type: 'string' },
-  seed: { type: 'string' },
-  'log-every': { type: 'string' },
-} as const;
+/** The flags of `lgm train` that take a value and set the config (the rest: --out, --resume, --backend). */
+const CONFIG_STRING_FLAGS = [
+  'dataset',
+  'data-dir',
+  'train-limit',
+  'test-limit',
+  'net',
+  'feature-dim',
+  'hidden',
+  'loss',
+  'covariance',
+  'alpha',
+  'lambda',
+  'scale',
+  'margin',
+  'alpha-schedule',
+  'lambda-schedule',
+  'optimizer',
+  'momentum',
+  'weight-decay',
+  'gm-lr-mult',
+  'lr',
+  'lr-schedule',
+  'milestones',
+  'gamma',
+  'warmup-epochs',
+  'min-lr',
+  'epochs',
+  'batch-size',
+  'eval-batch-size',
+  'seed',
+  'log-every',
+] as const;
+
+/** The boolean flags of `lgm train` that set the config (the rest: --quiet). */
+const CONFIG_BOOLEAN_FLAGS = ['augment', 'no-augment', 'no-log-det', 'learn-priors', 'nesterov'] as const;
 
 /** The usage lines of the config flags (shared by `lgm train` and `lgm demo`). */
 export const TRAIN_FLAGS_USAGE = [
@@ -80,32 +78,21 @@ export const TRAIN_FLAGS_USAGE = [
 
 type Values = Record<string, string | boolean | undefined>;
 
-function num(values: Values, flag: string): number | undefined {
-  const v = values[flag];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) {
-    throw new LgmError(`train: --${flag} must be a number, got '${String(v)}'`);
-  }
-  return n;
-}
+const WHERE = 'train';
 
-function list(values: Values, flag: string): number[] | undefined {
-  const v = values[flag];
-  if (typeof v !== 'string') return undefined;
-  return v.split(',').map((part) => {
-    const n = Number(part);
-    if (part.trim() === '' || !Number.isFinite(n)) {
-      throw new LgmError(`train: --${flag} must be comma-separated numbers, got '${v}'`);
-    }
-    return n;
-  });
-}
+/** A string flag's value (parseTrainArgv gives strings for string flags). */
+const str = (values: Values, flag: string) => values[flag] as string | undefined;
+
+/** A numeric config flag (absent: undefined, so the config's default applies). */
+const num = (values: Values, flag: string) => numberFlag(WHERE, flag, str(values, flag), undefined);
+
+/** A comma-separated numeric config flag (absent: undefined). */
+const list = (values: Values, flag: string) => numberListFlag(WHERE, flag, str(values, flag));
 
 /** Parses 'stepup:0.1,2,5000,0.3', 'ramp:0.01,5' or 'constant:0.1' (validated later with the config). */
 export function parseScheduleSpec(flag: string, spec: string): ValueSchedule {
   const [kind, args = ''] = spec.split(':');
-  const n = list({ [flag]: args }, flag) ?? [];
+  const n = numberListFlag(WHERE, flag, args) ?? [];
   const fields: Record<string, string[]> = {
     constant: ['value'],
     stepup: ['start', 'factor', 'every', 'max'],
@@ -114,7 +101,7 @@ export function parseScheduleSpec(flag: string, spec: string): ValueSchedule {
   const names = fields[kind];
   if (names === undefined || n.length !== names.length) {
     throw new LgmError(
-      `train: --${flag} must be one of constant:value, stepup:start,factor,every,max, ramp:value,epochs, got '${spec}'`,
+      `${WHERE}: --${flag} must be one of constant:value, stepup:start,factor,every,max, ramp:value,epochs, got '${spec}'`,
     );
   }
   return Object.fromEntries([['kind', kind], ...names.map((name, i) => [name, n[i]])]) as ValueSchedule;
@@ -128,26 +115,25 @@ export function configFromFlags(values: Values): TrainConfigInput {
   if (values.augment === true && values['no-augment'] === true) {
     throw new LgmError('train: --augment and --no-augment exclude each other, got both');
   }
-  const str = (flag: string) => values[flag] as string | undefined;
-  const alpha = str('alpha-schedule');
-  const lambda = str('lambda-schedule');
+  const alpha = str(values, 'alpha-schedule');
+  const lambda = str(values, 'lambda-schedule');
   return defined({
     dataset: defined({
-      name: str('dataset'),
-      dataDir: str('data-dir'),
+      name: str(values, 'dataset'),
+      dataDir: str(values, 'data-dir'),
       trainLimit: num(values, 'train-limit'),
       testLimit: num(values, 'test-limit'),
       augment: values.augment === true ? true : values['no-augment'] === true ? false : undefined,
     }),
     net: defined({
-      name: str('net') as never,
+      name: str(values, 'net') as never,
       featureDim: num(values, 'feature-dim'),
       hidden: list(values, 'hidden'),
     }),
     loss: defined({
-      name: str('loss') as never,
+      name: str(values, 'loss') as never,
       options: defined({
-        covariance: str('covariance'),
+        covariance: str(values, 'covariance'),
         alpha: num(values, 'alpha'),
         lambda: num(values, 'lambda'),
         logDet: values['no-log-det'] === true ? false : undefined,
@@ -157,14 +143,14 @@ export function configFromFlags(values: Values): TrainConfigInput {
       }),
     }),
     optimizer: defined({
-      name: str('optimizer') as never,
+      name: str(values, 'optimizer') as never,
       momentum: num(values, 'momentum'),
       nesterov: values.nesterov === true ? true : undefined,
       weightDecay: num(values, 'weight-decay'),
       gmLrMultiplier: num(values, 'gm-lr-mult'),
     }),
     lr: defined({
-      kind: str('lr-schedule') as never,
+      kind: str(values, 'lr-schedule') as never,
       base: num(values, 'lr'),
       milestones: list(values, 'milestones'),
       gamma: num(values, 'gamma'),
@@ -182,22 +168,14 @@ export function configFromFlags(values: Values): TrainConfigInput {
 }
 
 /** The flags of `lgm train`: config flags plus --out, --resume, --backend, --quiet. */
-export function parseTrainArgv(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      ...TRAIN_CONFIG_FLAGS,
-      out: { type: 'string' },
-      resume: { type: 'string' },
-      backend: { type: 'string' },
-      quiet: { type: 'boolean' },
-    },
-  }).values as Values;
+export function parseTrainArgv(argv: string[]): Values {
+  return parseFlags(argv, {
+    strings: [...CONFIG_STRING_FLAGS, 'out', 'resume', 'backend'],
+    booleans: [...CONFIG_BOOLEAN_FLAGS, 'quiet'],
+  }).values;
 }
 
 /** Whether any config flag was given (a bare `--resume DIR` reuses the run's saved config). */
 export function hasConfigFlags(values: Values): boolean {
-  return Object.keys(TRAIN_CONFIG_FLAGS).some((flag) => values[flag] !== undefined);
+  return [...CONFIG_STRING_FLAGS, ...CONFIG_BOOLEAN_FLAGS].some((flag) => values[flag] !== undefined);
 }

@@ -13,27 +13,43 @@ export function checkKnownKeys(where: string, options: object | undefined, allow
   }
 }
 
+/** Bounds of a numeric option or flag. */
+export interface NumberRange {
+  /** Smallest accepted value; default -Infinity. */
+  min?: number;
+  /** Largest accepted value; default Infinity. */
+  max?: number;
+  /** Whether only integers are accepted; default false. */
+  integer?: boolean;
+}
+
+/** Whether `value` is a finite number within `range` (and an integer when the range asks for one). */
+export function inRange(value: unknown, range: NumberRange = {}): value is number {
+  const { min = -Infinity, max = Infinity, integer = false } = range;
+  return (
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= min &&
+    value <= max &&
+    (!integer || Number.isInteger(value))
+  );
+}
+
 /** Validates a finite number option within [min, max]; returns `fallback` when it is undefined. */
 export function numberOption(
   where: string,
   name: string,
   value: unknown,
   fallback: number,
-  range: { min?: number; max?: number; integer?: boolean } = {},
+  range: NumberRange = {},
 ): number {
   if (value === undefined) return fallback;
-  const { min = -Infinity, max = Infinity, integer = false } = range;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    value >= min &&
-    value <= max &&
-    (!integer || Number.isInteger(value));
-  if (!ok) {
+  if (!inRange(value, range)) {
+    const { min = -Infinity, max = Infinity, integer = false } = range;
     const kind = integer ? 'an integer' : 'a finite number';
     throw new LgmError(`${where}: ${name} must be ${kind} in [${min}, ${max}], got ${describe(value)}`);
   }
-  return value as number;
+  return value;
 }
 
 /** Validates a string option against a list of choices; returns `fallback` when it is undefined. */

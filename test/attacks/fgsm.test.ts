@@ -1,31 +1,25 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
 import { fgsm } from '../../src/attacks/index.js';
 import { crossEntropy, logitsFunction } from '../../src/attacks/model.js';
-import { Toy, accuracy, toyData, trainToy } from './toy.js';
+import { accuracy, toyData, useToyClassifier } from './toy.js';
 
-let toy: Toy;
-before(async () => {
-  await initBackend('cpu');
-  toy = trainToy(0);
-});
-after(() => toy.dispose());
+const classifier = useToyClassifier();
 
 test('toy classifier is accurate on held-out data', () => {
   const { inputs, labels } = toyData(60, 99);
-  assert.ok(accuracy(toy.classifier, inputs, labels) > 0.95);
+  assert.ok(accuracy(classifier(), inputs, labels) > 0.95);
   tf.dispose([inputs, labels]);
 });
 
 test('fgsm raises the loss, flips most predictions and stays in the L-inf ball and pixel range', () => {
   const { inputs, labels } = toyData(60, 7);
   const before = tf.memory().numTensors;
-  const r = fgsm(toy.classifier, inputs, labels, { epsilon: 0.25, batchSize: 25 });
+  const r = fgsm(classifier(), inputs, labels, { epsilon: 0.25, batchSize: 25 });
   assert.equal(tf.memory().numTensors, before + 1); // only the adversarial tensor survives
   assert.deepEqual(r.adversarial.shape, inputs.shape);
-  const f = logitsFunction('test', toy.classifier);
+  const f = logitsFunction('test', classifier());
   const [lossClean, lossAdv] = tf.tidy(() => [
     crossEntropy(f(inputs), labels).dataSync(),
     crossEntropy(f(r.adversarial), labels).dataSync(),
@@ -46,24 +40,24 @@ test('fgsm raises the loss, flips most predictions and stays in the L-inf ball a
 test('fgsm validates its arguments', () => {
   const { inputs, labels } = toyData(4, 1);
   assert.throws(
-    () => fgsm(toy.classifier, inputs, labels, {} as never),
+    () => fgsm(classifier(), inputs, labels, {} as never),
     /fgsm: options.epsilon must be a number >= 0, got undefined/,
   );
   assert.throws(
-    () => fgsm(toy.classifier, inputs, labels, { epsilon: -1 }),
+    () => fgsm(classifier(), inputs, labels, { epsilon: -1 }),
     /options.epsilon must be a finite number in \[0, Infinity\], got number -1/,
   );
   assert.throws(
-    () => fgsm(toy.classifier, inputs, labels, { epsilon: 0.1, steps: 3 } as never),
+    () => fgsm(classifier(), inputs, labels, { epsilon: 0.1, steps: 3 } as never),
     /fgsm: unknown option 'steps'/,
   );
   assert.throws(
-    () => fgsm(toy.classifier, tf.mul(inputs, 3), labels, { epsilon: 0.1 }),
+    () => fgsm(classifier(), tf.mul(inputs, 3), labels, { epsilon: 0.1 }),
     /fgsm: inputs must lie in \[clipMin, clipMax\] = \[0, 1\], got values in/,
   );
   const bad = tf.tensor1d([0, 1, 2, 3], 'int32');
   assert.throws(
-    () => fgsm(toy.classifier, inputs, bad, { epsilon: 0.1 }),
+    () => fgsm(classifier(), inputs, bad, { epsilon: 0.1 }),
     /fgsm: labels must be in \[0, 3\), got 3/,
   );
   assert.throws(

@@ -11,16 +11,18 @@ before(async () => {
   await initBackend('cpu');
 });
 
+/** The per-example fields of the fake attack result; a written file must hold them unchanged. */
+const PER_EXAMPLE = {
+  success: [true, false],
+  originalCorrect: [true, true],
+  predictions: [2, 1],
+  l2: [0.5, 0],
+  linf: [0.25, 0],
+  successRate: 0.5,
+};
+
 function fakeResult(): AttackResult {
-  return {
-    adversarial: tf.tensor([0, 0.25, 0.5, 1, 0.125, 0.75], [2, 3]),
-    success: [true, false],
-    originalCorrect: [true, true],
-    predictions: [2, 1],
-    l2: [0.5, 0],
-    linf: [0.25, 0],
-    successRate: 0.5,
-  };
+  return { adversarial: tf.tensor([0, 0.25, 0.5, 1, 0.125, 0.75], [2, 3]), ...structuredClone(PER_EXAMPLE) };
 }
 
 test('adversarial sets round-trip through their files', async () => {
@@ -34,18 +36,7 @@ test('adversarial sets round-trip through their files', async () => {
   assert.deepEqual(Array.from(inputs.dataSync()), [0, 0.25, 0.5, 1, 0.125, 0.75]);
   assert.deepEqual(
     { ...file, data: undefined },
-    {
-      format: 'lgm-adversarial-1',
-      ...meta,
-      shape: [2, 3],
-      success: [true, false],
-      originalCorrect: [true, true],
-      predictions: [2, 1],
-      l2: [0.5, 0],
-      linf: [0.25, 0],
-      successRate: 0.5,
-      data: undefined,
-    },
+    { format: 'lgm-adversarial-1', ...meta, shape: [2, 3], ...PER_EXAMPLE, data: undefined },
   );
   tf.dispose([inputs, result.adversarial]);
   rmSync(dir, { recursive: true });

@@ -1,16 +1,10 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
 import { carliniWagnerL2, deepFool, pgd } from '../../src/attacks/index.js';
-import { Toy, toyData, trainToy } from './toy.js';
+import { toyData, useToyClassifier } from './toy.js';
 
-let toy: Toy;
-before(async () => {
-  await initBackend('cpu');
-  toy = trainToy(0);
-});
-after(() => toy.dispose());
+const classifier = useToyClassifier();
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -20,14 +14,14 @@ function median(xs: number[]): number {
 test('deepFool flips almost every prediction with small L2 perturbations', () => {
   const { inputs, labels } = toyData(30, 11);
   const before = tf.memory().numTensors;
-  const r = deepFool(toy.classifier, inputs, labels, { maxIterations: 30 });
+  const r = deepFool(classifier(), inputs, labels, { maxIterations: 30 });
   assert.equal(tf.memory().numTensors, before + 1);
   assert.ok((r.successRate ?? 0) >= 0.9, `deepfool success ${r.successRate}`);
   // Reported norms are those of adversarial - inputs.
   const l2 = tf.tidy(() => tf.sqrt(tf.sum(tf.square(tf.sub(r.adversarial, inputs)), 1)).dataSync());
   r.l2.forEach((v, i) => assert.ok(Math.abs(v - l2[i]) < 1e-5));
   // Minimal perturbations: well below what a budget-bounded L2 attack needs to succeed as often.
-  const bounded = pgd(toy.classifier, inputs, labels, { epsilon: 2, norm: 'l2', steps: 10 });
+  const bounded = pgd(classifier(), inputs, labels, { epsilon: 2, norm: 'l2', steps: 10 });
   assert.ok(median(r.l2) < median(bounded.l2), `${median(r.l2)} vs ${median(bounded.l2)}`);
   tf.dispose([r.adversarial, bounded.adversarial, inputs, labels]);
 });
@@ -35,7 +29,7 @@ test('deepFool flips almost every prediction with small L2 perturbations', () =>
 test('carliniWagnerL2 finds small successful perturbations and returns the input on failure', () => {
   const { inputs, labels } = toyData(12, 12);
   const before = tf.memory().numTensors;
-  const r = carliniWagnerL2(toy.classifier, inputs, labels, { binarySearchSteps: 3, maxIterations: 40 });
+  const r = carliniWagnerL2(classifier(), inputs, labels, { binarySearchSteps: 3, maxIterations: 40 });
   assert.equal(tf.memory().numTensors, before + 1);
   assert.ok((r.successRate ?? 0) >= 0.8, `cw success ${r.successRate}`);
   const adv = r.adversarial.dataSync();
@@ -44,11 +38,11 @@ test('carliniWagnerL2 finds small successful perturbations and returns the input
     if (!ok) for (let j = 0; j < 16; j++) assert.equal(adv[i * 16 + j], x[i * 16 + j]);
   });
   for (let i = 0; i < adv.length; i++) assert.ok(adv[i] >= 0 && adv[i] <= 1);
-  const df = deepFool(toy.classifier, inputs, labels);
+  const df = deepFool(classifier(), inputs, labels);
   // C&W optimises the distance: its median L2 is not far above DeepFool's (a minimal-norm attack too).
   assert.ok(median(r.l2) < 2 * median(df.l2), `${median(r.l2)} vs ${median(df.l2)}`);
   assert.throws(
-    () => carliniWagnerL2(toy.classifier, inputs, labels, { learningRate: 0 }),
+    () => carliniWagnerL2(classifier(), inputs, labels, { learningRate: 0 }),
     /carliniWagnerL2: options.learningRate must be a finite number/,
   );
   tf.dispose([r.adversarial, df.adversarial, inputs, labels]);

@@ -4,7 +4,9 @@
  * on the cpu backend (well under a second).
  */
 import '../../src/gm/gradients.js';
+import { after, before } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/backend/index.js';
 import type { Classifier } from '../../src/nets/classifier.js';
 import { mulberry32, seededNormal } from '../../src/util/random.js';
 import { oneHotFloat } from '../../src/util/tensor.js';
@@ -78,4 +80,21 @@ export function accuracy(classifier: Classifier, inputs: tf.Tensor, labels: tf.T
     const pred = tf.argMax(classifier.logits(classifier.features(inputs)), 1);
     return tf.mean(tf.cast(tf.equal(pred, labels), 'float32')).dataSync()[0];
   });
+}
+
+/**
+ * Registers a test file's hooks: before its tests, the cpu backend and the toy classifier trained with `seed`;
+ * after them, its disposal. Returns the classifier's getter, for use inside the tests.
+ */
+export function useToyClassifier(seed = 0): () => Classifier {
+  let toy: Toy | undefined;
+  before(async () => {
+    await initBackend('cpu');
+    toy = trainToy(seed);
+  });
+  after(() => toy?.dispose());
+  return () => {
+    if (toy === undefined) throw new Error('useToyClassifier: the classifier exists only inside the tests');
+    return toy.classifier;
+  };
 }

@@ -24,6 +24,6 @@ test('lgm bench data reports batches/s for MNIST and generated CIFAR-shaped data
   assert.equal(tf.memory().numTensors, before);
   await assert.rejects(
     dataBenchmark.run(['--batches', '0']),
-    /bench data: --batches must be a positive integer/,
+    /bench data: --batches must be an integer >= 1, got '0'/,
   );
 });

@@ -29,8 +29,5 @@ test('lgm bench head prints timings, the ratio and every covariance kind, withou
   assert.deepEqual(Object.keys(per), ['identity', 'isotropic', 'diagonal']);
   await headBenchmark.run(['--n', '4', '--d', '2', '--k', '3', '--repeats', '1', '--backend', 'cpu']);
   assert.equal(tf.memory().numTensors, before);
-  await assert.rejects(
-    headBenchmark.run(['--k', '0']),
-    /bench head: --k must be an integer in \[1, Infinity\], got number 0/,
-  );
+  await assert.rejects(headBenchmark.run(['--k', '0']), /bench head: --k must be an integer >= 1, got '0'/);
 });

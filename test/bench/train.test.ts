@@ -15,7 +15,7 @@ test('parseTrainBenchArgs: defaults and validation', () => {
     ['lenetpp', 'softmax', 'identity', 8, 20, 3, 2],
   );
   assert.throws(() => parseTrainBenchArgs(['--batch', '0']), {
-    message: 'bench train: --batch must be an integer in [1, Infinity], got number 0',
+    message: "bench train: --batch must be an integer >= 1, got '0'",
   });
   assert.throws(() => parseTrainBenchArgs(['--steps', '2.5']), {
     message: "bench train: --steps must be an integer >= 1, got '2.5'",

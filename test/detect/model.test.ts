@@ -1,7 +1,6 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
 import {
   EnergyDetector,
   KernelDensityDetector,
@@ -10,32 +9,27 @@ import {
   detectionMetrics,
 } from '../../src/detect/index.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { Toy, toyData, trainToy } from '../attacks/toy.js';
+import { toyData, useToyClassifier } from '../attacks/toy.js';
 
-let toy: Toy;
-before(async () => {
-  await initBackend('cpu');
-  toy = trainToy(0);
-});
-after(() => toy.dispose());
+const classifier = useToyClassifier();
 
 test('model-level fit/score equal the feature-level calls, batch by batch', () => {
   const train = toyData(120, 21);
   const clean = toyData(50, 22);
   const d = new MahalanobisDetector({ batchSize: 16 });
-  d.fit(toy.classifier, train);
+  d.fit(classifier(), train);
   const before = tf.memory().numTensors;
-  const viaModel = d.score(toy.classifier, clean.inputs);
+  const viaModel = d.score(classifier(), clean.inputs);
   assert.equal(tf.memory().numTensors, before);
-  const z = toy.classifier.features(clean.inputs);
+  const z = classifier().features(clean.inputs);
   const viaFeatures = d.scoreFeatures(z);
   viaModel.forEach((v, i) => assert.ok(Math.abs(v - viaFeatures[i]) < 1e-4 * Math.max(1, Math.abs(v))));
   assert.throws(
-    () => d.score(toy.classifier, tf.zeros([3, 15])),
+    () => d.score(classifier(), tf.zeros([3, 15])),
     /mahalanobis.score: inputs must be float32 of shape \[N,16\], got float32 \[3,15\]/,
   );
   assert.throws(
-    () => d.fit(toy.classifier, { inputs: train.inputs, labels: tf.tensor1d([0], 'int32') }),
+    () => d.fit(classifier(), { inputs: train.inputs, labels: tf.tensor1d([0], 'int32') }),
     /mahalanobis.fit: labels must be int32 of shape \[120\], got int32 \[1\]/,
   );
   d.dispose();
@@ -56,8 +50,8 @@ test('feature detectors fitted through a model flag uniform-noise inputs', () =>
     new EnergyDetector(),
     new MaxSoftmaxDetector(),
   ]) {
-    d.fit(toy.classifier, train);
-    const r = detectionMetrics(d.score(toy.classifier, clean.inputs), d.score(toy.classifier, noise));
+    d.fit(classifier(), train);
+    const r = detectionMetrics(d.score(classifier(), clean.inputs), d.score(classifier(), noise));
     if (d.name === 'mahalanobis' || d.name === 'kde') assert.ok(r.auroc > 0.9, `${d.name} auroc ${r.auroc}`);
     else assert.ok(r.auroc > 0.5, `${d.name} auroc ${r.auroc}`);
     d.dispose();

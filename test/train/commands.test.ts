@@ -7,18 +7,7 @@ import { evalCommand } from '../../src/cli/commands/eval.js';
 import { demoCommand, demoConfig } from '../../src/cli/commands/demo.js';
 import { readMetrics } from '../../src/train/metrics.js';
 import { tempDir } from './fixtures.js';
-
-/** Runs a command with console.log captured. */
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(' '));
-  try {
-    return { code: await run(), out: lines.join('\n') };
-  } finally {
-    console.log = original;
-  }
-}
+import { capture } from '../helpers/console.js';
 
 const TINY = [
   '--dataset',

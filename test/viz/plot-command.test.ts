@@ -4,19 +4,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { plotCommand } from '../../src/cli/commands/plot.js';
 import { syntheticRun, writeRunDir, removeRunDirs } from './fixtures.js';
+import { capture } from '../helpers/console.js';
 
 after(removeRunDirs);
 
 /** Runs the command with console.log captured. */
 async function run(argv: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => void out.push(args.join(' '));
-  try {
-    return { code: await plotCommand.run(argv), out };
-  } finally {
-    console.log = log;
-  }
+  const { code, lines } = await capture(() => plotCommand.run(argv));
+  return { code, out: lines };
 }
 
 test('lgm plot features writes SVG and PNG into the run directory; panel writes to --out', async () => {

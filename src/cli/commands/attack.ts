@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend/index.js';
 import {
@@ -10,43 +9,9 @@ import {
 } from '../../attacks/index.js';
 import { loadInputs, pixelClassifier, runNormalization } from '../../detect/input-sets.js';
 import { loadRun } from '../../train/run.js';
-import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
+import { integerFlag, listFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
 import type { Classifier } from '../../nets/classifier.js';
-
-/** Parses a numeric flag: a finite number in [min, max] (integer when asked), or the default. */
-export function numberFlag(
-  command: string,
-  flag: string,
-  value: string | undefined,
-  fallback: number,
-  range: { min?: number; max?: number; integer?: boolean } = {},
-): number {
-  if (value === undefined) return fallback;
-  const v = Number(value);
-  const { min = -Infinity, max = Infinity, integer = false } = range;
-  if (value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    const kind = integer ? 'an integer' : 'a number';
-    throw new LgmError(`${command}: --${flag} must be ${kind} in [${min}, ${max}], got '${value}'`);
-  }
-  return v;
-}
-
-/** Splits a comma-separated list flag and checks each entry against the choices. */
-export function listFlag<T extends string>(
-  command: string,
-  flag: string,
-  value: string,
-  choices: readonly T[],
-): T[] {
-  const items = value.split(',').map((s) => s.trim());
-  for (const item of items) {
-    if (!(choices as readonly string[]).includes(item)) {
-      throw new LgmError(`${command}: --${flag} entries must be among ${choices.join(', ')}, got '${item}'`);
-    }
-  }
-  return items as T[];
-}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
@@ -90,39 +55,35 @@ export const attackCommand: Command = {
     '  --backend <name>     TF.js backend (default: wasm, else cpu; or $LGM_BACKEND)',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        run: { type: 'string' },
-        attacks: { type: 'string' },
-        epsilon: { type: 'string' },
-        'epsilon-l2': { type: 'string' },
-        steps: { type: 'string' },
-        limit: { type: 'string' },
-        'batch-size': { type: 'string' },
-        seed: { type: 'string' },
-        'data-dir': { type: 'string' },
-        backend: { type: 'string' },
-      },
+    const { values } = parseFlags(argv, {
+      strings: [
+        'run',
+        'attacks',
+        'epsilon',
+        'epsilon-l2',
+        'steps',
+        'limit',
+        'batch-size',
+        'seed',
+        'data-dir',
+        'backend',
+      ],
     });
     const where = 'attack';
-    if (values.run === undefined)
-      throw new LgmError(`${where}: --run must name a run directory, got nothing`);
+    const runDir = requiredFlag(where, 'run', values.run, 'name a run directory');
     const attacks = listFlag<AttackName>(where, 'attacks', values.attacks ?? 'fgsm,bim', ATTACK_NAMES);
     const settings = {
       epsilon: numberFlag(where, 'epsilon', values.epsilon, 0.3, { min: 0 }),
       epsilonL2: numberFlag(where, 'epsilon-l2', values['epsilon-l2'], 3, { min: 0 }),
-      steps: numberFlag(where, 'steps', values.steps, 10, { min: 1, integer: true }),
-      seed: numberFlag(where, 'seed', values.seed, 0, { integer: true }),
-      batchSize: numberFlag(where, 'batch-size', values['batch-size'], 100, { min: 1, integer: true }),
+      steps: integerFlag(where, 'steps', values.steps, 10, { min: 1 }),
+      seed: integerFlag(where, 'seed', values.seed, 0),
+      batchSize: integerFlag(where, 'batch-size', values['batch-size'], 100, { min: 1 }),
       clipMin: 0,
       clipMax: 1,
     };
-    const limit = numberFlag(where, 'limit', values.limit, 1000, { min: 1, integer: true });
+    const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
     const backend = await initBackend(values.backend);
-    const run = await loadRun(values.run);
+    const run = await loadRun(runDir);
     try {
       const dataset = { ...run.config.dataset, dataDir: values['data-dir'] ?? run.config.dataset.dataDir };
       // Attack in pixel space: the model's input normalisation becomes part of the attacked function.
@@ -140,7 +101,7 @@ export const attackCommand: Command = {
           const result = runNamedAttack(name, classifier, data.x, data.y, options);
           const seconds = (Date.now() - started) / 1000;
           try {
-            await writeAdversarialSet(values.run, name, result, {
+            await writeAdversarialSet(runDir, name, result, {
               attack: name,
               options,
               indices: data.indices,

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { describeBackend, initBackend } from '../../backend/index.js';
 import { runBlobsExample } from '../../examples/blobs.js';
 import type { Command } from '../command.js';
+import { numberFlag, parseFlags } from '../flags.js';
 
 export const blobsCommand: Command = {
   name: 'blobs',
@@ -18,28 +18,21 @@ export const blobsCommand: Command = {
     '  --json               print the result as JSON',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        covariance: { type: 'string' },
-        epochs: { type: 'string' },
-        alpha: { type: 'string' },
-        lambda: { type: 'string' },
-        seed: { type: 'string' },
-        backend: { type: 'string' },
-        json: { type: 'boolean' },
-      },
+    const { values } = parseFlags(argv, {
+      strings: ['covariance', 'epochs', 'alpha', 'lambda', 'seed', 'backend'],
+      booleans: ['json'],
     });
-    const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    // Ranges are checked by runBlobsExample; here only that each value is a number.
+    const num = (flag: 'epochs' | 'alpha' | 'lambda' | 'seed') =>
+      numberFlag('blobs', flag, values[flag], undefined);
     const backend = await initBackend(values.backend);
     const started = Date.now();
     const result = await runBlobsExample({
       covariance: values.covariance as never,
-      epochs: num(values.epochs),
-      alpha: num(values.alpha),
-      lambda: num(values.lambda),
-      seed: num(values.seed),
+      epochs: num('epochs'),
+      alpha: num('alpha'),
+      lambda: num('lambda'),
+      seed: num('seed'),
     });
     const seconds = (Date.now() - started) / 1000;
     if (values.json === true) {

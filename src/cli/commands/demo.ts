@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
-import { LgmError } from '../../util/errors.js';
 import { resolveTrainConfig, TrainConfig } from '../../train/config.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
 import type { Command } from '../command.js';
+import { integerFlag, parseFlags } from '../flags.js';
 import { writeReport } from '../../viz/report.js';
 import { attackCommand } from './attack.js';
 import { detectCommand } from './detect.js';
@@ -48,12 +47,9 @@ export function demoConfig(budget: {
   });
 }
 
+/** A count flag of the demo (an integer >= 1). */
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new LgmError(`demo: --${flag} must be an integer >= 1, got '${value}'`);
-  return n;
+  return integerFlag('demo', flag, value, fallback, { min: 1 });
 }
 
 /**
@@ -102,25 +98,11 @@ export const demoCommand: Command = {
     'For every option (other nets, losses, schedules, resume) use lgm train.',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        'train-images': { type: 'string' },
-        epochs: { type: 'string' },
-        'test-images': { type: 'string' },
-        loss: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        backend: { type: 'string' },
-        quiet: { type: 'boolean' },
-        'no-detection': { type: 'boolean' },
-        'attack-images': { type: 'string' },
-      },
+    const { values } = parseFlags(argv, {
+      strings: ['train-images', 'epochs', 'test-images', 'loss', 'seed', 'out', 'backend', 'attack-images'],
+      booleans: ['quiet', 'no-detection'],
     });
-    const seed = values.seed === undefined ? 0 : Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0)
-      throw new LgmError(`demo: --seed must be an integer >= 0, got '${values.seed}'`);
+    const seed = integerFlag('demo', 'seed', values.seed, 0, { min: 0 });
     const config = demoConfig({
       trainImages: positiveInt('train-images', values['train-images'], DEMO_DEFAULTS.trainImages),
       epochs: positiveInt('epochs', values.epochs, DEMO_DEFAULTS.epochs),

@@ -1,22 +1,18 @@
 import { writeFileAtomicAsync } from '../../io/atomic.js';
-import { parseArgs } from 'node:util';
 import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend/index.js';
-import { readAdversarialSet } from '../../attacks/io.js';
 import {
+  DETECTOR_NAMES,
   Detector,
-  EnergyDetector,
   InputSet,
-  KernelDensityDetector,
-  LgmLikelihoodDetector,
-  MahalanobisDetector,
-  MaxSoftmaxDetector,
-  MixtureFile,
   NOISE_SETS,
+  adversarialInputSet,
   batchedFeatures,
+  createDetector,
+  detectorNamesFor,
   evaluateDetectors,
   formatDetectionTable,
   loadInputs,
@@ -29,23 +25,7 @@ import type { Classifier } from '../../nets/classifier.js';
 import { loadRun } from '../../train/run.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
-import { listFlag, numberFlag } from './attack.js';
-
-const DETECTOR_NAMES = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde'] as const;
-type DetectorName = (typeof DETECTOR_NAMES)[number];
-
-function makeDetector(name: DetectorName, classifier: Classifier, mixture: MixtureFile | null): Detector {
-  const head = (z: tf.Tensor2D) => classifier.logits(z);
-  if (name === 'msp') return new MaxSoftmaxDetector({ head });
-  if (name === 'energy') return new EnergyDetector({ head });
-  if (name === 'mahalanobis') return new MahalanobisDetector();
-  if (name === 'kde') return new KernelDensityDetector({ head });
-  if (mixture === null) {
-    throw new LgmError(`detect: --detectors ${name} needs the run's mixture.json (an L-GM run), got none`);
-  }
-  const mode = name === 'lgm-class' ? 'class' : 'mixture';
-  return new LgmLikelihoodDetector({ mixture: mixture.params, covariance: mixture.covariance, mode });
-}
+import { integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
 
 /** Names of the adversarial sets present in <run>/adversarial. */
 async function adversarialNames(runDir: string): Promise<string[]> {
@@ -55,24 +35,6 @@ async function adversarialNames(runDir: string): Promise<string[]> {
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
     .sort();
-}
-
-/** Features of an adversarial set's successful examples (the attacks that fooled a correct prediction). */
-async function adversarialSet(runDir: string, name: string, classifier: Classifier, batchSize: number) {
-  const { file, inputs } = await readAdversarialSet(runDir, name);
-  try {
-    const keep = file.success.flatMap((s, i) => (s && file.originalCorrect[i] ? [i] : []));
-    if (keep.length === 0) return null;
-    const chosen = tf.gather(inputs, keep);
-    try {
-      const features = batchedFeatures(classifier, chosen, batchSize);
-      return { name, features, attackSuccessRate: file.successRate };
-    } finally {
-      chosen.dispose();
-    }
-  } finally {
-    inputs.dispose();
-  }
 }
 
 const usage = [
@@ -104,7 +66,7 @@ interface OodSpec {
 
 function oodSpecs(value: string | undefined, dataset: string): OodSpec[] {
   if (value === 'none') return [];
-  if (value !== undefined) return value.split(',').map((name) => ({ name: name.trim(), optional: false }));
+  if (value !== undefined) return splitList(value).map((name) => ({ name, optional: false }));
   const specs = NOISE_SETS.map((name) => ({ name, optional: false }));
   return dataset === 'mnist' ? [{ name: 'fashion-mnist', optional: true }, ...specs] : specs;
 }
@@ -143,36 +105,32 @@ export const detectCommand: Command = {
   summary: 'score clean vs adversarial and OOD inputs with every detector; writes <run>/detection.json',
   usage,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        run: { type: 'string' },
-        detectors: { type: 'string' },
-        adversarial: { type: 'string' },
-        ood: { type: 'string' },
-        limit: { type: 'string' },
-        'fit-limit': { type: 'string' },
-        'batch-size': { type: 'string' },
-        seed: { type: 'string' },
-        'data-dir': { type: 'string' },
-        backend: { type: 'string' },
-      },
+    const { values } = parseFlags(argv, {
+      strings: [
+        'run',
+        'detectors',
+        'adversarial',
+        'ood',
+        'limit',
+        'fit-limit',
+        'batch-size',
+        'seed',
+        'data-dir',
+        'backend',
+      ],
     });
     const where = 'detect';
-    const runDir = values.run;
-    if (runDir === undefined) throw new LgmError(`${where}: --run must name a run directory, got nothing`);
-    const limit = numberFlag(where, 'limit', values.limit, 1000, { min: 1, integer: true });
-    const fitLimit = numberFlag(where, 'fit-limit', values['fit-limit'], 5000, { min: 1, integer: true });
-    const batchSize = numberFlag(where, 'batch-size', values['batch-size'], 256, { min: 1, integer: true });
-    const seed = numberFlag(where, 'seed', values.seed, 0, { integer: true });
+    const runDir = requiredFlag(where, 'run', values.run, 'name a run directory');
+    const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
+    const fitLimit = integerFlag(where, 'fit-limit', values['fit-limit'], 5000, { min: 1 });
+    const batchSize = integerFlag(where, 'batch-size', values['batch-size'], 256, { min: 1 });
+    const seed = integerFlag(where, 'seed', values.seed, 0);
     const requested =
       values.detectors === undefined ? null : listFlag(where, 'detectors', values.detectors, DETECTOR_NAMES);
     await initBackend(values.backend);
     const run = await loadRun(runDir);
     const mixture = await readMixtureFile(runDir);
-    const names = requested ?? DETECTOR_NAMES.filter((n) => mixture !== null || !n.startsWith('lgm-'));
+    const names = requested ?? detectorNamesFor(mixture);
     const detectors: Detector[] = [];
     const tensors: tf.Tensor[] = [];
     try {
@@ -180,7 +138,7 @@ export const detectCommand: Command = {
       const dataDir = values['data-dir'] ?? dataset.dataDir;
       // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
       const classifier = pixelClassifier(run.classifier, await runNormalization({ ...dataset, dataDir }));
-      for (const n of names) detectors.push(makeDetector(n, classifier, mixture));
+      for (const n of names) detectors.push(createDetector(n, { classifier, mixture, where }));
       const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
       tensors.push(train.x, train.y);
       const trainFeatures = batchedFeatures(classifier, train.x, batchSize);
@@ -196,9 +154,9 @@ export const detectCommand: Command = {
           ? []
           : values.adversarial === undefined
             ? await adversarialNames(runDir)
-            : values.adversarial.split(',').map((s) => s.trim());
+            : splitList(values.adversarial);
       for (const name of advNames) {
-        const set = await adversarialSet(runDir, name, classifier, batchSize);
+        const set = await adversarialInputSet(runDir, name, classifier, batchSize);
         if (set === null)
           console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
         else sets.push(set);

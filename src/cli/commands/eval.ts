@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { LgmError } from '../../util/errors.js';
 import { initBackend } from '../../backend/index.js';
 import { loadRun, writeFeatures, writeMixture } from '../../train/run.js';
@@ -6,6 +5,7 @@ import { loadTrainData } from '../../train/datasets.js';
 import { evaluate } from '../../train/evaluate.js';
 import { classStatsText, confusionText } from '../../train/report.js';
 import type { Command } from '../command.js';
+import { integerFlag, parseFlags } from '../flags.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -21,16 +21,10 @@ export const evalCommand: Command = {
     'Also (re)writes <runDir>/features.json and, for L-GM runs, mixture.json.',
   ].join('\n'),
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        'data-dir': { type: 'string' },
-        'test-limit': { type: 'string' },
-        backend: { type: 'string' },
-        json: { type: 'boolean' },
-      },
+    const { values, positionals } = parseFlags(argv, {
+      strings: ['data-dir', 'test-limit', 'backend'],
+      booleans: ['json'],
+      positionals: true,
     });
     if (positionals.length !== 1) {
       throw new LgmError(
@@ -38,10 +32,7 @@ export const evalCommand: Command = {
       );
     }
     const runDir = positionals[0];
-    const testLimit = values['test-limit'] === undefined ? undefined : Number(values['test-limit']);
-    if (testLimit !== undefined && !(Number.isInteger(testLimit) && testLimit >= 1)) {
-      throw new LgmError(`eval: --test-limit must be an integer >= 1, got '${values['test-limit']}'`);
-    }
+    const testLimit = integerFlag('eval', 'test-limit', values['test-limit'], undefined, { min: 1 });
     const backend = await initBackend(values.backend);
     const run = await loadRun(runDir);
     try {

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { initBackend } from '../../backend/index.js';
 import { LgmError } from '../../util/errors.js';
@@ -16,6 +15,7 @@ import {
   runRoc,
 } from '../../viz/run-plots.js';
 import type { Command } from '../command.js';
+import { choiceFlag, parseFlags } from '../flags.js';
 
 const KINDS = [...(Object.keys(PLOT_KINDS) as PlotKind[]), 'report'] as const;
 
@@ -55,16 +55,9 @@ export const plotCommand: Command = {
   summary: 'pictures of a run: feature space, likelihood map, ROC, training curves, report.md',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string' },
-        format: { type: 'string' },
-        adversarial: { type: 'string' },
-        backend: { type: 'string' },
-      },
+    const { values, positionals } = parseFlags(argv, {
+      strings: ['out', 'format', 'adversarial', 'backend'],
+      positionals: true,
     });
     const [kindArg, ...runDirs] = positionals;
     const kind = choiceOption('plot', 'kind', kindArg, KINDS);
@@ -80,12 +73,12 @@ export const plotCommand: Command = {
       if (runDirs.length !== 1 || values.out !== undefined) {
         throw new LgmError('plot report: exactly one run directory and no --out must be given, got more');
       }
-      const format = choiceOption('plot report', '--format', values.format, ['png', 'both'] as const, 'both');
+      const format = choiceFlag('plot report', 'format', values.format, ['png', 'both'] as const, 'both');
       const result = await writeReport(runDirs[0], { format });
       console.log(JSON.stringify(result, null, 2));
       return 0;
     }
-    const format = choiceOption(`plot ${kind}`, '--format', values.format, FIGURE_FORMATS, 'both');
+    const format = choiceFlag(`plot ${kind}`, 'format', values.format, FIGURE_FORMATS, 'both');
     if (kind === 'panel' && values.out === undefined) {
       throw new LgmError(
         'plot panel: --out must be given (the panel spans several run directories), got none',

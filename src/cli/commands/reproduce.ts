@@ -1,15 +1,8 @@
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import {
-  BUDGET_NAMES,
-  BudgetName,
-  EXPERIMENT_NAMES,
-  ExperimentName,
-  reproduce,
-} from '../../reproduce/index.js';
+import { BUDGET_NAMES, EXPERIMENT_NAMES, ExperimentName, reproduce } from '../../reproduce/index.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
-import { numberFlag } from './attack.js';
+import { choiceFlag, integerFlag, parseFlags, splitList } from '../flags.js';
 
 const usage = [
   'Usage: lgm reproduce mnist   [--budget tiny|quick|full] [options]',
@@ -39,19 +32,10 @@ export const reproduceCommand: Command = {
     "reproduce the paper's MNIST / CIFAR-10 comparison (training, attacks, detection); writes report.md",
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        budget: { type: 'string' },
-        out: { type: 'string' },
-        'data-dir': { type: 'string' },
-        variants: { type: 'string' },
-        seed: { type: 'string' },
-        backend: { type: 'string' },
-        quiet: { type: 'boolean' },
-      },
+    const { values, positionals } = parseFlags(argv, {
+      strings: ['budget', 'out', 'data-dir', 'variants', 'seed', 'backend'],
+      booleans: ['quiet'],
+      positionals: true,
     });
     const where = 'reproduce';
     const experiment = positionals[0];
@@ -60,10 +44,7 @@ export const reproduceCommand: Command = {
         `${where}: expects one experiment among ${EXPERIMENT_NAMES.join(', ')}, got ${positionals.length === 0 ? 'none' : `'${positionals.join(' ')}'`}`,
       );
     }
-    const budget = values.budget ?? 'quick';
-    if (!(BUDGET_NAMES as readonly string[]).includes(budget)) {
-      throw new LgmError(`${where}: --budget must be one of ${BUDGET_NAMES.join(', ')}, got '${budget}'`);
-    }
+    const budget = choiceFlag(where, 'budget', values.budget, BUDGET_NAMES, 'quick');
     const controller = new AbortController();
     const log = values.quiet === true ? () => {} : (line: string) => console.log(line);
     const onSigint = () => {
@@ -77,13 +58,11 @@ export const reproduceCommand: Command = {
     try {
       const result = await reproduce({
         experiment: experiment as ExperimentName,
-        budget: budget as BudgetName,
+        budget,
         outDir: values.out ?? join('reproduce', `${experiment}-${budget}`),
         dataDir: values['data-dir'] ?? null,
-        seed: numberFlag(where, 'seed', values.seed, 0, { min: 0, integer: true }),
-        ...(values.variants === undefined
-          ? {}
-          : { variants: values.variants.split(',').map((s) => s.trim()) }),
+        seed: integerFlag(where, 'seed', values.seed, 0, { min: 0 }),
+        ...(values.variants === undefined ? {} : { variants: splitList(values.variants) }),
         ...(values.backend === undefined ? {} : { backend: values.backend }),
         log,
         signal: controller.signal,
