@@ -11,10 +11,9 @@
 #include "lgm_distance.h"
 #include "vector_math.h"
 
-// Row loops run on OpenMP's threads (the same pool oneDNN uses); sums over rows reduce per-thread partials.
-#define LGM_PRAGMA(x) _Pragma(#x)
-#define LGM_PARALLEL_FOR LGM_PRAGMA(omp parallel for schedule(static))
-#define LGM_PARALLEL_SUM(array) LGM_PRAGMA(omp parallel for schedule(static) reduction(+ : array))
+// The matrix products run on oneDNN's OpenMP threads; the loops here are single-threaded and vectorised, like the
+// other memory-bound kernels (docs/native.md, "Threads": an OpenMP region costs far more than these loops
+// whenever the cores are busy with other processes).
 
 namespace lgm {
 
@@ -61,7 +60,6 @@ struct Centred {
       for (int64_t j = 0; j < d; j++) cf[j] += mu[r * d + j];
     for (int64_t j = 0; j < d; j++) cf[j] /= float(k);
     // One pass over the rows of x and one over the rows of the means (each row's terms while it is in cache).
-    LGM_PARALLEL_FOR
     for (int64_t i = 0; i < n; i++) {
       float *row = xc + i * d;
       for (int64_t j = 0; j < d; j++) row[j] = x[i * d + j] - cf[j];
@@ -71,7 +69,6 @@ struct Centred {
         xhalf[i] = 0.5f * dotOf(row, row, d);
       }
     }
-    LGM_PARALLEL_FOR
     for (int64_t r = 0; r < k; r++) {
       float *row = mc + r * d;
       for (int64_t j = 0; j < d; j++) row[j] = mu[r * d + j] - cf[j];
@@ -85,19 +82,55 @@ struct Centred {
   }
 };
 
-// The inverse variance of class a at coordinate j (1 for identity).
-inline float ivAt(const float *iv, int cov, int64_t a, int64_t j, int64_t d) {
-  return cov == IDENTITY ? 1.f : cov == ISOTROPIC ? iv[a] : iv[a * d + j];
+// 1/2 sum_j (x_j - mu_j)^2 iv_j for one sample and one class, from the residual (ivRow null: iv_j = ivScalar).
+LGM_CLONES float anchorDistance(const float *x, const float *mu, const float *ivRow, float ivScalar, int64_t d) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    for (int l = 0; l < 8; l++) {
+      const float r = x[j + l] - mu[j + l];
+      acc[l] += r * r * (ivRow ? ivRow[j + l] : ivScalar);
+    }
+  }
+  float s = 0.f;
+  for (; j < d; j++) s += (x[j] - mu[j]) * (x[j] - mu[j]) * (ivRow ? ivRow[j] : ivScalar);
+  for (int l = 0; l < 8; l++) s += acc[l];
+  return 0.5f * s;
 }
 
-// d_{i,a} directly from the residual, accumulated in double.
-float exactDistance(const float *x, const float *mu, const float *iv, int cov, int64_t i, int64_t a, int64_t d) {
-  double s = 0.0;
+// One anchor's exact gradient contribution: w = ga iv r with r = x - mu; dx += w, dmu -= w, and div += ga r^2 / 2
+// per coordinate (divRow, diagonal) or summed (returned, isotropic).
+LGM_CLONES float anchorGradient(const float *x, const float *mu, const float *ivRow, float ivScalar, float ga,
+                                int64_t d, float *dx, float *dmu, float *divRow) {
+  float halfSq = 0.f;
   for (int64_t j = 0; j < d; j++) {
-    const double r = double(x[i * d + j]) - double(mu[a * d + j]);
-    s += r * r * ivAt(iv, cov, a, j, d);
+    const float r = x[j] - mu[j];
+    const float w = ga * r * (ivRow ? ivRow[j] : ivScalar);
+    dx[j] += w;
+    dmu[j] -= w;
+    if (divRow) divRow[j] += 0.5f * ga * r * r;
   }
-  return float(0.5 * s);
+  if (divRow == nullptr) {
+    for (int64_t j = 0; j < d; j++) halfSq += 0.5f * ga * (x[j] - mu[j]) * (x[j] - mu[j]);
+  }
+  return halfSq;
+}
+
+// One class's product-part gradients, diagonal covariance: dmu = iv (mc count - p), div -= mc (p - mc count / 2).
+LGM_CLONES void classGradientDiagonal(const float *mc, const float *p, const float *iv, float count, int64_t d,
+                                      float *dmu, float *div) {
+  for (int64_t j = 0; j < d; j++) {
+    const float t = mc[j] * count;
+    dmu[j] = iv[j] * (t - p[j]);
+    div[j] -= mc[j] * (p[j] - 0.5f * t);
+  }
+}
+
+// The exact distance d_{i,a} of sample i to anchor class a.
+inline float exactDistance(const float *x, const float *mu, const float *iv, int cov, int64_t i, int64_t a,
+                           int64_t d) {
+  const float *ivRow = cov == DIAGONAL ? iv + a * d : nullptr;
+  return anchorDistance(x + i * d, mu + a * d, ivRow, cov == ISOTROPIC ? iv[a] : 1.f, d);
 }
 
 // The anchors of sample i: its label (when given) and its nearest class; -1 when the second repeats the first.
@@ -116,13 +149,11 @@ bool distanceForward(const DistanceInputs &in, float *out, float *nearest) {
     if (!gemm('N', 'T', n, k, d, 1.f, s.xhalf, d, iv, d, 0.f, out, k)) return false;
     if (!gemm('N', 'T', n, k, d, -1.f, s.xc, d, s.mciv, d, 1.f, out, k))
       return false;
-    LGM_PARALLEL_FOR
     for (int64_t i = 0; i < n; i++)
       for (int64_t r = 0; r < k; r++) out[i * k + r] = std::max(out[i * k + r] + s.mhalf[r], 0.f);
   } else {
     if (!gemm('N', 'T', n, k, d, -1.f, s.xc, d, s.mc, d, 0.f, out, k))
       return false;
-    LGM_PARALLEL_FOR
     for (int64_t i = 0; i < n; i++) {
       for (int64_t r = 0; r < k; r++) {
         const float v = std::max(out[i * k + r] + s.xhalf[i] + s.mhalf[r], 0.f);
@@ -130,7 +161,6 @@ bool distanceForward(const DistanceInputs &in, float *out, float *nearest) {
       }
     }
   }
-  LGM_PARALLEL_FOR
   for (int64_t i = 0; i < n; i++) {
     const float *row = out + i * k;
     nearest[i] = float(std::min_element(row, row + k) - row);
@@ -150,7 +180,6 @@ bool distanceBackward(const DistanceInputs &in, const float *dy, const float *ne
   float *g = scratch(5, n * k), *ga1 = scratch(6, n), *ga2 = scratch(7, n);
   std::copy(dy, dy + n * k, g);
   std::fill(ga2, ga2 + n, 0.f);
-  LGM_PARALLEL_FOR
   for (int64_t i = 0; i < n; i++) {
     int64_t a1, a2;
     anchorsOf(labels, nearest, i, &a1, &a2);
@@ -163,7 +192,6 @@ bool distanceBackward(const DistanceInputs &in, const float *dy, const float *ne
   }
   float *count = scratch(8, k);  // sum_i g_ik
   std::fill(count, count + k, 0.f);
-  LGM_PARALLEL_SUM(count[:k])
   for (int64_t i = 0; i < n; i++)
     for (int64_t r = 0; r < k; r++) count[r] += g[i * k + r];
   float *p = scratch(9, k * d);  // sum_i g_ik xc_i
@@ -175,18 +203,11 @@ bool distanceBackward(const DistanceInputs &in, const float *dy, const float *ne
       return false;
     // dx = xc * (g iv) - g (mc iv).
     if (!gemm('N', 'N', n, d, k, 1.f, g, k, iv, d, 0.f, dx, d)) return false;
-    LGM_PARALLEL_FOR
     for (int64_t e = 0; e < n * d; e++) dx[e] *= s.xc[e];
     if (!gemm('N', 'N', n, d, k, -1.f, g, k, s.mciv, d, 1.f, dx, d))
       return false;
-    LGM_PARALLEL_FOR
     for (int64_t r = 0; r < k; r++) {
-      for (int64_t j = 0; j < d; j++) {
-        const int64_t e = r * d + j;
-        const float t = s.mc[e] * count[r];
-        dmu[e] = iv[e] * (t - p[e]);
-        div[e] -= s.mc[e] * (p[e] - 0.5f * t);
-      }
+      classGradientDiagonal(s.mc + r * d, p + r * d, iv + r * d, count[r], d, dmu + r * d, div + r * d);
     }
   } else {
     // Isotropic: the same with iv_k a per-class scalar; identity: iv = 1 and no div.
@@ -194,7 +215,6 @@ bool distanceBackward(const DistanceInputs &in, const float *dy, const float *ne
     std::fill(rowSum, rowSum + n, 0.f);
     if (cov == ISOTROPIC) {
       for (int64_t r = 0; r < k; r++) div[r] = 0.f;
-      LGM_PARALLEL_SUM(div[:k])
       for (int64_t i = 0; i < n; i++) {
         for (int64_t r = 0; r < k; r++) {
           div[r] += g[i * k + r] * s.xhalf[i];
@@ -207,15 +227,12 @@ bool distanceBackward(const DistanceInputs &in, const float *dy, const float *ne
         div[r] -= dot;
       }
     }
-    LGM_PARALLEL_FOR
     for (int64_t i = 0; i < n; i++)
       for (int64_t r = 0; r < k; r++) rowSum[i] += g[i * k + r];
-    LGM_PARALLEL_FOR
     for (int64_t i = 0; i < n; i++)
       for (int64_t j = 0; j < d; j++) dx[i * d + j] = s.xc[i * d + j] * rowSum[i];
     if (!gemm('N', 'N', n, d, k, -1.f, g, k, s.mc, d, 1.f, dx, d))
       return false;
-    LGM_PARALLEL_FOR
     for (int64_t r = 0; r < k; r++) {
       const float scale = cov == ISOTROPIC ? iv[r] : 1.f;
       for (int64_t j = 0; j < d; j++) dmu[r * d + j] = scale * (s.mc[r * d + j] * count[r] - p[r * d + j]);
@@ -229,16 +246,11 @@ bool distanceBackward(const DistanceInputs &in, const float *dy, const float *ne
       const int64_t a = pass == 0 ? a1 : a2;
       const float ga = pass == 0 ? ga1[i] : ga2[i];
       if (a < 0 || ga == 0.f) continue;
-      float isoSum = 0.f;
-      for (int64_t j = 0; j < d; j++) {
-        const float r = x[i * d + j] - mu[a * d + j];
-        const float w = ga * r * ivAt(iv, cov, a, j, d);
-        dx[i * d + j] += w;
-        dmu[a * d + j] -= w;
-        if (cov == DIAGONAL) div[a * d + j] += 0.5f * ga * r * r;
-        if (cov == ISOTROPIC) isoSum += 0.5f * ga * r * r;
-      }
-      if (cov == ISOTROPIC) div[a] += isoSum;
+      const float halfSq =
+          anchorGradient(x + i * d, mu + a * d, cov == DIAGONAL ? iv + a * d : nullptr,
+                         cov == ISOTROPIC ? iv[a] : 1.f, ga, d, dx + i * d, dmu + a * d,
+                         cov == DIAGONAL ? div + a * d : nullptr);
+      if (cov == ISOTROPIC) div[a] += halfSq;
     }
   }
   return true;

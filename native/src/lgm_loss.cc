@@ -19,8 +19,6 @@
 #include "vector_math.h"
 #include "lgm_distance.h"
 
-#define LGM_PRAGMA(x) _Pragma(#x)
-#define LGM_PARALLEL_FOR LGM_PRAGMA(omp parallel for schedule(static))
 
 namespace lgm {
 
@@ -60,7 +58,6 @@ void variances(const LossShape &s, const float *logVar, float *iv, float *logdet
     }
     return;
   }
-  LGM_PARALLEL_FOR
   for (int64_t r = 0; r < s.k; r++) logdet[r] = varianceRow(logVar + r * s.d, s.floor, s.d, iv + r * s.d);
 }
 
@@ -154,7 +151,6 @@ Napi::Value lgmLoss(const Napi::CallbackInfo &info) {
     return info.Env().Undefined();
   }
   float *e = scratch(GRAD, n * k);
-  LGM_PARALLEL_FOR
   for (int64_t i = 0; i < n; i++) {
     const int64_t y = int64_t(a.labels[i]);
     float *row = packed + i * (k + 2);
@@ -186,7 +182,6 @@ Napi::Value lgmLossGrad(const Napi::CallbackInfo &info) {
   // Through softmax cross-entropy and the margin: dlogits, then g = d loss / d d_ik.
   std::vector<float> dOffset(k, 0.f), dLogdet(k, 0.f);
   float *dOff = dOffset.data();
-  LGM_PRAGMA(omp parallel for schedule(static) reduction(+ : dOff[:k]))
   for (int64_t i = 0; i < n; i++) {
     const int64_t y = int64_t(a.labels[i]);
     gradientRow(packed + i * (k + 2), dPacked + i * (k + 2), k, y, s.alpha, g + i * k, dOff);
@@ -215,7 +210,6 @@ Napi::Value lgmLossGrad(const Napi::CallbackInfo &info) {
       dLogVar[r] = a.logVar[r] > s.floor ? dv : 0.f;
     }
   } else {
-    LGM_PARALLEL_FOR
     for (int64_t r = 0; r < k; r++) {
       for (int64_t j = 0; j < d; j++) {
         const int64_t e = r * d + j;
