@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { initBackend, lgmLoss } from '../../src/index.js';
+import { loadAddon, nativeKernelCalls } from '../../src/native/index.js';
 import type { LgmLossOptions } from '../../src/index.js';
 import { finiteDifference, refLoss, type Kind, type RefOptions } from '../helpers/reference.js';
 import {
@@ -241,3 +242,26 @@ for (const backend of ['cpu', 'wasm+lgm']) {
     tf.dispose(g);
   });
 }
+
+test('wasm+lgm: with the addon built, lgmLoss and its gradient run as the fused native kernels', async (t) => {
+  if (loadAddon().reason !== null) {
+    t.skip(`native addon unavailable: ${loadAddon().reason}`);
+    return;
+  }
+  await useBackend('wasm+lgm');
+  const p = problemTensors(makeProblem({ n: 6, k: 3, d: 4, kind: 'diagonal', seed: 8, priors: true }));
+  nativeKernelCalls(true);
+  const grads = tf.grads(
+    (x: tf.Tensor, lv: tf.Tensor) =>
+      lgmLoss(
+        x as tf.Tensor2D,
+        p.labels,
+        { means: p.means, logVariances: lv, logPriors: p.logPriors },
+        { covariance: 'diagonal', lambda: 0.1 },
+      ).loss,
+  )([p.features, p.logVariances as tf.Tensor]);
+  tf.dispose(grads);
+  const calls = nativeKernelCalls(true);
+  assert.equal(calls.LgmLoss?.native, 1);
+  assert.equal(calls.LgmLossGrad?.native, 1);
+});
