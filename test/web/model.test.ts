@@ -50,6 +50,15 @@ test('featureLogLikelihood: the L-GM head mixture and a fitted mixture match the
       assert.ok(Math.abs(mu[0] - MEAN_CIRCLE_RADIUS * Math.cos(angle)) < 1e-5, `mean ${k}: ${mu}`);
       assert.ok(Math.abs(mu[1] - MEAN_CIRCLE_RADIUS * Math.sin(angle)) < 1e-5, `mean ${k}: ${mu}`);
     });
+    // meanCircle 0 keeps the layer's random N(0, 1) means; a negative radius is refused before building.
+    const random = DigitNetwork.create({ loss: 'lgm', covariance: 'identity', seed: 1, meanCircle: 0 });
+    const radii = trainedMixture(random).means.map(([x, y]) => Math.hypot(x, y));
+    random.dispose();
+    assert.ok(new Set(radii.map((r) => r.toFixed(3))).size > 1, `random means: radii ${radii}`);
+    assert.throws(
+      () => DigitNetwork.create({ loss: 'lgm', covariance: 'identity', seed: 1, meanCircle: -1 }),
+      /DigitNetwork.create: meanCircle must be a finite number >= 0, got -1/,
+    );
     assert.ok(Math.abs(trained.logPriors[2] - Math.log(0.1)) < 1e-6);
     const fitted = fitClassGaussians(Float32Array.from([0, 0, 2, 0, 5, 5, 5, 7]), [1, 1, 2, 2]);
     const point = [1, 3];
