@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { collectErrors, screenshot, startSession, type Session } from './harness.js';
+import { openApp, screenshot, startSession, type Session } from './harness.js';
 
 // Evaluations (100 validation digits) every 50 batches only: they are not what this test is about.
 const QUERY = '?batch=32&eval=100&evalEvery=50';
@@ -25,10 +25,7 @@ describe('FGSM and the unfamiliar-input flag (Chromium)', { timeout: 420_000 }, 
 
   before(async () => {
     session = await startSession();
-    page = await session.browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    errors = collectErrors(page);
-    await page.goto(session.baseUrl + QUERY);
-    await page.waitForSelector('#val-acc[data-batches="0"]', { timeout: 120_000 });
+    ({ page, errors } = await openApp(session, QUERY));
   });
 
   after(async () => {

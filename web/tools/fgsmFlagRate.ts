@@ -16,10 +16,11 @@ import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
-import { numberedClassNames, type ImageDataset } from '../../src/data/dataset.js';
+import type { ImageDataset } from '../../src/data/dataset.js';
 import { datasetTensors } from '../../src/data/tensors.js';
 import { COVARIANCE_KINDS, type CovarianceKind } from '../../src/gm/params.js';
 import { SUBSET_MANIFEST, type SubsetManifest } from '../src/data/manifest.js';
+import { subsetDataset } from '../src/data/subset.js';
 import { evaluate } from '../src/model/evaluate.js';
 import { fgsmRate } from '../src/model/fgsmRate.js';
 import { DigitNetwork, MEAN_CIRCLE_RADIUS } from '../src/model/network.js';
@@ -35,19 +36,8 @@ const SITE = resolve(here, '..', '..', '..', 'web', 'dist');
 function readSplit(manifest: SubsetManifest, name: 'train' | 'validation' | 'test'): ImageDataset {
   const split = manifest.splits[name];
   const read = (file: string) => new Uint8Array(gunzipSync(readFileSync(join(SITE, file))));
-  return {
-    name: 'mnist-subset',
-    split: name,
-    images: read(split.images),
-    labels: read(split.labels),
-    count: split.count,
-    height: 28,
-    width: 28,
-    channels: 1,
-    numClasses: 10,
-    classNames: numberedClassNames(10),
-    source: join(SITE, split.images),
-  };
+  const size = manifest.height * manifest.width;
+  return subsetDataset(name, split, size, read(split.images), read(split.labels));
 }
 
 function numbers(flag: string, text: string, check: (v: number) => boolean): number[] {
