@@ -18,7 +18,7 @@ const MAX_DIGITS = 40;
 
 const attr = async (page: Page, selector: string, name: string) => page.getAttribute(selector, name);
 
-describe('FGSM and the unfamiliar-input flag (Chromium)', { timeout: 420_000 }, () => {
+describe('FGSM and the unfamiliar-input flag (Chromium)', { timeout: 720_000 }, () => {
   let session: Session;
   let page: Page;
   let errors: string[];
@@ -35,7 +35,8 @@ describe('FGSM and the unfamiliar-input flag (Chromium)', { timeout: 420_000 }, 
   test(`trains ${TRAIN_BATCHES} batches`, async () => {
     const started = Date.now();
     await page.click('#start');
-    await page.waitForSelector(`#val-acc[data-batches="${TRAIN_BATCHES}"]`, { timeout: 300_000 });
+    // 2 min 15 s here at 75 images/s; slower CI machines (30 images/s under load) get 9 minutes.
+    await page.waitForSelector(`#val-acc[data-batches="${TRAIN_BATCHES}"]`, { timeout: 540_000 });
     await page.click('#start');
     await page.waitForSelector('#train-status:has-text("Paused")', { timeout: 60_000 });
     const accuracy = Number(await attr(page, '#val-acc', 'data-value'));
