@@ -2,10 +2,11 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
-import { DigitNetwork } from '../../web/src/model/network.js';
+import { DigitNetwork, MEAN_CIRCLE_RADIUS } from '../../web/src/model/network.js';
 import { featureLogLikelihood, fitClassGaussians, trainedMixture } from '../../web/src/model/mixture.js';
 import { evaluate, lowerQuantile, probe } from '../../web/src/model/evaluate.js';
 import { fgsm } from '../../web/src/model/fgsm.js';
+import { fgsmRate } from '../../web/src/model/fgsmRate.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -43,6 +44,21 @@ test('featureLogLikelihood: the L-GM head mixture and a fitted mixture match the
     assert.equal(trained.origin, 'trained');
     assert.equal(trained.means.length, 10);
     assert.deepEqual(trained.variances[4], [1, 1], 'log-variances start at 0');
+    // The means start evenly spaced on a circle around the origin.
+    trained.means.forEach((mu, k) => {
+      const angle = (2 * Math.PI * k) / 10;
+      assert.ok(Math.abs(mu[0] - MEAN_CIRCLE_RADIUS * Math.cos(angle)) < 1e-5, `mean ${k}: ${mu}`);
+      assert.ok(Math.abs(mu[1] - MEAN_CIRCLE_RADIUS * Math.sin(angle)) < 1e-5, `mean ${k}: ${mu}`);
+    });
+    // meanCircle 0 keeps the layer's random N(0, 1) means; a negative radius is refused before building.
+    const random = DigitNetwork.create({ loss: 'lgm', covariance: 'identity', seed: 1, meanCircle: 0 });
+    const radii = trainedMixture(random).means.map(([x, y]) => Math.hypot(x, y));
+    random.dispose();
+    assert.ok(new Set(radii.map((r) => r.toFixed(3))).size > 1, `random means: radii ${radii}`);
+    assert.throws(
+      () => DigitNetwork.create({ loss: 'lgm', covariance: 'identity', seed: 1, meanCircle: -1 }),
+      /DigitNetwork.create: meanCircle must be a finite number >= 0, got -1/,
+    );
     assert.ok(Math.abs(trained.logPriors[2] - Math.log(0.1)) < 1e-6);
     const fitted = fitClassGaussians(Float32Array.from([0, 0, 2, 0, 5, 5, 5, 7]), [1, 1, 2, 2]);
     const point = [1, 3];
@@ -98,7 +114,7 @@ test('evaluate, probe and fgsm on a few images: consistent numbers, bounded pert
     assert.ok(Math.abs(result.posterior.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     assert.ok(Math.abs(result.logLikelihood - evaluation.logLikelihood[0]) < 1e-3);
     assert.equal(result.unfamiliar, result.logLikelihood < evaluation.calibration.threshold);
-    const adversarial = fgsm(net, image, result.predicted, 0.1);
+    const adversarial = fgsm(net, image, [result.predicted], 0.1);
     const [clean, adv] = [image.dataSync(), adversarial.dataSync()];
     assert.ok(adv.every((v, i) => v >= 0 && v <= 1 && Math.abs(v - clean[i]) <= 0.1 + 1e-6));
     assert.ok(
@@ -107,8 +123,26 @@ test('evaluate, probe and fgsm on a few images: consistent numbers, bounded pert
     );
     tf.dispose([image, adversarial]);
     assert.equal(tf.memory().numTensors, before);
-    assert.throws(() => fgsm(net, x, 0, 0), /fgsm: eps must be in \(0, 1\], got 0/);
-    assert.throws(() => fgsm(net, x, 10, 0.1), /fgsm: label must be an integer in \[0, 10\), got 10/);
+    // A batch: each image moves by its own gradient's sign, as when attacked alone.
+    const second = (t: tf.Tensor4D) => tf.slice(t, [1, 0, 0, 0], [1, 28, 28, 1]);
+    const batch = fgsm(net, x, [result.predicted, 3, 7], 0.1);
+    const [image1, batch1] = [second(x), second(batch)];
+    const alone = fgsm(net, image1, [3], 0.1);
+    const [fromBatch, fromAlone] = [batch1.dataSync(), alone.dataSync()];
+    const differing = fromAlone.filter((v, i) => Math.abs(v - fromBatch[i]) > 1e-6).length;
+    // Sign flips only where a gradient is ~0 and rounding differs between batch sizes.
+    assert.ok(differing <= 8, `${differing} of 784 pixels differ between the batch and the single image`);
+    tf.dispose([batch, alone, image1, batch1]);
+    const rate = await fgsmRate(net, x, evaluation.calibration, 0.2);
+    assert.equal(rate.count, 3);
+    assert.equal(rate.eps, 0.2);
+    for (const v of [rate.changed, rate.flagged, rate.cleanFlagged]) assert.ok([0, 1, 2, 3].includes(v * 3));
+    // The calibration images themselves: one of three is below the median threshold.
+    assert.equal(rate.cleanFlagged, 1 / 3);
+    assert.equal(tf.memory().numTensors, before);
+    assert.throws(() => fgsm(net, x, [0, 0, 0], 0), /fgsm: eps must be in \(0, 1\], got 0/);
+    assert.throws(() => fgsm(net, x, [0, 10, 0], 0.1), /fgsm: labels must be integers in \[0, 10\), got 10/);
+    assert.throws(() => fgsm(net, x, [0], 0.1), /fgsm: labels must hold one class per image \(3\), got 1/);
     x.dispose();
   } finally {
     net.dispose();

@@ -17,6 +17,7 @@ import {
   type Probe,
 } from './model/evaluate.js';
 import { fgsm } from './model/fgsm.js';
+import { fgsmRate, type FgsmRate } from './model/fgsmRate.js';
 import type { SavedState } from './model/storage.js';
 import type { Settings } from './settings.js';
 
@@ -26,6 +27,8 @@ export interface AppView {
   onStep(stats: StepStats): void;
   onEvaluation(evaluation: Evaluation, batches: number): void;
   onProbe(input: Probe | null, adversarial: Probe | null): void;
+  /** The FGSM flag rate on test digits (null: none for this network yet), measured after `batches`. */
+  onRate(rate: FgsmRate | null, batches: number): void;
   onError(error: unknown): void;
 }
 
@@ -34,15 +37,23 @@ export interface Probed {
   result: Probe;
 }
 
+/** Test digits the FGSM flag rate is measured on (held out from training and calibration). */
+export const RATE_DIGITS = 100;
+
 export class App {
   net: DigitNetwork;
   private trainer: Trainer;
   private readonly evalSet: EvalSet;
+  private readonly rateImages: tf.Tensor4D;
+  /** The latest FGSM flag rate, the state and eps it was measured for, and the batches trained then. */
+  private lastRate: { key: string; rate: FgsmRate; batches: number } | null = null;
   evaluation: Evaluation | null = null;
   /** The calibration in force (the latest evaluation's, or a loaded one until the next evaluation). */
   calibration: Calibration | null = null;
   input: Probed | null = null;
   adversarial: Probed | null = null;
+  /** The step the adversarial example was made with. */
+  adversarialEps = 0;
   private evaluatedAt = -1;
 
   constructor(
@@ -54,6 +65,8 @@ export class App {
     const indices = Array.from({ length: settings.evalSize }, (_, i) => i);
     const { x } = datasetTensors(data.validation, { indices });
     this.evalSet = { x, labels: data.validation.labels.slice(0, settings.evalSize) };
+    const rateIndices = Array.from({ length: Math.min(RATE_DIGITS, data.test.count) }, (_, i) => i);
+    this.rateImages = datasetTensors(data.test, { indices: rateIndices }).x;
     this.net = DigitNetwork.create({ ...spec, seed: settings.seed });
     this.trainer = this.makeTrainer(0);
   }
@@ -113,6 +126,8 @@ export class App {
     this.net = net;
     this.trainer = this.makeTrainer(state?.batches ?? 0);
     this.adversarial = null;
+    this.lastRate = null;
+    this.view.onRate(null, 0);
     this.calibration = state?.calibration ?? null;
     await this.refresh();
   }
@@ -148,12 +163,26 @@ export class App {
   async attack(eps: number): Promise<Probed> {
     if (this.input === null) throw new Error('FGSM: draw a digit first');
     const image = tf.tensor4d(this.input.pixels, [1, 28, 28, 1]);
-    const adv = fgsm(this.net, image, this.input.result.predicted, eps);
+    const adv = fgsm(this.net, image, [this.input.result.predicted], eps);
     const pixels = (await adv.data()) as Float32Array;
     tf.dispose([image, adv]);
     this.adversarial = { pixels, result: await this.score(pixels) };
+    this.adversarialEps = eps;
     this.view.onProbe(this.input.result, this.adversarial.result);
+    await this.measureRate(eps);
     return this.adversarial;
+  }
+
+  /** Measures the FGSM flag rate on the test digits, unless it is already known for this state and eps. */
+  private async measureRate(eps: number): Promise<void> {
+    const calibration = this.calibration;
+    if (calibration === null) throw new Error('FGSM: the network has not been evaluated yet');
+    const key = `${this.batches}|${eps}|${calibration.threshold}`;
+    if (this.lastRate?.key !== key) {
+      const rate = await fgsmRate(this.net, this.rateImages, calibration, eps);
+      this.lastRate = { key, rate, batches: this.batches };
+    }
+    this.view.onRate(this.lastRate.rate, this.lastRate.batches);
   }
 
   /** The state saved beside the weights. */

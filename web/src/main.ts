@@ -2,7 +2,7 @@
 import { COVARIANCE_KINDS, type CovarianceKind } from '../../src/gm/params.js';
 import { chooseBackend, parseBackend, type BackendChoice } from './backend.js';
 import { loadDigitSubset } from './data/subset.js';
-import { App, type AppView } from './app.js';
+import { App, RATE_DIGITS, type AppView } from './app.js';
 import type { LossKind, LossWeights } from './model/network.js';
 import type { Evaluation } from './model/evaluate.js';
 import { exportFiles, importFiles, loadFromBrowser, saveToBrowser } from './model/storage.js';
@@ -10,7 +10,7 @@ import { readSettings } from './settings.js';
 import { DrawPad } from './ui/drawPad.js';
 import { drawFeaturePlot, type Marker } from './ui/plot.js';
 import { paintDigit } from './ui/paint.js';
-import { byId, clearProbe, showAdversarial, showProbe } from './ui/probeView.js';
+import { byId, clearAdversarial, clearProbe, showAdversarial, showProbe, showRate } from './ui/probeView.js';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
@@ -125,10 +125,13 @@ async function boot(): Promise<void> {
       if (input === null) clearProbe();
       else showProbe(input, app.calibration);
       if (input !== null && adversarial !== null) {
-        showAdversarial(input, adversarial, Number(byId<HTMLInputElement>('eps').value), app.calibration);
+        showAdversarial(input, adversarial, app.adversarialEps, app.calibration);
+      } else if (input !== null) {
+        clearAdversarial();
       }
       redrawPlot(app);
     },
+    onRate: showRate,
     onError(error) {
       setStatus('train-status', `Training stopped: ${message(error)}`);
       byId('start').textContent = 'Start training';
@@ -202,6 +205,9 @@ function wire(app: App, test: { images: Uint8Array; count: number }): void {
       'fgsm-result',
       async () => {
         const eps = Number(byId<HTMLInputElement>('eps').value);
+        if (app.input !== null) {
+          setStatus('fgsm-rate', `Measuring how often the flag fires on ${RATE_DIGITS} test digits…`);
+        }
         const adversarial = await app.attack(eps);
         paintDigit(byId<HTMLCanvasElement>('adv'), adversarial.pixels);
       },

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { canvasPixels, collectErrors, screenshot, startSession, type Session } from './harness.js';
+import { canvasPixels, openApp, screenshot, startSession, type Session } from './harness.js';
 
 // Small settings keep the test short on a CPU-only machine: 32-image batches, 100 validation digits,
 // an evaluation (and plot redraw) every 5 batches.
@@ -27,10 +27,7 @@ describe('web app (Chromium)', { timeout: 300_000 }, () => {
 
   before(async () => {
     session = await startSession();
-    page = await session.browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
-    errors = collectErrors(page);
-    await page.goto(session.baseUrl + QUERY);
-    await page.waitForSelector('#val-acc[data-batches="0"]', { timeout: 120_000 });
+    ({ page, errors } = await openApp(session, QUERY, { acceptDownloads: true }));
   });
 
   after(async () => {

@@ -82,3 +82,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function canvasPixels(page: Page, selector: string): Promise<string> {
   return page.$eval(selector, (canvas) => (canvas as HTMLCanvasElement).toDataURL());
 }
+
+/** Opens the app at `query` in a new page and waits until the untrained network is evaluated. */
+export async function openApp(
+  session: Session,
+  query: string,
+  options: { acceptDownloads?: boolean } = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await session.browser.newPage({ viewport: { width: 1280, height: 1000 }, ...options });
+  const errors = collectErrors(page);
+  await page.goto(session.baseUrl + query);
+  await page.waitForSelector('#val-acc[data-batches="0"]', { timeout: 120_000 });
+  return { page, errors };
+}

@@ -30,6 +30,17 @@ async function loadSplit(base: URL, name: string, split: SubsetSplit, size: numb
     fetchGzipped(base, split.images),
     fetchGzipped(base, split.labels),
   ]);
+  return subsetDataset(name, split, size, images, labels);
+}
+
+/** One split's inflated bytes as an ImageDataset, checked against the manifest (`size` pixels per image). */
+export function subsetDataset(
+  name: string,
+  split: SubsetSplit,
+  size: number,
+  images: Uint8Array,
+  labels: Uint8Array,
+): ImageDataset {
   if (images.length !== split.count * size || labels.length !== split.count) {
     throw new Error(
       `loading the MNIST subset: ${name} must hold ${split.count} images and labels, got ` +

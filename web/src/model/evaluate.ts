@@ -77,6 +77,25 @@ export async function evaluate(net: DigitNetwork, set: EvalSet, flagRate: number
   };
 }
 
+/** Predicted classes and log-likelihoods of images [N,28,28,1] (N small enough for one pass). */
+export async function scoreImages(
+  net: DigitNetwork,
+  images: tf.Tensor4D,
+  calibration: Calibration,
+): Promise<{ predicted: Int32Array; logLikelihood: Float32Array }> {
+  const [predictedT, llT] = tf.tidy(() => {
+    const features = net.features(images);
+    const fitted = calibration.mixture.origin === 'fitted' ? calibration.mixture : null;
+    return [tf.argMax(net.logits(features), 1), featureLogLikelihood(net, features, fitted)];
+  });
+  const [predicted, logLikelihood] = await Promise.all([predictedT.data(), llT.data()]);
+  tf.dispose([predictedT, llT]);
+  return { predicted: predicted as Int32Array, logLikelihood: logLikelihood as Float32Array };
+}
+
+/** Whether a log-likelihood is below the threshold (NaN counts as unfamiliar). */
+export const isUnfamiliar = (logLikelihood: number, calibration: Calibration) =>
+  !(logLikelihood >= calibration.threshold);
 /** What the app says about one input image. */
 export interface Probe {
   feature: [number, number];
@@ -104,6 +123,6 @@ export async function probe(net: DigitNetwork, image: tf.Tensor4D, calibration: 
     posterior: post,
     predicted: post.indexOf(Math.max(...post)),
     logLikelihood,
-    unfamiliar: !(logLikelihood >= calibration.threshold),
+    unfamiliar: isUnfamiliar(logLikelihood, calibration),
   };
 }

@@ -1,5 +1,6 @@
 /** Renders what the model says about the drawn input and its FGSM version. */
 import type { Calibration, Probe } from '../model/evaluate.js';
+import type { FgsmRate } from '../model/fgsmRate.js';
 
 const percent = (p: number) => `${(100 * p).toFixed(1)}%`;
 
@@ -48,7 +49,16 @@ export function clearProbe(): void {
   byId('likelihood').textContent = '';
   byId('flag').hidden = true;
   byId('posterior').replaceChildren();
-  byId('fgsm-result').textContent = '';
+  clearAdversarial();
+}
+
+/** Clears the FGSM image and result: they belonged to the previous input. */
+export function clearAdversarial(): void {
+  const result = byId('fgsm-result');
+  result.textContent = '';
+  delete result.dataset.unfamiliar;
+  const canvas = byId<HTMLCanvasElement>('adv');
+  canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
 }
 
 /** Describes the FGSM result next to the adversarial image. */
@@ -66,6 +76,24 @@ export function showAdversarial(
     `${adversarial.logLikelihood.toFixed(2)} (threshold ${calibration.threshold.toFixed(2)}): ` +
     (adversarial.unfamiliar ? 'the unfamiliar-input flag fires.' : 'the flag does not fire.');
   result.dataset.unfamiliar = String(adversarial.unfamiliar);
+}
+
+/** The FGSM flag rate on test digits, or nothing (null: not measured for this network yet). */
+export function showRate(rate: FgsmRate | null, batches: number): void {
+  const element = byId('fgsm-rate');
+  if (rate === null) {
+    element.textContent = '';
+    delete element.dataset.flagged;
+    delete element.dataset.cleanFlagged;
+    return;
+  }
+  element.textContent =
+    `On ${rate.count} test digits after ${batches} batches, FGSM with ε = ${rate.eps} changed ` +
+    `${percent(rate.changed)} of the predictions and the flag fires on ${percent(rate.flagged)} of the ` +
+    `adversarial images; the same digits unattacked: ${percent(rate.cleanFlagged)} flagged.`;
+  element.dataset.flagged = String(rate.flagged);
+  element.dataset.cleanFlagged = String(rate.cleanFlagged);
+  element.dataset.changed = String(rate.changed);
 }
 
 export { byId };
