@@ -163,7 +163,7 @@ bool distanceForward(const DistanceInputs &in, float *out, float *nearest) {
   }
   for (int64_t i = 0; i < n; i++) {
     const float *row = out + i * k;
-    nearest[i] = float(std::min_element(row, row + k) - row);
+    nearest[i] = float(argMinOf(row, k));
     int64_t a1, a2;
     anchorsOf(labels, nearest, i, &a1, &a2);
     out[i * k + a1] = exactDistance(x, mu, iv, cov, i, a1, d);

@@ -27,7 +27,7 @@ namespace {
 // dims layout shared with src/native/loss.ts.
 enum { N_, D_, K_, COV, LOG_DET, kDims };
 // Scratch slots of this file (lgm_distance.cc uses 0-10).
-enum { IV = 11, LOGDET = 12, DIST = 13, GRAD = 14, DIV = 15 };
+enum { LOGDET = 12, DIST = 13, GRAD = 14, DIV = 15 };
 
 struct LossShape {
   int64_t n, d, k;
@@ -61,25 +61,26 @@ void variances(const LossShape &s, const float *logVar, float *iv, float *logdet
   for (int64_t r = 0; r < s.k; r++) logdet[r] = varianceRow(logVar + r * s.d, s.floor, s.d, iv + r * s.d);
 }
 
-// One sample's margin logits (written to row) and its cross-entropy; e is scratch of k floats.
+// One sample's margin logits (written to row) and its cross-entropy; its softmax goes to p (for the gradient).
 LGM_CLONES float logitsRow(const float *offset, const float *dist, int64_t k, int64_t y, float alpha, float *row,
-                           float *e) {
+                           float *p) {
   for (int64_t r = 0; r < k; r++) row[r] = offset[r] - dist[r];
   row[y] -= alpha * dist[y];  // the margin, on the true class only
   const float m = maxOf(row, k);
-  for (int64_t r = 0; r < k; r++) e[r] = expApprox(row[r] - m);
-  return m + std::log(sumOf(e, k)) - row[y];
+  for (int64_t r = 0; r < k; r++) p[r] = expApprox(row[r] - m);
+  const float sum = sumOf(p, k), inv = 1.f / sum;
+  for (int64_t r = 0; r < k; r++) p[r] *= inv;
+  return m + std::log(sum) - row[y];
 }
 
-// One sample's gradient through the cross-entropy and the margin: g_r = d loss / d d_ir from the logits row and
-// the upstream gradients dRow (logits, then cross-entropy, then likelihood term); adds dlogits to dOffset.
-LGM_CLONES void gradientRow(const float *row, const float *dRow, int64_t k, int64_t y, float alpha, float *g,
+// One sample's gradient through the cross-entropy and the margin: g_r = d loss / d d_ir from the softmax p of
+// its logits and the upstream gradients dRow (logits, then cross-entropy, then likelihood term); adds dlogits
+// to dOffset.
+LGM_CLONES void gradientRow(const float *p, const float *dRow, int64_t k, int64_t y, float alpha, float *g,
                             float *dOffset) {
-  const float m = maxOf(row, k);
-  for (int64_t r = 0; r < k; r++) g[r] = expApprox(row[r] - m);
-  const float scale = dRow[k] / sumOf(g, k);
-  for (int64_t r = 0; r < k; r++) g[r] = dRow[r] + g[r] * scale;  // dlogits = dlogits_in + dcls (softmax - 1_y)
-  g[y] -= dRow[k];
+  const float dCls = dRow[k];
+  for (int64_t r = 0; r < k; r++) g[r] = dRow[r] + dCls * p[r];  // dlogits = dlogits_in + dcls (softmax - 1_y)
+  g[y] -= dCls;
   for (int64_t r = 0; r < k; r++) dOffset[r] += g[r];
   const float dLogitY = g[y];
   for (int64_t r = 0; r < k; r++) g[r] = -g[r];
@@ -132,15 +133,17 @@ void throwError(const Napi::CallbackInfo &info, const char *what) {
 
 }  // namespace
 
-// lgmLoss(x, mu, logVar|null, logPriors|null, labels, packed [N,K+2], nearest [N], dims, alpha, floor).
+// lgmLoss(x, mu, logVar|null, logPriors|null, labels, packed [N,K+2], state, dims, alpha, floor). `state` keeps
+// what the gradient needs, so that it is not computed twice: each sample's nearest class (N), the inverse
+// variances (K*D, K or none) and the softmax of the logits (N*K), in that order (stateSize in src/native/loss.ts).
 Napi::Value lgmLoss(const Napi::CallbackInfo &info) {
   LossArgs a = readArgs(info, 0, 7);
-  float *packed = a.ok ? floatArg(info, 5, a.shape.n * (a.shape.k + 2), "packed") : nullptr;
-  float *nearest = packed ? floatArg(info, 6, a.shape.n, "nearest") : nullptr;
-  if (nearest == nullptr) return info.Env().Undefined();
   const LossShape &s = a.shape;
-  const int64_t n = s.n, k = s.k;
-  float *iv = s.cov == IDENTITY ? nullptr : scratch(IV, s.cov == DIAGONAL ? k * s.d : k);
+  const int64_t n = s.n, k = s.k, ivSize = s.cov == DIAGONAL ? k * s.d : s.cov == ISOTROPIC ? k : 0;
+  float *packed = a.ok ? floatArg(info, 5, n * (k + 2), "packed") : nullptr;
+  float *state = packed ? floatArg(info, 6, n + ivSize + n * k, "state") : nullptr;
+  if (state == nullptr) return info.Env().Undefined();
+  float *nearest = state, *iv = s.cov == IDENTITY ? nullptr : state + n, *probs = state + n + ivSize;
   float *logdet = scratch(LOGDET, k), *dist = scratch(DIST, n * k);
   variances(s, a.logVar, iv, logdet);
   std::vector<float> logPi, pi, offset(k);
@@ -150,41 +153,39 @@ Napi::Value lgmLoss(const Napi::CallbackInfo &info) {
     throwError(info, "lgm native: oneDNN sgemm failed");
     return info.Env().Undefined();
   }
-  float *e = scratch(GRAD, n * k);
   for (int64_t i = 0; i < n; i++) {
     const int64_t y = int64_t(a.labels[i]);
     float *row = packed + i * (k + 2);
-    row[k] = logitsRow(offset.data(), dist + i * k, k, y, s.alpha, row, e + i * k);
+    row[k] = logitsRow(offset.data(), dist + i * k, k, y, s.alpha, row, probs + i * k);
     row[k + 1] = dist[i * k + y] + (s.logDet ? 0.5f * logdet[y] : 0.f);
   }
   return info.Env().Undefined();
 }
 
-// lgmLossGrad(dPacked, x, mu, logVar|null, logPriors|null, labels, nearest, packed, dx, dmu, dLogVar|null,
-// dLogPriors|null, dims, alpha, floor).
+// lgmLossGrad(dPacked, x, mu, logVar|null, logPriors|null, labels, state, dx, dmu, dLogVar|null, dLogPriors|null,
+// dims, alpha, floor), with the forward call's state.
 Napi::Value lgmLossGrad(const Napi::CallbackInfo &info) {
-  LossArgs a = readArgs(info, 1, 12);
+  LossArgs a = readArgs(info, 1, 11);
   if (!a.ok) return info.Env().Undefined();
   const LossShape &s = a.shape;
   const int64_t n = s.n, k = s.k, d = s.d, ivSize = s.cov == DIAGONAL ? k * d : k;
   bool ok = true;
   const float *dPacked = floatArg(info, 0, n * (k + 2), "dPacked");
-  const float *nearest = dPacked ? floatArg(info, 6, n, "nearest") : nullptr;
-  const float *packed = nearest ? floatArg(info, 7, n * (k + 2), "packed") : nullptr;
-  float *dx = packed ? floatArg(info, 8, n * d, "dx") : nullptr;
-  float *dmu = dx ? floatArg(info, 9, k * d, "dmu") : nullptr;
-  float *dLogVar = dmu ? optionalFloatArg(info, 10, ivSize, "dLogVar", &ok) : nullptr;
-  float *dLogPriors = dmu && ok ? optionalFloatArg(info, 11, k, "dLogPriors", &ok) : nullptr;
+  const int64_t stateIv = s.cov == IDENTITY ? 0 : ivSize;
+  const float *state = dPacked ? floatArg(info, 6, n + stateIv + n * k, "state") : nullptr;
+  float *dx = state ? floatArg(info, 7, n * d, "dx") : nullptr;
+  float *dmu = dx ? floatArg(info, 8, k * d, "dmu") : nullptr;
+  float *dLogVar = dmu ? optionalFloatArg(info, 9, ivSize, "dLogVar", &ok) : nullptr;
+  float *dLogPriors = dmu && ok ? optionalFloatArg(info, 10, k, "dLogPriors", &ok) : nullptr;
   if (dmu == nullptr || !ok) return info.Env().Undefined();
-  float *iv = s.cov == IDENTITY ? nullptr : scratch(IV, ivSize);
-  float *logdet = scratch(LOGDET, k), *g = scratch(GRAD, n * k);
-  variances(s, a.logVar, iv, logdet);
+  const float *nearest = state, *iv = s.cov == IDENTITY ? nullptr : state + n, *probs = state + n + stateIv;
+  float *g = scratch(GRAD, n * k);
   // Through softmax cross-entropy and the margin: dlogits, then g = d loss / d d_ik.
   std::vector<float> dOffset(k, 0.f), dLogdet(k, 0.f);
   float *dOff = dOffset.data();
   for (int64_t i = 0; i < n; i++) {
     const int64_t y = int64_t(a.labels[i]);
-    gradientRow(packed + i * (k + 2), dPacked + i * (k + 2), k, y, s.alpha, g + i * k, dOff);
+    gradientRow(probs + i * k, dPacked + i * (k + 2), k, y, s.alpha, g + i * k, dOff);
   }
   if (s.logDet) {
     for (int64_t r = 0; r < k; r++) dLogdet[r] = -0.5f * dOffset[r];

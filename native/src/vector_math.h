@@ -81,4 +81,20 @@ inline float maxOf(const float *a, int64_t n) {
   return m;
 }
 
+// The first index of the smallest entry (n >= 1; NaN entries never win): the minimum by eight lanes, then a
+// scan for its first occurrence.
+inline int64_t argMinOf(const float *a, int64_t n) {
+  float acc[8];
+  for (int l = 0; l < 8; l++) acc[l] = a[0];
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) acc[l] = a[i + l] < acc[l] ? a[i + l] : acc[l];
+  float m = acc[0];
+  for (; i < n; i++) m = a[i] < m ? a[i] : m;
+  for (int l = 1; l < 8; l++) m = acc[l] < m ? acc[l] : m;
+  for (int64_t j = 0; j < n; j++)
+    if (a[j] == m) return j;
+  return 0;
+}
+
 }  // namespace lgm

@@ -43,14 +43,13 @@ export function fusedLgmLossPerSample(
     const [x, means, ...rest] = args as tf.Tensor[];
     const named: tf.NamedTensorMap = { x: x!, means: means!, labels: labelValues };
     present.forEach((key, i) => (named[key] = rest[i]!));
-    const [packed, nearest] = tf.engine().runKernel(LGM_LOSS, named, attrs) as tf.Tensor[];
-    save([packed!, nearest!, labelValues, ...(args as tf.Tensor[])]);
+    const [packed, state] = tf.engine().runKernel(LGM_LOSS, named, attrs) as tf.Tensor[];
+    save([state!, labelValues, ...(args as tf.Tensor[])]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [sPacked, sNearest, sLabels, sx, sMeans, ...sRest] = saved as tf.Tensor[];
+      const [sState, sLabels, sx, sMeans, ...sRest] = saved as tf.Tensor[];
       const gradInputs: tf.NamedTensorMap = {
         dPacked: dy,
-        packed: sPacked!,
-        nearest: sNearest!,
+        state: sState!,
         labels: sLabels!,
         x: sx!,
         means: sMeans!,

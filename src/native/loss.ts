@@ -6,10 +6,11 @@ import { allFloat32, input, type NativeKernel } from './kernel.js';
  * registers; src/losses/lgm_fused.ts calls them when registered on the current backend.
  * Inputs: x [N,D], means [K,D], logVariances [K,D] / [K] / absent, logPriors [K] / absent, labels [N] (class
  * indices as float32). Attributes: covariance (0 identity, 1 isotropic, 2 diagonal), logDet, alpha,
- * minLogVariance. Outputs: packed [N, K+2] (per row: logits, cross-entropy, likelihood term) and nearest [N].
+ * minLogVariance. Outputs: packed [N, K+2] (per row: logits, cross-entropy, likelihood term) and the state the
+ * gradient needs (see stateSize).
  */
 export const LGM_LOSS = 'LgmLoss';
-/** Gradient kernel: inputs dPacked, packed, nearest and the forward inputs; outputs one gradient per input. */
+/** Gradient kernel: inputs dPacked, state and the forward inputs; outputs one gradient per input. */
 export const LGM_LOSS_GRAD = 'LgmLossGrad';
 
 interface LossAttrs {
@@ -17,6 +18,16 @@ interface LossAttrs {
   logDet: boolean;
   alpha: number;
   minLogVariance: number;
+}
+
+/**
+ * Length of the forward kernel's state output: each sample's nearest class (N), the inverse variances (K*D for
+ * diagonal, K for isotropic, none for identity) and the softmax of the logits (N*K), so that the gradient kernel
+ * does not compute them again.
+ */
+function stateSize(x: TensorInfo, means: TensorInfo, covariance: number): number {
+  const [n, k, d] = [x.shape[0]!, means.shape[0]!, x.shape[1]!];
+  return n + (covariance === 2 ? k * d : covariance === 1 ? k : 0) + n * k;
 }
 
 function dims(x: TensorInfo, means: TensorInfo, attrs: LossAttrs) {
@@ -31,7 +42,7 @@ export const lgmLossKernel: NativeKernel = {
     if (!allFloat32(x, means, labels, logVariances, logPriors)) return null;
     const a = attrs as unknown as LossAttrs;
     const packed = memory.allocate([x.shape[0]!, means.shape[0]! + 2]);
-    const nearest = memory.allocate([x.shape[0]!]);
+    const state = memory.allocate([stateSize(x, means, a.covariance)]);
     addon.lgmLoss(
       memory.view(x),
       memory.view(means),
@@ -39,22 +50,22 @@ export const lgmLossKernel: NativeKernel = {
       logPriors ? memory.view(logPriors) : null,
       memory.view(labels),
       memory.view(packed),
-      memory.view(nearest),
+      memory.view(state),
       dims(x, means, a),
       a.alpha,
       a.minLogVariance,
     );
-    return [memory.finish(packed), memory.finish(nearest)];
+    return [memory.finish(packed), memory.finish(state)];
   },
 };
 
 export const lgmLossGradKernel: NativeKernel = {
   kernelName: LGM_LOSS_GRAD,
   run({ inputs, attrs, memory, addon }) {
-    const names = ['dPacked', 'x', 'means', 'labels', 'nearest', 'packed'];
-    const [dPacked, x, means, labels, nearest, packed] = names.map((n) => input(inputs, n)) as TensorInfo[];
+    const names = ['dPacked', 'x', 'means', 'labels', 'state'];
+    const [dPacked, x, means, labels, state] = names.map((n) => input(inputs, n)) as TensorInfo[];
     const { logVariances, logPriors } = inputs;
-    if (!allFloat32(dPacked, x, means, labels, nearest, packed, logVariances, logPriors)) return null;
+    if (!allFloat32(dPacked, x, means, labels, state, logVariances, logPriors)) return null;
     const a = attrs as unknown as LossAttrs;
     const dx = memory.allocate([...x!.shape]);
     const dmu = memory.allocate([...means!.shape]);
@@ -68,8 +79,7 @@ export const lgmLossGradKernel: NativeKernel = {
       view(logVariances),
       view(logPriors),
       memory.view(labels!),
-      memory.view(nearest!),
-      memory.view(packed!),
+      memory.view(state!),
       memory.view(dx),
       memory.view(dmu),
       view(dLogVar),
