@@ -68,30 +68,28 @@ inline float dotOf(const float *a, const float *b, int64_t n) {
   return s;
 }
 
-// max_i a[i] (n >= 1; NaN entries are skipped unless all are NaN).
-inline float maxOf(const float *a, int64_t n) {
+// The entry of a that wins `better` against all others (n >= 1; NaN entries never win unless a[0] is NaN).
+template <typename Better>
+inline float extremeOf(const float *a, int64_t n, Better better) {
   float acc[8];
   for (int l = 0; l < 8; l++) acc[l] = a[0];
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++) acc[l] = a[i + l] > acc[l] ? a[i + l] : acc[l];
+    for (int l = 0; l < 8; l++) acc[l] = better(a[i + l], acc[l]) ? a[i + l] : acc[l];
   float m = acc[0];
-  for (; i < n; i++) m = a[i] > m ? a[i] : m;
-  for (int l = 1; l < 8; l++) m = acc[l] > m ? acc[l] : m;
+  for (; i < n; i++) m = better(a[i], m) ? a[i] : m;
+  for (int l = 1; l < 8; l++) m = better(acc[l], m) ? acc[l] : m;
   return m;
 }
 
-// The first index of the smallest entry (n >= 1; NaN entries never win): the minimum by eight lanes, then a
-// scan for its first occurrence.
+// max_i a[i].
+inline float maxOf(const float *a, int64_t n) {
+  return extremeOf(a, n, [](float x, float m) { return x > m; });
+}
+
+// The first index of the smallest entry: the minimum by eight lanes, then a scan for its first occurrence.
 inline int64_t argMinOf(const float *a, int64_t n) {
-  float acc[8];
-  for (int l = 0; l < 8; l++) acc[l] = a[0];
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++) acc[l] = a[i + l] < acc[l] ? a[i + l] : acc[l];
-  float m = acc[0];
-  for (; i < n; i++) m = a[i] < m ? a[i] : m;
-  for (int l = 1; l < 8; l++) m = acc[l] < m ? acc[l] : m;
+  const float m = extremeOf(a, n, [](float x, float best) { return x < best; });
   for (int64_t j = 0; j < n; j++)
     if (a[j] == m) return j;
   return 0;

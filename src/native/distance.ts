@@ -1,5 +1,5 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { allFloat32, input, type NativeKernel } from './kernel.js';
+import { allFloat32, input, viewOrNull, type NativeKernel } from './kernel.js';
 
 /**
  * The fused L-GM distance kernels (native/src/lgm_distance.cc), under kernel names of lgm's own that only the
@@ -26,8 +26,8 @@ export const lgmDistanceKernel: NativeKernel = {
     addon.lgmDistance(
       memory.view(x),
       memory.view(means),
-      invVar ? memory.view(invVar) : null,
-      labels ? memory.view(labels) : null,
+      viewOrNull(memory, invVar),
+      viewOrNull(memory, labels),
       memory.view(out),
       memory.view(nearest),
       dims(x, means, attrs.covariance as number, labels),
@@ -54,12 +54,12 @@ export const lgmDistanceGradKernel: NativeKernel = {
       memory.view(dy),
       memory.view(x),
       memory.view(means),
-      invVar ? memory.view(invVar) : null,
-      labels ? memory.view(labels) : null,
+      viewOrNull(memory, invVar),
+      viewOrNull(memory, labels),
       memory.view(nearest),
       memory.view(dx),
       memory.view(dmu),
-      div ? memory.view(div) : null,
+      viewOrNull(memory, div),
       dims(x, means, attrs.covariance as number, labels),
     );
     const grads = [memory.finish(dx), memory.finish(dmu)];

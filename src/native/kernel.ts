@@ -33,3 +33,8 @@ export function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   if (t === undefined) throw new Error(`lgm native: missing kernel input '${name}'`);
   return t;
 }
+
+/** A view of an optional tensor, or null when it is absent (the addon's optional arguments). */
+export function viewOrNull(memory: TensorMemory, info: TensorInfo | null | undefined): Float32Array | null {
+  return info ? memory.view(info) : null;
+}

@@ -1,5 +1,5 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { allFloat32, input, type NativeKernel } from './kernel.js';
+import { allFloat32, input, viewOrNull, type NativeKernel } from './kernel.js';
 
 /**
  * The fused L-GM loss kernels (native/src/lgm_loss.cc), under kernel names of lgm's own that only the addon
@@ -46,8 +46,8 @@ export const lgmLossKernel: NativeKernel = {
     addon.lgmLoss(
       memory.view(x),
       memory.view(means),
-      logVariances ? memory.view(logVariances) : null,
-      logPriors ? memory.view(logPriors) : null,
+      viewOrNull(memory, logVariances),
+      viewOrNull(memory, logPriors),
       memory.view(labels),
       memory.view(packed),
       memory.view(state),
@@ -71,19 +71,18 @@ export const lgmLossGradKernel: NativeKernel = {
     const dmu = memory.allocate([...means!.shape]);
     const dLogVar = logVariances ? memory.allocate([...logVariances.shape]) : null;
     const dLogPriors = logPriors ? memory.allocate([...logPriors.shape]) : null;
-    const view = (t: TensorInfo | null | undefined) => (t ? memory.view(t) : null);
     addon.lgmLossGrad(
       memory.view(dPacked!),
       memory.view(x!),
       memory.view(means!),
-      view(logVariances),
-      view(logPriors),
+      viewOrNull(memory, logVariances),
+      viewOrNull(memory, logPriors),
       memory.view(labels!),
       memory.view(state!),
       memory.view(dx),
       memory.view(dmu),
-      view(dLogVar),
-      view(dLogPriors),
+      viewOrNull(memory, dLogVar),
+      viewOrNull(memory, dLogPriors),
       dims(x!, means!, a),
       a.alpha,
       a.minLogVariance,
