@@ -203,14 +203,22 @@ function wallTimes(ctx: ReproduceContext, reportSeconds: number): string[] {
   ];
 }
 
-const BUDGET_NOTES: Record<string, string> = {
-  full: 'The paper-sized budget (see docs/reproduce.md for the schedule and where it comes from).',
-  quick:
-    'The **quick** budget: 150 steps on 4800 training images, attacks on 50 test images. ' +
-    'These numbers show that the pipeline works and how the variants compare at this budget; they are **not** ' +
-    "the paper's numbers and should not be compared with them.",
-  tiny: 'The **tiny** CI budget: seconds of training on a handful of images. The numbers mean nothing.',
-};
+/** What the report says about its budget, from the budget itself. */
+function budgetNote(budget: ReproduceContext['budget']): string {
+  if (budget.name === 'full') {
+    return 'The paper-sized budget (see docs/reproduce.md for the schedule and where it comes from).';
+  }
+  if (budget.name === 'tiny') {
+    return 'The **tiny** CI budget: seconds of training on a handful of images. The numbers mean nothing.';
+  }
+  const images = budget.trainLimit === null ? 'all training images' : `${budget.trainLimit} training images`;
+  const epochs = budget.epochs === 1 ? 'one pass' : `${budget.epochs} passes`;
+  return (
+    `The **quick** budget: ${epochs} of batch ${budget.batchSize} over ${images}, attacks on ` +
+    `${budget.attackLimit} test images. These numbers show that the pipeline works and how the variants compare ` +
+    "at this budget; they are **not** the paper's numbers and should not be compared with them."
+  );
+}
 
 /** Writes <outDir>/report.md from the run directories and the progress record. */
 export async function writeReproduceReport(
@@ -228,7 +236,7 @@ export async function writeReproduceReport(
   const md = [
     `# Reproduction: ${ctx.experiment}, budget ${ctx.budget.name}`,
     '',
-    BUDGET_NOTES[ctx.budget.name],
+    budgetNote(ctx.budget),
     '',
     '## Test error',
     '',
