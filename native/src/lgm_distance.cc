@@ -256,13 +256,9 @@ bool distanceBackward(const DistanceInputs &in, const float *dy, const float *ne
   return true;
 }
 
-namespace {
-
 void throwGemmError(const Napi::CallbackInfo &info) {
   Napi::Error::New(info.Env(), "lgm native: oneDNN sgemm failed").ThrowAsJavaScriptException();
 }
-
-}  // namespace
 
 // lgmDistance(x, mu, iv|null, labels|null, out [N,K], nearest [N], dims): labels and nearest are float32
 // class indices (exact below 2^24).

@@ -25,6 +25,9 @@ bool distanceForward(const DistanceInputs &in, float *out, float *nearest);
 bool distanceBackward(const DistanceInputs &in, const float *dy, const float *nearest, float *dx, float *dmu,
                       float *div);
 
+// Sets the JS error for a failed distanceForward / distanceBackward (oneDNN's sgemm returned an error).
+void throwGemmError(const Napi::CallbackInfo &info);
+
 // Working memory reused across calls, by slot (a slot serves one array of one call; kernels run one at a time).
 constexpr int kScratchSlots = 16;
 float *scratch(int slot, size_t size);

@@ -127,9 +127,6 @@ LossArgs readArgs(const Napi::CallbackInfo &info, size_t first, size_t dimsAt) {
   return a;
 }
 
-void throwError(const Napi::CallbackInfo &info, const char *what) {
-  Napi::Error::New(info.Env(), what).ThrowAsJavaScriptException();
-}
 
 }  // namespace
 
@@ -150,7 +147,7 @@ Napi::Value lgmLoss(const Napi::CallbackInfo &info) {
   logPriorProbabilities(s, a.logPriors, logPi, pi);
   for (int64_t r = 0; r < k; r++) offset[r] = logPi[r] - (s.logDet ? 0.5f * logdet[r] : 0.f);
   if (!distanceForward({a.x, a.mu, iv, a.labels, n, s.d, k, s.cov}, dist, nearest)) {
-    throwError(info, "lgm native: oneDNN sgemm failed");
+    throwGemmError(info);
     return info.Env().Undefined();
   }
   for (int64_t i = 0; i < n; i++) {
@@ -200,7 +197,7 @@ Napi::Value lgmLossGrad(const Napi::CallbackInfo &info) {
   }
   float *div = s.cov == IDENTITY ? nullptr : scratch(DIV, ivSize);
   if (!distanceBackward({a.x, a.mu, iv, a.labels, n, d, k, s.cov}, g, nearest, dx, dmu, div)) {
-    throwError(info, "lgm native: oneDNN sgemm failed");
+    throwGemmError(info);
     return info.Env().Undefined();
   }
   if (dLogVar == nullptr || s.cov == IDENTITY) return info.Env().Undefined();

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LGM_DISTANCE, LGM_DISTANCE_GRAD } from '../native/distance.js';
+import { fusedKernelServes, fusedOp } from '../native/fused.js';
 
 /**
  * d_ik = 1/2 (x_i - mu_k)^T Sigma_k^-1 (x_i - mu_k) for every sample and class, as [N, K], exact in float32
@@ -24,7 +25,7 @@ export function halfSquaredMahalanobis(
   invVar: tf.Tensor | null,
   labels?: tf.Tensor1D,
 ): tf.Tensor2D {
-  if (nativeAvailable(x, means, invVar)) return nativeDistance(x, means, invVar, labels);
+  if (fusedKernelServes(LGM_DISTANCE, [x, means, invVar])) return nativeDistance(x, means, invVar, labels);
   if (invVar === null) {
     const op = tf.customGrad(((xs: tf.Tensor, mu: tf.Tensor, save: tf.GradSaveFunc) =>
       distanceWithGrad(xs as tf.Tensor2D, mu as tf.Tensor2D, null, labels, save)) as CustomFn);
@@ -33,12 +34,6 @@ export function halfSquaredMahalanobis(
   const op = tf.customGrad(((xs: tf.Tensor, mu: tf.Tensor, iv: tf.Tensor, save: tf.GradSaveFunc) =>
     distanceWithGrad(xs as tf.Tensor2D, mu as tf.Tensor2D, iv, labels, save)) as CustomFn);
   return op(x, means, invVar) as tf.Tensor2D;
-}
-
-/** Whether the addon's fused kernels serve this call: registered on the current backend, float32 inputs. */
-function nativeAvailable(x: tf.Tensor, means: tf.Tensor, invVar: tf.Tensor | null): boolean {
-  const float = [x, means, invVar].every((t) => t === null || t.dtype === 'float32');
-  return float && tf.getKernel(LGM_DISTANCE, tf.getBackend()) !== undefined;
 }
 
 /**
@@ -54,36 +49,10 @@ function nativeDistance(
 ): tf.Tensor2D {
   const covariance = invVar === null ? 0 : invVar.rank === 1 ? 1 : 2;
   const labelValues = labels === undefined ? null : tf.cast(labels, 'float32');
-  const forward = (xs: tf.Tensor, mu: tf.Tensor, iv: tf.Tensor | null, save: tf.GradSaveFunc) => {
-    const inputs: tf.NamedTensorMap = { x: xs, means: mu };
-    if (iv !== null) inputs.invVar = iv;
-    if (labelValues !== null) inputs.labels = labelValues;
-    const [value, nearest] = tf.engine().runKernel(LGM_DISTANCE, inputs, { covariance }) as tf.Tensor[];
-    save([
-      nearest as tf.Tensor,
-      xs,
-      mu,
-      ...(iv === null ? [] : [iv]),
-      ...(labelValues === null ? [] : [labelValues]),
-    ]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [savedNearest, sx, smu, ...rest] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
-      const gradInputs: tf.NamedTensorMap = { dy, x: sx, means: smu, nearest: savedNearest };
-      if (iv !== null) gradInputs.invVar = rest.shift() as tf.Tensor;
-      if (labelValues !== null) gradInputs.labels = rest.shift() as tf.Tensor;
-      return tf.engine().runKernel(LGM_DISTANCE_GRAD, gradInputs, { covariance }) as tf.Tensor[];
-    };
-    return { value: value as tf.Tensor, gradFunc };
-  };
-  const op =
-    invVar === null
-      ? tf.customGrad(((xs: tf.Tensor, mu: tf.Tensor, save: tf.GradSaveFunc) =>
-          forward(xs, mu, null, save)) as CustomFn)
-      : tf.customGrad(((xs: tf.Tensor, mu: tf.Tensor, iv: tf.Tensor, save: tf.GradSaveFunc) =>
-          forward(xs, mu, iv, save)) as CustomFn);
-  const value = (invVar === null ? op(x, means) : op(x, means, invVar)) as tf.Tensor2D;
+  const constants: tf.NamedTensorMap = labelValues === null ? {} : { labels: labelValues };
+  const value = fusedOp(LGM_DISTANCE, LGM_DISTANCE_GRAD, { x, means, invVar }, constants, { covariance });
   labelValues?.dispose();
-  return value;
+  return value as tf.Tensor2D;
 }
 
 /** tf.customGrad's callback type: the inputs, then the save function, as one rest parameter. */

@@ -2,25 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GaussianMixtureParams } from '../gm/params.js';
 import type { ResolvedMixtureOptions } from '../gm/mixture.js';
 import { LGM_LOSS, LGM_LOSS_GRAD } from '../native/loss.js';
+import { fusedKernelServes, fusedOp } from '../native/fused.js';
 import type { PerSampleLoss } from './reduce.js';
 
 /** Whether the addon's fused L-GM loss kernels serve this call: registered on the current backend, float32. */
 export function fusedLgmAvailable(features: tf.Tensor, params: GaussianMixtureParams): boolean {
-  const tensors = [features, params.means, params.logVariances, params.logPriors];
-  const float = tensors.every((t) => t === undefined || t.dtype === 'float32');
-  return float && tf.getKernel(LGM_LOSS, tf.getBackend()) !== undefined;
+  return fusedKernelServes(LGM_LOSS, [features, params.means, params.logVariances, params.logPriors]);
 }
-
-type CustomFn = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  value: tf.Tensor;
-  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
-};
 
 /**
  * The L-GM loss per sample as one native call forward and one backward (native/src/lgm_loss.cc): the same values
  * and gradients as the TF.js-op path of lgmLossPerSample (the tests compare both with a float64 reference), at
  * about the cost of the matrix products alone. The kernel returns [N, K+2] rows (logits, cross-entropy,
- * likelihood term); the three parts are slices of it, so gradients reach it through any of them.
+ * likelihood term); the logits are a slice of it and the two per-sample terms products with it, so gradients reach
+ * it through any of the three.
  * Inputs must already be validated. Not wrapped in tidy (lgmLossPerSample's contract).
  */
 export function fusedLgmLossPerSample(
@@ -35,31 +30,15 @@ export function fusedLgmLossPerSample(
   const covariance = { identity: 0, isotropic: 1, diagonal: 2 }[opts.covariance];
   const attrs = { covariance, logDet: opts.logDet, alpha, minLogVariance: opts.minLogVariance };
   const labelValues = tf.cast(labels, 'float32');
-  const optional = { logVariances: params.logVariances, logPriors: params.logPriors };
-  const present = (Object.keys(optional) as (keyof typeof optional)[]).filter((key) => optional[key]);
-  const inputs = [features, params.means, ...present.map((key) => optional[key] as tf.Tensor)];
-  const forward: CustomFn = (...args) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    const [x, means, ...rest] = args as tf.Tensor[];
-    const named: tf.NamedTensorMap = { x: x!, means: means!, labels: labelValues };
-    present.forEach((key, i) => (named[key] = rest[i]!));
-    const [packed, state] = tf.engine().runKernel(LGM_LOSS, named, attrs) as tf.Tensor[];
-    save([state!, labelValues, ...(args as tf.Tensor[])]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [sState, sLabels, sx, sMeans, ...sRest] = saved as tf.Tensor[];
-      const gradInputs: tf.NamedTensorMap = {
-        dPacked: dy,
-        state: sState!,
-        labels: sLabels!,
-        x: sx!,
-        means: sMeans!,
-      };
-      present.forEach((key, i) => (gradInputs[key] = sRest[i]!));
-      return tf.engine().runKernel(LGM_LOSS_GRAD, gradInputs, attrs) as tf.Tensor[];
-    };
-    return { value: packed!, gradFunc };
-  };
-  const packed = tf.customGrad(forward)(...inputs) as tf.Tensor2D;
+  const { means, logVariances, logPriors } = params;
+  const differentiable = { x: features, means, logVariances, logPriors };
+  const packed = fusedOp(
+    LGM_LOSS,
+    LGM_LOSS_GRAD,
+    differentiable,
+    { labels: labelValues },
+    attrs,
+  ) as tf.Tensor2D;
   labelValues.dispose();
   // The two per-sample columns as products with one-hot [K+2, 1] selectors rather than slices: a slice's gradient
   // is a pad to [N, K+2], which costs ~0.5 ms a call on wasm, a product's gradient one small outer product.

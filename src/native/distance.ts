@@ -8,7 +8,10 @@ import { allFloat32, input, viewOrNull, type NativeKernel } from './kernel.js';
  * (class indices as float32) / absent. Attribute `covariance`: 0 identity, 1 isotropic, 2 diagonal.
  */
 export const LGM_DISTANCE = 'LgmDistance';
-/** Gradient kernel: inputs dy [N,K], the forward inputs, nearest [N]; outputs dx, dmeans (and dinvVar). */
+/**
+ * Gradient kernel: inputs dy [N,K], the forward inputs and the forward state (each sample's nearest class, [N]);
+ * outputs dx, dmeans (and dinvVar).
+ */
 export const LGM_DISTANCE_GRAD = 'LgmDistanceGrad';
 
 function dims(x: TensorInfo, means: TensorInfo, covariance: number, labels: TensorInfo | undefined) {
@@ -39,7 +42,7 @@ export const lgmDistanceKernel: NativeKernel = {
 export const lgmDistanceGradKernel: NativeKernel = {
   kernelName: LGM_DISTANCE_GRAD,
   run({ inputs, attrs, memory, addon }) {
-    const [dy, x, means, nearest] = ['dy', 'x', 'means', 'nearest'].map((name) => input(inputs, name)) as [
+    const [dy, x, means, nearest] = ['dy', 'x', 'means', 'state'].map((name) => input(inputs, name)) as [
       TensorInfo,
       TensorInfo,
       TensorInfo,

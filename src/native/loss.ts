@@ -10,7 +10,7 @@ import { allFloat32, input, viewOrNull, type NativeKernel } from './kernel.js';
  * gradient needs (see stateSize).
  */
 export const LGM_LOSS = 'LgmLoss';
-/** Gradient kernel: inputs dPacked, state and the forward inputs; outputs one gradient per input. */
+/** Gradient kernel: inputs dy (of packed), state and the forward inputs; outputs one gradient per input. */
 export const LGM_LOSS_GRAD = 'LgmLossGrad';
 
 interface LossAttrs {
@@ -62,7 +62,7 @@ export const lgmLossKernel: NativeKernel = {
 export const lgmLossGradKernel: NativeKernel = {
   kernelName: LGM_LOSS_GRAD,
   run({ inputs, attrs, memory, addon }) {
-    const names = ['dPacked', 'x', 'means', 'labels', 'state'];
+    const names = ['dy', 'x', 'means', 'labels', 'state'];
     const [dPacked, x, means, labels, state] = names.map((n) => input(inputs, n)) as TensorInfo[];
     const { logVariances, logPriors } = inputs;
     if (!allFloat32(dPacked, x, means, labels, state, logVariances, logPriors)) return null;
