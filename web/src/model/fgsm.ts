@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { oneHotFloat } from '../../../src/util/tensor.js';
-import { softmaxCrossEntropyPerSample } from '../../../src/losses/reduce.js';
+import { logitsFunction, lossGradient } from '../../../src/attacks/model.js';
 import { NUM_CLASSES, type DigitNetwork } from './network.js';
 
 /**
@@ -25,11 +24,10 @@ export function fgsm(
     }
   }
   return tf.tidy(() => {
-    const target = oneHotFloat(tf.tensor1d(Array.from(labels), 'int32'), NUM_CLASSES);
-    // A sum, not a mean: each image's gradient is its own loss's, whatever the batch size (no 1/N underflow).
-    const lossOf = (x: tf.Tensor) =>
-      tf.sum(softmaxCrossEntropyPerSample(net.logits(net.features(x as tf.Tensor4D)), target));
-    const gradient = tf.grad(lossOf)(images);
+    // The library's gradient of the summed cross-entropy (src/attacks, as its own FGSM uses): each image's
+    // gradient is its own loss's, whatever the batch size.
+    const logits = logitsFunction('fgsm', (x: tf.Tensor) => net.logits(net.features(x as tf.Tensor4D)));
+    const gradient = lossGradient(logits, images, tf.tensor1d(Array.from(labels), 'int32'));
     return tf.clipByValue(tf.add(images, tf.mul(tf.sign(gradient), eps)), 0, 1) as tf.Tensor4D;
   });
 }
