@@ -20,7 +20,7 @@ namespace lgm {
 namespace {
 
 // dims layout shared with src/native/distance.ts.
-enum { N_, D_, K_, COV, HAS_LABELS, kDims };
+enum { N_, D_, K_, COV, kDims };
 
 }  // namespace
 

@@ -54,7 +54,7 @@ export interface NativeAddon {
   unary(x: Float32Array, out: Float32Array, op: number): void;
   /** Softmax over the last axis of a [rows, cols] array; dims = [rows, cols]. */
   softmax(x: Float32Array, out: Float32Array, dims: Int32Array): void;
-  /** The fused L-GM distance matrix (native/src/lgm_distance.cc); dims = [N, D, K, covariance, hasLabels]. */
+  /** The fused L-GM distance matrix (native/src/lgm_distance.cc); dims = [N, D, K, covariance]. */
   lgmDistance(
     x: Float32Array,
     means: Float32Array,

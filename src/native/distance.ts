@@ -14,8 +14,8 @@ export const LGM_DISTANCE = 'LgmDistance';
  */
 export const LGM_DISTANCE_GRAD = 'LgmDistanceGrad';
 
-function dims(x: TensorInfo, means: TensorInfo, covariance: number, labels: TensorInfo | undefined) {
-  return Int32Array.from([x.shape[0]!, x.shape[1]!, means.shape[0]!, covariance, labels ? 1 : 0]);
+function dims(x: TensorInfo, means: TensorInfo, covariance: number) {
+  return Int32Array.from([x.shape[0]!, x.shape[1]!, means.shape[0]!, covariance]);
 }
 
 export const lgmDistanceKernel: NativeKernel = {
@@ -33,7 +33,7 @@ export const lgmDistanceKernel: NativeKernel = {
       viewOrNull(memory, labels),
       memory.view(out),
       memory.view(nearest),
-      dims(x, means, attrs.covariance as number, labels),
+      dims(x, means, attrs.covariance as number),
     );
     return [memory.finish(out), memory.finish(nearest)];
   },
@@ -63,7 +63,7 @@ export const lgmDistanceGradKernel: NativeKernel = {
       memory.view(dx),
       memory.view(dmu),
       viewOrNull(memory, div),
-      dims(x, means, attrs.covariance as number, labels),
+      dims(x, means, attrs.covariance as number),
     );
     const grads = [memory.finish(dx), memory.finish(dmu)];
     return div ? [...grads, memory.finish(div)] : grads;
