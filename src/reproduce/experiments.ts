@@ -33,7 +33,9 @@ const lenet = (name: string, dim: number, rest: Omit<Variant, 'name' | 'net' | '
   ...rest,
 });
 const plain = { lossOptions: {}, alpha: false, lambda: false };
-const iso = { covariance: 'isotropic' };
+// Identity covariance for the main L-GM models, as the official code's released config and the follow-up; the
+// learned-variance variants are ablations (docs/reproduce.md: variance collapse).
+const ident = { covariance: 'identity' };
 
 /**
  * MNIST (Wan et al. 2018, sec. 4.1 and fig. 1/3): LeNet++ with a 2-D feature for every loss, plus the L-GM
@@ -46,25 +48,32 @@ const MNIST_VARIANTS: Variant[] = [
   lenet('am-softmax-2d', 2, { description: 'AM-Softmax (s 30, m 0.35)', loss: 'am-softmax', ...plain }),
   lenet('arcface-2d', 2, { description: 'ArcFace (s 64, m 0.5)', loss: 'arcface', ...plain }),
   lenet('lgm-2d', 2, {
-    description: 'L-GM isotropic, alpha > 0, lambda > 0',
+    description: 'L-GM identity, alpha > 0, lambda > 0',
     loss: 'lgm',
-    lossOptions: iso,
+    lossOptions: ident,
     alpha: true,
     lambda: true,
   }),
   lenet('lgm-alpha0-2d', 2, {
-    description: 'L-GM isotropic, alpha = 0, lambda > 0',
+    description: 'L-GM identity, alpha = 0, lambda > 0',
     loss: 'lgm',
-    lossOptions: iso,
+    lossOptions: ident,
     alpha: false,
     lambda: true,
   }),
   lenet('lgm-lambda0-2d', 2, {
-    description: 'L-GM isotropic, alpha > 0, lambda = 0',
+    description: 'L-GM identity, alpha > 0, lambda = 0',
     loss: 'lgm',
-    lossOptions: iso,
+    lossOptions: ident,
     alpha: true,
     lambda: false,
+  }),
+  lenet('lgm-iso-2d', 2, {
+    description: 'L-GM isotropic (learned variances), alpha > 0, lambda > 0',
+    loss: 'lgm',
+    lossOptions: { covariance: 'isotropic' },
+    alpha: true,
+    lambda: true,
   }),
   lenet('lgm-diag-2d', 2, {
     description: 'L-GM diagonal, alpha > 0, lambda > 0',
@@ -75,9 +84,9 @@ const MNIST_VARIANTS: Variant[] = [
   }),
   lenet('softmax-100d', 100, { description: 'softmax', loss: 'softmax', ...plain }),
   lenet('lgm-100d', 100, {
-    description: 'L-GM isotropic, alpha > 0, lambda > 0',
+    description: 'L-GM identity, alpha > 0, lambda > 0',
     loss: 'lgm',
-    lossOptions: iso,
+    lossOptions: ident,
     alpha: true,
     lambda: true,
   }),
@@ -88,11 +97,11 @@ const CIFAR_VARIANTS: Variant[] = [
   { name: 'softmax', description: 'softmax', net: 'resnet20', featureDim: null, loss: 'softmax', ...plain },
   {
     name: 'lgm',
-    description: 'L-GM isotropic, alpha > 0, lambda > 0',
+    description: 'L-GM identity, alpha > 0, lambda > 0',
     net: 'resnet20',
     featureDim: null,
     loss: 'lgm',
-    lossOptions: iso,
+    lossOptions: ident,
     alpha: true,
     lambda: true,
   },

@@ -28,15 +28,24 @@ test('every variant of every experiment resolves to a valid config under every b
   }
 });
 
-test('the MNIST full budget is the official schedule: 21 epochs of batch 64, SGD lr 0.03 x0.7 every 3.2 epochs', () => {
+test('the MNIST full budget is the follow-up recipe shortened: 10 epochs of batch 64, Nesterov SGD, warm-up + cosine', () => {
   const full = budgetFor('mnist', 'full');
-  assert.deepEqual([full.epochs, full.batchSize, full.trainLimit], [21, 64, null]);
-  assert.deepEqual(full.lr, {
-    kind: 'multistep',
-    base: 0.03,
-    milestones: [3.2, 6.4, 9.6, 12.8, 16, 19.2],
-    gamma: 0.7,
+  assert.deepEqual([full.epochs, full.batchSize, full.trainLimit], [10, 64, null]);
+  assert.deepEqual(full.lr, { kind: 'cosine', base: 0.01, warmupEpochs: 0.5, minLr: 0 });
+  assert.deepEqual(full.optimizer, {
+    name: 'sgd',
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 1e-3,
+    gmLrMultiplier: 1,
   });
+  assert.deepEqual(
+    [full.alpha, full.lambda],
+    [
+      { kind: 'ramp', value: 1, epochs: 2 },
+      { kind: 'ramp', value: 0.1, epochs: 2 },
+    ],
+  );
   assert.equal(budgetFor('mnist', undefined).name, 'quick');
   assert.throws(
     () => budgetFor('mnist', 'huge'),

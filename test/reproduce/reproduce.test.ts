@@ -44,6 +44,7 @@ test('reproduce mnist (tiny budget) trains, attacks, detects every model and wri
       'lgm-2d',
       'lgm-alpha0-2d',
       'lgm-diag-2d',
+      'lgm-iso-2d',
       'lgm-lambda0-2d',
       'softmax-100d',
       'softmax-2d',
@@ -68,7 +69,7 @@ test('reproduce mnist (tiny budget) trains, attacks, detects every model and wri
     const report = await readFile(join(outDir, 'report.md'), 'utf8');
     assert.match(report, /^# Reproduction: mnist, budget tiny/);
     assert.match(report, /\| \[lgm-diag-2d\]\(runs\/lgm-diag-2d\/report.md\) \| mlp \| 2 \| L-GM diagonal/);
-    assert.match(report, /\*\*lgm-2d\*\* \(L-GM isotropic, alpha > 0, lambda > 0\)/);
+    assert.match(report, /\*\*lgm-2d\*\* \(L-GM identity, alpha > 0, lambda > 0\)/);
     assert.match(report, /\| lgm-class \| [\d.]+ \/ [\d.]+ \|/);
     assert.match(report, /!\[feature spaces\]\(feature-panel.png\)/);
     assert.match(report, /!\[likelihood map\]\(likelihood-map.png\)/);
