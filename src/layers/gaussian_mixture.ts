@@ -6,6 +6,7 @@ import {
   DEFAULT_MIN_LOG_VARIANCE,
   GaussianMixtureParams,
 } from '../gm/params.js';
+import { LGM_DEFAULTS, defaultMeanInitStd } from '../gm/defaults.js';
 import { mixtureLogLikelihood, mixtureLogits, mixturePosterior } from '../gm/density.js';
 import { LgmLossResult, lgmLoss } from '../losses/lgm.js';
 import { checkKnownKeys, choiceOption, numberOption, booleanOption } from '../util/options.js';
@@ -16,17 +17,17 @@ import { Initializer, InitializerSpec, resolveInitializer, serializeInitializer 
 export interface GaussianMixtureLayerArgs {
   /** Number of classes K, an integer >= 1. Required. */
   numClasses: number;
-  /** Covariance of each class: 'identity' | 'isotropic' | 'diagonal'. Default 'isotropic'. */
+  /** Covariance of each class: 'identity' | 'isotropic' | 'diagonal'. Default 'identity' (LGM_DEFAULTS). */
   covariance?: CovarianceKind;
-  /** Margin alpha >= 0 on the true class's distance during training (paper eq. 17). Default 0. */
+  /** Margin alpha >= 0 on the true class's distance during training (paper eq. 17). Default 0.1. */
   alpha?: number;
-  /** Weight lambda >= 0 of the likelihood regulariser added through the layer's losses (eq. 18). Default 0. */
+  /** Weight lambda >= 0 of the likelihood regulariser added through the layer's losses (eq. 18). Default 0.01. */
   lambda?: number;
   /** Include -1/2 log|Sigma_k| in the logits. Default true. */
   logDet?: boolean;
   /** Floor on each log-variance, a finite number. Default log(1e-4). */
   minLogVariance?: number;
-  /** Initialiser of the means [K,D]. Default randomNormal(stddev 1) with `seed`. */
+  /** Initialiser of the means [K,D]. Default randomNormal(stddev sqrt(2 / D)) with `seed`. */
   meansInitializer?: InitializerSpec;
   /** Initialiser of the log-variances. Default zeros (unit variances). */
   logVariancesInitializer?: InitializerSpec;
@@ -34,7 +35,7 @@ export interface GaussianMixtureLayerArgs {
   logPriorsInitializer?: InitializerSpec;
   /** Check finiteness and label range on every call (host reads); false for hot GPU loops. Default true. */
   checkValues?: boolean;
-  /** Learn the class priors. Default true. */
+  /** Learn the class priors. Default false (LGM_DEFAULTS.learnPriors). */
   trainablePriors?: boolean;
   /** Seed of the default means initialiser, an integer. Default 0. */
   seed?: number;
@@ -92,7 +93,8 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
   readonly trainablePriors: boolean;
   readonly checkValues: boolean;
   readonly seed: number;
-  private readonly meansInit: Initializer;
+  /** null until build when the default (whose scale depends on D) is used. */
+  private meansInit: Initializer | null;
   private readonly logVariancesInit: Initializer;
   private readonly logPriorsInit: Initializer;
   private means?: tfl.LayerVariable;
@@ -112,24 +114,34 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       throw new LgmError(`${where}: numClasses must be an integer >= 1, got undefined`);
     super(args);
     this.numClasses = numClasses;
-    this.covariance = choiceOption(where, 'covariance', args.covariance, COVARIANCE_KINDS, 'isotropic');
-    this.alpha = numberOption(where, 'alpha', args.alpha, 0, { min: 0 });
-    this.lambda = numberOption(where, 'lambda', args.lambda, 0, { min: 0 });
-    this.logDet = booleanOption(where, 'logDet', args.logDet, true);
+    this.covariance = choiceOption(
+      where,
+      'covariance',
+      args.covariance,
+      COVARIANCE_KINDS,
+      LGM_DEFAULTS.covariance,
+    );
+    this.alpha = numberOption(where, 'alpha', args.alpha, LGM_DEFAULTS.alpha, { min: 0 });
+    this.lambda = numberOption(where, 'lambda', args.lambda, LGM_DEFAULTS.lambda, { min: 0 });
+    this.logDet = booleanOption(where, 'logDet', args.logDet, LGM_DEFAULTS.logDet);
     this.minLogVariance = numberOption(
       where,
       'minLogVariance',
       args.minLogVariance,
       DEFAULT_MIN_LOG_VARIANCE,
     );
-    this.trainablePriors = booleanOption(where, 'trainablePriors', args.trainablePriors, true);
+    this.trainablePriors = booleanOption(
+      where,
+      'trainablePriors',
+      args.trainablePriors,
+      LGM_DEFAULTS.learnPriors,
+    );
     this.checkValues = booleanOption(where, 'checkValues', args.checkValues, true);
     this.seed = numberOption(where, 'seed', args.seed, 0, { integer: true });
-    this.meansInit = resolveInitializer(
-      where,
-      'meansInitializer',
-      args.meansInitializer ?? tfl.initializers.randomNormal({ stddev: 1, seed: this.seed }),
-    );
+    this.meansInit =
+      args.meansInitializer === undefined
+        ? null
+        : resolveInitializer(where, 'meansInitializer', args.meansInitializer);
     this.logVariancesInit = resolveInitializer(
       where,
       'logVariancesInitializer',
@@ -152,6 +164,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       );
     }
     const K = this.numClasses;
+    this.meansInit ??= tfl.initializers.randomNormal({ stddev: defaultMeanInitStd(dim), seed: this.seed });
     this.means = this.addWeight('means', [K, dim], 'float32', this.meansInit);
     if (this.covariance !== 'identity') {
       const shape = this.covariance === 'isotropic' ? [K] : [K, dim];
@@ -246,7 +259,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       trainablePriors: this.trainablePriors,
       checkValues: this.checkValues,
       seed: this.seed,
-      meansInitializer: serializeInitializer(this.meansInit),
+      ...(this.meansInit === null ? {} : { meansInitializer: serializeInitializer(this.meansInit) }),
       logVariancesInitializer: serializeInitializer(this.logVariancesInit),
       logPriorsInitializer: serializeInitializer(this.logPriorsInit),
     };

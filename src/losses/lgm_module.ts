@@ -16,6 +16,8 @@ import {
   CovarianceKind,
   DEFAULT_MIN_LOG_VARIANCE,
   GaussianMixtureParams,
+  LGM_DEFAULTS,
+  defaultMeanInitStd,
   mixtureLogits,
 } from '../gm/index.js';
 import { booleanOption, checkKnownKeys, choiceOption, numberOption } from '../util/options.js';
@@ -34,11 +36,7 @@ export interface LgmModuleOptions extends LossBaseOptions {
   learnPriors?: boolean;
   /** Floor on each log-variance, finite. Default log(1e-4). */
   minLogVariance?: number;
-  /**
-   * Standard deviation of the means' seeded normal initialisation, > 0. Default sqrt(2 / featureDim) (He / MSRA,
-   * the official Caffe code's filler for the means): |mu_k|^2 starts near 2 at any width, so the initial logits
-   * are O(1). With std 1 the 100-D logits start ~D apart and SGD at lr 0.03 diverged within 10 steps.
-   */
+  /** Standard deviation of the means' seeded normal initialisation, > 0. Default sqrt(2 / featureDim). */
   meanInitStd?: number;
 }
 
@@ -82,11 +80,17 @@ export class LgmLossModule implements LossModule {
     this.numClasses = numClasses;
     this.featureDim = featureDim;
     this.options = {
-      covariance: choiceOption(where, 'options.covariance', options.covariance, COVARIANCE_KINDS, 'identity'),
-      alpha: numberOption(where, 'options.alpha', options.alpha, 0.1, { min: 0 }),
-      lambda: numberOption(where, 'options.lambda', options.lambda, 0.01, { min: 0 }),
-      logDet: booleanOption(where, 'options.logDet', options.logDet, true),
-      learnPriors: booleanOption(where, 'options.learnPriors', options.learnPriors, false),
+      covariance: choiceOption(
+        where,
+        'options.covariance',
+        options.covariance,
+        COVARIANCE_KINDS,
+        LGM_DEFAULTS.covariance,
+      ),
+      alpha: numberOption(where, 'options.alpha', options.alpha, LGM_DEFAULTS.alpha, { min: 0 }),
+      lambda: numberOption(where, 'options.lambda', options.lambda, LGM_DEFAULTS.lambda, { min: 0 }),
+      logDet: booleanOption(where, 'options.logDet', options.logDet, LGM_DEFAULTS.logDet),
+      learnPriors: booleanOption(where, 'options.learnPriors', options.learnPriors, LGM_DEFAULTS.learnPriors),
       minLogVariance: numberOption(
         where,
         'options.minLogVariance',
@@ -97,7 +101,7 @@ export class LgmLossModule implements LossModule {
         where,
         'options.meanInitStd',
         options.meanInitStd,
-        Math.sqrt(2 / featureDim),
+        defaultMeanInitStd(featureDim),
         {
           min: Number.MIN_VALUE,
         },
