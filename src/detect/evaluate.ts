@@ -11,6 +11,11 @@ export interface InputSet {
   features: tf.Tensor2D;
   /** Success rate of the attack that made the set (adversarial sets only). */
   attackSuccessRate?: number | null;
+  /**
+   * Features of the clean inputs this set is compared with, [M', D] (e.g. the correctly classified images that
+   * were attacked); absent: the clean features given to evaluateDetectors.
+   */
+  clean?: tf.Tensor2D;
 }
 
 /** One row of the detection table (the run-directory contract's detection.json row). */
@@ -52,7 +57,7 @@ export function evaluateDetectors(
     const clean = detector.scoreFeatures(cleanFeatures);
     for (const set of sets) {
       const metrics = new DetectionMetrics()
-        .addClean(clean)
+        .addClean(set.clean === undefined ? clean : detector.scoreFeatures(set.clean))
         .addAnomalous(detector.scoreFeatures(set.features));
       const r = metrics.compute();
       const row: DetectionRow = { detector: detector.name, inputSet: set.name, ...r };

@@ -9,7 +9,21 @@ import type { MixtureFile } from './mixture-file.js';
 import { LgmError } from '../util/errors.js';
 
 /** Every detector by name (docs/detection.md); the `lgm-*` ones need an L-GM run's mixture. */
-export const DETECTOR_NAMES = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde'] as const;
+export const DETECTOR_NAMES = [
+  'lgm-class',
+  'lgm-mixture',
+  'msp',
+  'energy',
+  'mahalanobis',
+  'kde',
+  'kde-h1.5',
+] as const;
+
+/**
+ * The follow-up's KDE bandwidth (arXiv 2011.09066's detection script: per-class Gaussian KDE, bandwidth 1.5, under
+ * the predicted class), beside the median heuristic of 'kde'. Fixed by the literature, not tuned on our test sets.
+ */
+const FOLLOW_UP_KDE_BANDWIDTH = 1.5;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 /** What the detectors are built from. */
@@ -35,6 +49,7 @@ export function createDetector(name: DetectorName, sources: DetectorSources): De
   if (name === 'energy') return new EnergyDetector({ head });
   if (name === 'mahalanobis') return new MahalanobisDetector();
   if (name === 'kde') return new KernelDensityDetector({ head });
+  if (name === 'kde-h1.5') return new KernelDensityDetector({ head, bandwidth: FOLLOW_UP_KDE_BANDWIDTH });
   if (mixture === null) {
     throw new LgmError(`${where}: detector ${name} needs the run's mixture.json (an L-GM run), got none`);
   }

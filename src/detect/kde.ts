@@ -64,7 +64,8 @@ function medianDistance(perClass: tf.Tensor2D[]): number {
  * log-sum-exp. The kernel's normalising constant is the same for every class and is left out.
  */
 export class KernelDensityDetector extends FeatureDetector {
-  readonly name = 'kde';
+  /** 'kde' with the median-heuristic bandwidth, 'kde-h<h>' with a fixed one (e.g. the follow-up's 'kde-h1.5'). */
+  readonly name: string;
   private readonly fixedBandwidth: number | undefined;
   private readonly classChoice: KdeClassChoice;
   private readonly maxPerClass: number;
@@ -80,6 +81,7 @@ export class KernelDensityDetector extends FeatureDetector {
       options.bandwidth === undefined
         ? undefined
         : numberOption(where, 'options.bandwidth', options.bandwidth, 1, { min: Number.MIN_VALUE });
+    this.name = this.fixedBandwidth === undefined ? 'kde' : `kde-h${this.fixedBandwidth}`;
     this.classChoice = choiceOption(
       where,
       'options.classChoice',

@@ -5,7 +5,6 @@ import {
   InputSet,
   MahalanobisDetector,
   NOISE_SETS,
-  adversarialInputSet,
   batchedFeatures,
   createDetector,
   detectorNamesFor,
@@ -15,6 +14,7 @@ import {
 } from '../detect/index.js';
 import type { Classifier } from '../nets/classifier.js';
 import { writeJsonAtomic } from '../train/run.js';
+import { readAdversarialSet } from '../attacks/io.js';
 import { join } from 'node:path';
 import { REPRODUCE_ATTACKS } from './attack-stage.js';
 import { ReproduceContext, runDirOf } from './context.js';
@@ -49,6 +49,53 @@ function fitMahalanobis(features: tf.Tensor2D, labels: tf.Tensor1D, notes: strin
 }
 
 /**
+ * The two input sets of one saved attack, each compared with the *correctly classified* clean images that were
+ * attacked (the literature's protocol, e.g. the follow-up's detection script):
+ * - `<attack>-all`: the adversarial versions of all those images, whether or not the attack flipped them;
+ * - `<attack>-successful`: only the ones it flipped (absent when it flipped none).
+ * `attacked` are the [0, 1] test images the attack was run on, in the file's order. The caller disposes every
+ * features tensor of the returned sets (`features` and `clean`; the two sets share `clean`).
+ */
+async function adversarialSets(
+  runDir: string,
+  attack: string,
+  classifier: Classifier,
+  attacked: tf.Tensor,
+): Promise<InputSet[]> {
+  const { file, inputs } = await readAdversarialSet(runDir, attack);
+  try {
+    const correct = file.originalCorrect.flatMap((c, i) => (c ? [i] : []));
+    if (correct.length === 0) return [];
+    const features = (images: tf.Tensor, rows: number[]) => {
+      const chosen = tf.gather(images, rows);
+      try {
+        return batchedFeatures(classifier, chosen, FEATURE_BATCH);
+      } finally {
+        chosen.dispose();
+      }
+    };
+    const clean = features(attacked, correct);
+    const all = features(inputs, correct);
+    const sets: InputSet[] = [
+      { name: `${attack}-all`, features: all, clean, attackSuccessRate: file.successRate },
+    ];
+    const flipped = correct.flatMap((row, j) => (file.success[row] ? [j] : []));
+    if (flipped.length > 0) {
+      const successful = tf.gather(all, flipped) as tf.Tensor2D;
+      sets.push({
+        name: `${attack}-successful`,
+        features: successful,
+        clean,
+        attackSuccessRate: file.successRate,
+      });
+    }
+    return sets;
+  } finally {
+    inputs.dispose();
+  }
+}
+
+/**
  * The out-of-distribution sets of an experiment, as [0, 1] images: Fashion-MNIST's test images for MNIST
  * (skipped with a note when not installed) and the two noise sets. The caller disposes the tensors.
  */
@@ -76,9 +123,10 @@ async function oodInputs(
 }
 
 /**
- * Fits every detector on the features of the first `fitLimit` training images, then scores the first
- * `detectLimit` clean test images against each attack's successful adversarial examples and each OOD set;
- * writes <run>/detection.json (the run-directory contract's format).
+ * Fits every detector on the features of the first `fitLimit` training images, then scores the correctly
+ * classified attacked test images against each attack's adversarial examples (all, and the successful ones:
+ * adversarialSets), and the first `detectLimit` clean test images against each OOD set; writes
+ * <run>/detection.json (the run-directory contract's format).
  */
 export async function detectVariant(
   ctx: ReproduceContext,
@@ -106,16 +154,17 @@ export async function detectVariant(
       const clean = batchedFeatures(classifier, test.x, FEATURE_BATCH);
       tensors.push(clean);
       const sets: InputSet[] = [];
+      const attacked = firstImages(ctx.data.test01, ctx.budget.attackLimit);
+      tensors.push(attacked.x, attacked.y);
       for (const attack of REPRODUCE_ATTACKS) {
-        const adv = await adversarialInputSet(runDir, attack, classifier, FEATURE_BATCH);
-        if (adv === null) {
-          const note = `${attack} fooled no correctly classified image: no detection row`;
+        const adv = await adversarialSets(runDir, attack, classifier, attacked.x);
+        for (const set of adv) tensors.push(set.features, set.clean as tf.Tensor);
+        if (!adv.some((set) => set.name.endsWith('-successful'))) {
+          const note = `${attack} fooled no correctly classified image: no ${attack}-successful row`;
           ctx.log(`note: ${variant.name}: ${note}`);
           notes.push(note);
-          continue;
         }
-        tensors.push(adv.features);
-        sets.push(adv);
+        sets.push(...adv);
       }
       for (const [name, inputs] of await oodInputs(ctx, classifier.inputShape, notes)) {
         tensors.push(inputs);

@@ -65,7 +65,7 @@ test('lgm detect prints the table and writes detection.json; lgm detectors only 
   assert.equal(code, 0);
   assert.equal(tf.memory().numTensors, before);
   const report = JSON.parse(readFileSync(join(lgmRun, 'detection.json'), 'utf8')) as DetectionReport;
-  const detectors = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde'];
+  const detectors = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde', 'kde-h1.5'];
   const sets = ['fgsm', 'pgd', 'gaussian', 'uniform'];
   assert.equal(report.rows.length, detectors.length * sets.length);
   assert.deepEqual([...new Set(report.rows.map((r) => r.detector))], detectors);

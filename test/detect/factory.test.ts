@@ -15,7 +15,7 @@ test('detectorNamesFor: the lgm-* detectors only for runs with a mixture', () =>
   const means = tf.tensor2d(MEANS);
   const mixture: MixtureFile = { covariance: 'identity', params: { means }, dispose: () => means.dispose() };
   assert.deepEqual(detectorNamesFor(mixture), [...DETECTOR_NAMES]);
-  assert.deepEqual(detectorNamesFor(null), ['msp', 'energy', 'mahalanobis', 'kde']);
+  assert.deepEqual(detectorNamesFor(null), ['msp', 'energy', 'mahalanobis', 'kde', 'kde-h1.5']);
   mixture.dispose();
 });
 
@@ -38,4 +38,22 @@ test('createDetector builds each named detector, unfitted; lgm-* without a mixtu
     message: "createDetector: detector lgm-class needs the run's mixture.json (an L-GM run), got none",
   });
   mixture.dispose();
+});
+
+test("kde-h1.5 is the follow-up's fixed-bandwidth KDE beside the median-heuristic kde", () => {
+  const means = tf.tensor2d(MEANS);
+  const before = tf.memory().numTensors;
+  const classifier = { logits };
+  const fixed = createDetector('kde-h1.5', { classifier, mixture: null });
+  const median = createDetector('kde', { classifier, mixture: null });
+  assert.deepEqual([fixed.name, median.name], ['kde-h1.5', 'kde']);
+  const z = tf.tensor2d(MEANS);
+  const y = tf.tensor1d(MEANS.map((_, i) => i), 'int32');
+  fixed.fitFeatures(z, y);
+  assert.equal((fixed as unknown as { kernelBandwidth: number }).kernelBandwidth, 1.5);
+  fixed.dispose();
+  median.dispose();
+  tf.dispose([z, y]);
+  assert.equal(tf.memory().numTensors, before);
+  means.dispose();
 });

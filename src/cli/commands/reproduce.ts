@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { BUDGET_NAMES, EXPERIMENT_NAMES, ExperimentName, reproduce } from '../../reproduce/index.js';
+import { summarizeReproductions, writeSummaryFiles } from '../../reproduce/summary.js';
+import { experimentVariants } from '../../reproduce/experiments.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 import { choiceFlag, integerFlag, parseFlags, splitList } from '../flags.js';
@@ -7,6 +9,7 @@ import { choiceFlag, integerFlag, parseFlags, splitList } from '../flags.js';
 const usage = [
   'Usage: lgm reproduce mnist   [--budget tiny|quick|full] [options]',
   '       lgm reproduce cifar10 --data-dir <cifar-10-batches-bin> [--budget tiny|quick|full] [options]',
+  '       lgm reproduce summary --out <dir> <reproduction dir>...',
   '',
   "Reproduces the paper's comparison: trains every model (same seed, data and schedules), attacks each with",
   'FGSM, BIM, DeepFool and C&W, runs every detector against the adversarial examples and the OOD sets',
@@ -16,6 +19,8 @@ const usage = [
   '  mnist: LeNet++ 2-D with softmax, center loss, AM-Softmax, ArcFace, L-GM and its ablations',
   '         (alpha 0, lambda 0, diagonal); 100-D softmax and L-GM',
   '  cifar10: ResNet-20, softmax vs L-GM',
+  '  summary: collects reproductions of one experiment and budget (e.g. one per --seed) into',
+  '           <out>/summary.json and summary.md: test error and every AUROC per seed, mean ± sd',
   '',
   '  --budget <b>         tiny (CI, seconds; an MLP for mnist), quick (~20 min on 2 cores, default), full',
   '  --out <dir>          output directory (default reproduce/<experiment>-<budget>)',
@@ -38,6 +43,7 @@ export const reproduceCommand: Command = {
       positionals: true,
     });
     const where = 'reproduce';
+    if (positionals[0] === 'summary') return summaryCommand(positionals.slice(1), values.out);
     const experiment = positionals[0];
     if (positionals.length !== 1 || !(EXPERIMENT_NAMES as readonly string[]).includes(experiment)) {
       throw new LgmError(
@@ -78,3 +84,19 @@ export const reproduceCommand: Command = {
     }
   },
 };
+
+/** `lgm reproduce summary --out <dir> <reproduction dir>...`. */
+async function summaryCommand(dirs: string[], out: string | undefined): Promise<number> {
+  if (out === undefined) throw new LgmError('reproduce summary: --out <dir> is required, got none');
+  if (dirs.length === 0) {
+    throw new LgmError('reproduce summary: expects one or more reproduction directories, got none');
+  }
+  const descriptions = Object.fromEntries(
+    EXPERIMENT_NAMES.flatMap((e) => experimentVariants(e).map((v) => [v.name, v.description])),
+  );
+  const summary = await summarizeReproductions(dirs, descriptions);
+  await writeSummaryFiles(out, summary);
+  const seeds = summary.models.map((m) => `${m.name} (${m.seeds.length})`).join(', ');
+  console.log(`summary: ${join(out, 'summary.json')}: ${seeds || 'no finished model yet'}`);
+  return 0;
+}

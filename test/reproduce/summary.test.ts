@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend/index.js';
+import { reproduce } from '../../src/reproduce/index.js';
+import {
+  ReproductionSummary,
+  meanAndSpread,
+  summarizeReproductions,
+  summaryMarkdown,
+} from '../../src/reproduce/summary.js';
+import { reproduceCommand } from '../../src/cli/commands/reproduce.js';
+import { capture } from '../helpers/console.js';
+
+await initBackend('wasm');
+
+test('meanAndSpread: mean and sample standard deviation of the finite values', () => {
+  assert.deepEqual(meanAndSpread([1, 2, 3]), { mean: 2, sd: 1, n: 3 });
+  assert.deepEqual(meanAndSpread([4, null]), { mean: 4, sd: 0, n: 1 });
+  assert.equal(meanAndSpread([null]), null);
+});
+
+test('reproduce summary: two seeds of the tiny budget give per-seed test errors and AUROCs, all and successful adversarial sets', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lgm-summary-'));
+  try {
+    const variants = ['softmax-2d', 'lgm-2d'];
+    for (const seed of [0, 1]) {
+      const outDir = join(root, `seed-${seed}`);
+      const result = await reproduce({
+        experiment: 'mnist',
+        budget: 'tiny',
+        outDir,
+        seed,
+        variants,
+        log: () => {},
+      });
+      assert.equal(result.completed, true);
+    }
+    const summary = await summarizeReproductions([join(root, 'seed-0'), join(root, 'seed-1')]);
+    assert.equal(summary.budget, 'tiny');
+    assert.deepEqual(
+      summary.models.map((m) => [m.name, m.loss, m.featureDim, m.seeds]),
+      [
+        ['softmax-2d', 'softmax', 2, [0, 1]],
+        ['lgm-2d', 'lgm', 2, [0, 1]],
+      ],
+    );
+    const lgm = summary.models[1];
+    assert.equal(lgm.testError.length, 2);
+    assert.ok(lgm.testError.every((e) => e !== null && e >= 0 && e <= 100));
+    assert.ok('lgm-class' in lgm.detection && 'kde-h1.5' in lgm.detection);
+    assert.ok(!('lgm-class' in summary.models[0].detection));
+    const sets = Object.keys(lgm.detection.msp);
+    assert.ok(sets.includes('fgsm-all') && sets.includes('gaussian'), sets.join(', '));
+    for (const values of Object.values(lgm.detection.msp)) {
+      assert.equal(values.length, 2);
+      assert.ok(values.every((v) => v === null || (v >= 0 && v <= 100)));
+    }
+    // The CLI writes the same summary and its markdown.
+    const out = join(root, 'summary');
+    const { code } = await capture(() =>
+      reproduceCommand.run(['summary', '--out', out, join(root, 'seed-0'), join(root, 'seed-1')]),
+    );
+    assert.equal(code, 0);
+    const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as ReproductionSummary;
+    assert.deepEqual(
+      written.models.map((m) => m.testError),
+      summary.models.map((m) => m.testError),
+    );
+    assert.match(await readFile(join(out, 'summary.md'), 'utf8'), /\| lgm-2d \| 2 \| L-GM identity/);
+    assert.match(summaryMarkdown(summary), /## lgm-2d: AUROC %/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('reproduce summary: directories of different budgets are refused', async () => {
+  await assert.rejects(summarizeReproductions([]), /needs at least one directory/);
+  const root = await mkdtemp(join(tmpdir(), 'lgm-summary-bad-'));
+  try {
+    await assert.rejects(summarizeReproductions([root]), /progress.json/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
