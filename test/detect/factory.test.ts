@@ -48,7 +48,10 @@ test("kde-h1.5 is the follow-up's fixed-bandwidth KDE beside the median-heuristi
   const median = createDetector('kde', { classifier, mixture: null });
   assert.deepEqual([fixed.name, median.name], ['kde-h1.5', 'kde']);
   const z = tf.tensor2d(MEANS);
-  const y = tf.tensor1d(MEANS.map((_, i) => i), 'int32');
+  const y = tf.tensor1d(
+    MEANS.map((_, i) => i),
+    'int32',
+  );
   fixed.fitFeatures(z, y);
   assert.equal((fixed as unknown as { kernelBandwidth: number }).kernelBandwidth, 1.5);
   fixed.dispose();
