@@ -14,6 +14,8 @@ export type { InputSet, DetectionRow, DetectionReport } from './evaluate.js';
 export { evaluateDetectors, formatDetectionTable } from './evaluate.js';
 export type { MixtureFile } from './mixture-file.js';
 export { readMixtureFile } from './mixture-file.js';
+export type { MixtureFit } from './mixture-fit.js';
+export { mixtureFit } from './mixture-fit.js';
 export type { LoadedInputs, RunDataset } from './input-sets.js';
 export { loadInputs, noiseInputs, NOISE_SETS, pixelClassifier, runNormalization } from './input-sets.js';
 export type { DetectorName, DetectorSources } from './factory.js';

@@ -11,6 +11,7 @@ import {
   evaluateDetectors,
   noiseInputs,
   readMixtureFile,
+  mixtureFit,
 } from '../detect/index.js';
 import type { Classifier } from '../nets/classifier.js';
 import { writeJsonAtomic } from '../train/run.js';
@@ -148,6 +149,11 @@ export async function detectVariant(
       const trainFeatures = batchedFeatures(classifier, train.x, FEATURE_BATCH);
       tensors.push(trainFeatures);
       for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
+      const fit = mixture === null ? null : mixtureFit(mixture, trainFeatures, train.y);
+      if (fit?.warning) {
+        ctx.log(`note: ${variant.name}: ${fit.warning}`);
+        notes.push(fit.warning);
+      }
       detectors.push(fitMahalanobis(trainFeatures, train.y, notes));
       const test = firstImages(ctx.data.test01, ctx.budget.detectLimit);
       tensors.push(test.x, test.y);

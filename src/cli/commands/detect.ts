@@ -19,6 +19,7 @@ import {
   noiseInputs,
   pixelClassifier,
   readMixtureFile,
+  mixtureFit,
   runNormalization,
 } from '../../detect/index.js';
 import type { Classifier } from '../../nets/classifier.js';
@@ -144,6 +145,8 @@ export const detectCommand: Command = {
       const trainFeatures = batchedFeatures(classifier, train.x, batchSize);
       tensors.push(trainFeatures);
       for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
+      const fit = mixture === null ? null : mixtureFit(mixture, trainFeatures, train.y);
+      if (fit?.warning) console.log(`warning: ${fit.warning}`);
       const test = await loadInputs(dataset.name, { split: 'test', limit, dataDir });
       tensors.push(test.x, test.y);
       const cleanFeatures = batchedFeatures(classifier, test.x, batchSize);
