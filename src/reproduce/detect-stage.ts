@@ -97,8 +97,8 @@ async function adversarialSets(
 }
 
 /**
- * The out-of-distribution sets of an experiment, as [0, 1] images: Fashion-MNIST's test images for MNIST
- * (skipped with a note when not installed) and the two noise sets. The caller disposes the tensors.
+ * The out-of-distribution sets of an experiment, as [0, 1] images: Fashion-MNIST's test images for MNIST and
+ * MNIST's for Fashion-MNIST (skipped with a note when not installed) and the two noise sets. The caller disposes the tensors.
  */
 async function oodInputs(
   ctx: ReproduceContext,
@@ -107,14 +107,16 @@ async function oodInputs(
 ): Promise<Map<string, tf.Tensor>> {
   const sets = new Map<string, tf.Tensor>();
   const n = ctx.budget.detectLimit;
-  if (ctx.experiment === 'mnist') {
+  // Each of the two 28x28 grey sets is the other's OOD set.
+  const others = { mnist: 'fashion-mnist', 'fashion-mnist': 'mnist', cifar10: null } as const;
+  const other = others[ctx.experiment];
+  if (other !== null) {
     try {
-      const fashion = await loadDataset('fashion-mnist', { split: 'test' });
-      const { x, y } = firstImages(fashion, n);
+      const { x, y } = firstImages(await loadDataset(other, { split: 'test' }), n);
       y.dispose();
-      sets.set('fashion-mnist', x);
+      sets.set(other, x);
     } catch (error) {
-      const note = `OOD set fashion-mnist skipped: ${(error as Error).message.split('\n')[0]}`;
+      const note = `OOD set ${other} skipped: ${(error as Error).message.split('\n')[0]}`;
       ctx.log(`note: ${note}`);
       notes.push(note);
     }

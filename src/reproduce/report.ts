@@ -103,6 +103,7 @@ const REFERENCE_ACCURACY: Record<string, { variant: string; accuracy: number; wh
     { variant: 'lgm-100d', accuracy: 0.997, what: 'MNIST, 100-D feature' },
   ],
   cifar10: [{ variant: 'lgm', accuracy: 0.928, what: 'CIFAR-10' }],
+  'fashion-mnist': [],
 };
 
 function referenceSection(ctx: ReproduceContext, results: VariantResult[]): string[] {

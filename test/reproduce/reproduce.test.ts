@@ -159,7 +159,7 @@ test('reproduce validates its options', async () => {
   const outDir = join(tmpdir(), 'lgm-repro-never-written');
   await assert.rejects(
     reproduce({ experiment: 'imagenet' as never, outDir }),
-    /reproduce: experiment must be one of mnist, cifar10, got 'imagenet'/,
+    /reproduce: experiment must be one of mnist, cifar10, fashion-mnist, got 'imagenet'/,
   );
   await assert.rejects(
     reproduce({ experiment: 'mnist', budget: 'huge' as never, outDir }),
@@ -176,3 +176,30 @@ test('reproduce validates its options', async () => {
   await assert.rejects(reproduce({ experiment: 'mnist', outDir, bogus: 1 } as never), /reproduce: .*bogus/);
   assert.ok(!existsSync(outDir));
 });
+
+test(
+  'reproduce fashion-mnist (tiny budget): softmax vs L-GM 100-D, MNIST as the OOD set',
+  { skip: hasFashion ? false : 'Fashion-MNIST is not installed (Debian dataset-fashion-mnist)' },
+  async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'lgm-repro-fashion-'));
+    try {
+      const result = await reproduce({ experiment: 'fashion-mnist', budget: 'tiny', outDir, log: quiet });
+      assert.equal(result.completed, true);
+      assert.deepEqual((await readdir(join(outDir, 'runs'))).sort(), ['lgm-100d', 'softmax-100d']);
+      const detection = JSON.parse(
+        await readFile(join(outDir, 'runs', 'lgm-100d', 'detection.json'), 'utf8'),
+      ) as {
+        rows: { inputSet: string }[];
+      };
+      const sets = new Set(detection.rows.map((r) => r.inputSet));
+      assert.ok(sets.has('mnist') && !sets.has('fashion-mnist'), [...sets].join(', '));
+      const progress = await progressOf(outDir);
+      assert.equal(
+        (progress.plan as { budget: { attacks: { fgsm: { epsilon: number } } } }).budget.attacks.fgsm.epsilon,
+        0.1,
+      );
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  },
+);

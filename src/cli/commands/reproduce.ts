@@ -9,6 +9,7 @@ import { choiceFlag, integerFlag, parseFlags, splitList } from '../flags.js';
 const usage = [
   'Usage: lgm reproduce mnist   [--budget tiny|quick|full] [options]',
   '       lgm reproduce cifar10 --data-dir <cifar-10-batches-bin> [--budget tiny|quick|full] [options]',
+  '       lgm reproduce fashion-mnist [--budget tiny|quick|full] [options]',
   '       lgm reproduce summary --out <dir> <reproduction dir>...',
   '',
   "Reproduces the paper's comparison: trains every model (same seed, data and schedules), attacks each with",
@@ -19,6 +20,7 @@ const usage = [
   '  mnist: LeNet++ 2-D with softmax, center loss, AM-Softmax, ArcFace, L-GM and its ablations',
   '         (alpha 0, lambda 0, diagonal); 100-D softmax and L-GM',
   '  cifar10: ResNet-20, softmax vs L-GM',
+  '  fashion-mnist: LeNet++ 100-D, softmax vs L-GM, MNIST as the OOD set (Debian dataset-fashion-mnist)',
   '  summary: collects reproductions of one experiment and budget (e.g. one per --seed) into',
   '           <out>/summary.json and summary.md: test error and every AUROC per seed, mean ± sd',
   '',
