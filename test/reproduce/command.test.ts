@@ -20,10 +20,16 @@ test('lgm reproduce --help shows the experiments and budgets', () => {
 test('lgm reproduce rejects a missing or unknown experiment, budget or flag with exit code 2', () => {
   const none = lgm('reproduce');
   assert.equal(none.code, 2);
-  assert.match(none.stderr, /reproduce: expects one experiment among mnist, cifar10, fashion-mnist, got none/);
+  assert.match(
+    none.stderr,
+    /reproduce: expects one experiment among mnist, cifar10, fashion-mnist, got none/,
+  );
   const bad = lgm('reproduce', 'svhn');
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /reproduce: expects one experiment among mnist, cifar10, fashion-mnist, got 'svhn'/);
+  assert.match(
+    bad.stderr,
+    /reproduce: expects one experiment among mnist, cifar10, fashion-mnist, got 'svhn'/,
+  );
   const budget = lgm('reproduce', 'mnist', '--budget', 'medium');
   assert.equal(budget.code, 2);
   assert.match(budget.stderr, /reproduce: --budget must be one of tiny, quick, full, got 'medium'/);
