@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomicAsync } from '../io/atomic.js';
-import { writeJsonAtomic } from '../train/run.js';
+import { readRunConfig, writeJsonAtomic } from '../train/run.js';
 import { LgmError, describe } from '../util/errors.js';
-import { readDetection, readRunFeatures } from '../viz/index.js';
+import { readMetrics } from '../train/metrics.js';
+import { readDetection } from '../viz/index.js';
 import { readJson } from '../viz/run-files.js';
 
 /**
@@ -61,9 +62,17 @@ async function readPlan(dir: string): Promise<PlanFile> {
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
+/** The test accuracy of the last finished epoch in a run's metrics.jsonl, or null. */
+async function finalTestAccuracy(runDir: string): Promise<number | null> {
+  const epochs = (await readMetrics(runDir)).filter((r) => r.type === 'epoch');
+  const last = epochs[epochs.length - 1]?.testAccuracy;
+  return typeof last === 'number' && Number.isFinite(last) ? last : null;
+}
+
 /**
  * Collects the models of several reproduction directories (same experiment and budget; each its own seed) into
- * one summary. A model enters once its training finished (features.json); its detection once detect ran.
+ * one summary. A model enters once its training finished (its last epoch's test accuracy in metrics.jsonl, so
+ * the summary can be rebuilt from the committed files); its detection once detect ran.
  */
 export async function summarizeReproductions(
   dirs: readonly string[],
@@ -83,16 +92,15 @@ export async function summarizeReproductions(
   for (const { dir, plan, stages } of plans) {
     for (const [name, config] of Object.entries(plan.configs)) {
       const runDir = join(dir, 'runs', name);
-      if (stages[`train/${name}`] === undefined || !existsSync(join(runDir, 'features.json'))) continue;
-      if (stages[`train/${name}`]?.failed !== undefined) continue;
-      const features = await readRunFeatures(runDir);
-      const wrong = features.labels.filter((l, i) => l !== features.predictions[i]).length;
+      if (stages[`train/${name}`] === undefined || stages[`train/${name}`]?.failed !== undefined) continue;
+      const accuracy = await finalTestAccuracy(runDir);
+      if (accuracy === null) continue;
       let model = models.get(name);
       if (model === undefined) {
         model = {
           name,
           description: descriptions[name] ?? name,
-          featureDim: features.dim,
+          featureDim: (await readRunConfig(runDir)).config.net.featureDim ?? 0,
           loss: config.loss.name,
           seeds: [],
           testError: [],
@@ -102,7 +110,7 @@ export async function summarizeReproductions(
       }
       const index = model.seeds.length;
       model.seeds.push(plan.seed);
-      model.testError.push(round((100 * wrong) / features.labels.length));
+      model.testError.push(round(100 * (1 - accuracy)));
       const detected = stages[`detect/${name}`] !== undefined && existsSync(join(runDir, 'detection.json'));
       if (!detected) continue;
       for (const row of (await readDetection(runDir)).rows) {
