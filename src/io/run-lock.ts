@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { LgmError } from '../util/errors.js';
+import { isFsError, writingSync } from './fs-errors.js';
+
+/** The lock file of a run directory (not a run file: a new run may start in a directory holding only it). */
+export const LOCK_FILE = 'lgm.lock';
+const TAKEOVER = `${LOCK_FILE}.takeover`;
+/** A takeover guard older than this was left by a process killed mid-takeover (a takeover takes ms). */
+const TAKEOVER_STALE_MS = 30_000;
+
+/** What a lock file holds. */
+interface Owner {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+  token: string;
+}
+
+/** A held lock; `release` is idempotent. */
+export interface RunLock {
+  readonly file: string;
+  release(): void;
+}
+
+/** Locks this process holds, by lock-file path: nested commands (demo runs attack and detect) share one. */
+const held = new Map<string, { count: number; token: string }>();
+let exitHook = false;
+
+function readOwner(file: string): Owner | null {
+  try {
+    const o = JSON.parse(readFileSync(file, 'utf8')) as Owner;
+    return Number.isInteger(o?.pid) && typeof o.host === 'string' ? o : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether process `pid` is running on this host (EPERM: it exists but belongs to another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isFsError(error) && error.code === 'EPERM';
+  }
+}
+
+/** Creates the lock file exclusively; false when it exists. */
+function create(file: string, owner: Owner): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o644);
+  } catch (error) {
+    if (isFsError(error) && error.code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, JSON.stringify(owner) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function removeIfOurs(file: string, token: string): void {
+  if (readOwner(file)?.token === token) unlinkSync(file);
+}
+
+function inUse(where: string, dir: string, file: string, owner: Owner | null): LgmError {
+  const who =
+    owner === null
+      ? 'another process (the lock file is being written)'
+      : `pid ${owner.pid} on ${owner.host} (lgm ${owner.command}, since ${owner.since})`;
+  return new LgmError(
+    `${where}: ${dir} must not be in use by another lgm process, got ${who}; wait for it to finish, ` +
+      `or remove ${file} if that process is gone`,
+  );
+}
+
+/**
+ * Takes over the lock of a dead process. Only the holder of the takeover guard (created exclusively) may
+ * remove a stale lock, so two processes that both found it stale cannot both take it.
+ */
+function takeOver(file: string, stale: Owner, owner: Owner): boolean {
+  const guard = join(file, '..', TAKEOVER);
+  const guardOwner = { ...owner, since: new Date().toISOString() };
+  if (!create(guard, guardOwner)) {
+    if (Date.now() - statSync(guard).mtimeMs > TAKEOVER_STALE_MS) unlinkSync(guard);
+    return false;
+  }
+  try {
+    const now = readOwner(file);
+    if (now === null || now.token !== stale.token) return false;
+    unlinkSync(file);
+    return create(file, owner);
+  } finally {
+    removeIfOurs(guard, guardOwner.token);
+  }
+}
+
+/**
+ * Locks a run directory for this process: an exclusive lock file `<dir>/lgm.lock` (O_EXCL) holding pid, host,
+ * command and start time. Another live process's lock is an error naming it; the lock of a dead process on
+ * this host (a SIGKILL, a power loss) is taken over with a note. Locks on other hosts are never taken over
+ * (their pid cannot be checked from here). Released by `release()` and, at the latest, when the process exits.
+ * `create` makes the directory (a new run); otherwise it must exist.
+ */
+export function lockRunDir(
+  where: string,
+  dir: string,
+  options: { create?: boolean; note?: (line: string) => void } = {},
+): RunLock {
+  if (options.create === true) writingSync(dir, () => mkdirSync(dir, { recursive: true }));
+  else if (!existsSync(dir)) {
+    throw new LgmError(`${where}: run directory ${dir} must exist, got no such directory`);
+  }
+  const file = join(realpathSync(dir), LOCK_FILE);
+  const mine = held.get(file);
+  if (mine !== undefined) {
+    mine.count++;
+    return handle(file);
+  }
+  const owner: Owner = {
+    pid: process.pid,
+    host: hostname(),
+    command: process.argv.slice(2).join(' ').slice(0, 200),
+    since: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (writingSync(file, () => create(file, owner))) {
+      held.set(file, { count: 1, token: owner.token });
+      if (!exitHook) {
+        exitHook = true;
+        process.on('exit', releaseAll);
+      }
+      return handle(file);
+    }
+    const other = readOwner(file);
+    if (other === null || other.host !== owner.host || alive(other.pid)) {
+      throw inUse(where, dir, file, other);
+    }
+    if (writingSync(file, () => takeOver(file, other, owner))) {
+      (options.note ?? console.log)(
+        `note: took over the stale lock ${file} of pid ${other.pid} (no longer running, since ${other.since})`,
+      );
+      held.set(file, { count: 1, token: owner.token });
+      return handle(file);
+    }
+  }
+  throw inUse(where, dir, file, readOwner(file));
+}
+
+function handle(file: string): RunLock {
+  let released = false;
+  return {
+    file,
+    release() {
+      if (released) return;
+      released = true;
+      const entry = held.get(file);
+      if (entry === undefined || --entry.count > 0) return;
+      held.delete(file);
+      try {
+        removeIfOurs(file, entry.token);
+      } catch {
+        // The directory went away or is unwritable: a dead pid's lock is taken over next time.
+      }
+    },
+  };
+}
+
+/** Removes every lock this process still holds (process exit, including process.exit after a second Ctrl-C). */
+function releaseAll(): void {
+  for (const [file, { token }] of held) {
+    try {
+      removeIfOurs(file, token);
+    } catch {
+      // Nothing more can be done at exit.
+    }
+  }
+  held.clear();
+}
+
+/** Runs `fn` with `dir` locked (see lockRunDir); the lock is released however `fn` ends. */
+export async function withRunLock<T>(
+  where: string,
+  dir: string,
+  options: { create?: boolean; note?: (line: string) => void },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const lock = lockRunDir(where, dir, options);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
