@@ -54,7 +54,9 @@ export async function main(argv: string[]): Promise<number> {
     if (isFsError(err)) {
       const reads = ['read', 'scandir', 'stat', 'lstat', 'access', 'readlink', 'realpath', 'opendir'];
       const action = reads.includes(err.syscall ?? '') ? 'read' : 'write';
-      console.error(`lgm ${command.name}: cannot ${action} ${err.path ?? '(unknown path)'}: ${fsReason(err)}`);
+      console.error(
+        `lgm ${command.name}: cannot ${action} ${err.path ?? '(unknown path)'}: ${fsReason(err)}`,
+      );
       return 2;
     }
     throw err;

@@ -73,7 +73,12 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 
 /** The async form of writeFileAtomic (reports, pictures, adversarial sets, run files): same guarantees. */
 export async function writeFileAtomicAsync(path: string, data: Uint8Array | string): Promise<void> {
-  if (await lstat(path).then((s) => s.isDirectory(), () => false)) {
+  if (
+    await lstat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
+  ) {
     throw new LgmError(`cannot write ${path}: is a directory (EISDIR)`);
   }
   const tmp = tempName(path);

@@ -26,7 +26,11 @@ export function checkWeightsManifest(where: string, file: string, value: unknown
   const bad = (at: string, what: string, got: unknown) =>
     new LgmError(`${where}: ${file} ${at} must be ${what}, got ${JSON.stringify(got) ?? 'nothing'}`);
   if (!Array.isArray(value)) {
-    throw bad('weightsManifest', 'an array of {paths, weights} (a model.json without weights cannot load)', value);
+    throw bad(
+      'weightsManifest',
+      'an array of {paths, weights} (a model.json without weights cannot load)',
+      value,
+    );
   }
   let total = 0;
   value.forEach((group: unknown, g) => {
@@ -40,14 +44,19 @@ export function checkWeightsManifest(where: string, file: string, value: unknown
       const wat = `${at}.weights[${i}]`;
       if (!isObject(w) || typeof w.name !== 'string') throw bad(wat, 'an object with a string name', w);
       const shapeOk =
-        Array.isArray(w.shape) && w.shape.every((d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0);
+        Array.isArray(w.shape) &&
+        w.shape.every((d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0);
       if (!shapeOk) throw bad(`${wat}.shape (${w.name})`, 'an array of non-negative integers', w.shape);
       if (typeof w.dtype !== 'string' || !(w.dtype in DTYPE_BYTES)) {
         throw bad(`${wat}.dtype (${w.name})`, `one of ${Object.keys(DTYPE_BYTES).join(', ')}`, w.dtype);
       }
       const q = w.quantization;
       if (q !== undefined && (!isObject(q) || typeof q.dtype !== 'string' || !(q.dtype in QUANTIZED_BYTES))) {
-        throw bad(`${wat}.quantization (${w.name})`, `{dtype: ${Object.keys(QUANTIZED_BYTES).join(' | ')}, ...}`, q);
+        throw bad(
+          `${wat}.quantization (${w.name})`,
+          `{dtype: ${Object.keys(QUANTIZED_BYTES).join(' | ')}, ...}`,
+          q,
+        );
       }
       total += byteSize(w as unknown as tf.io.WeightsManifestEntry);
       if (total > MAX_BYTES) throw bad(wat, `within ${MAX_BYTES} bytes of weights in all`, w.shape);

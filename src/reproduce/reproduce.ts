@@ -106,7 +106,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   const plan = resolvePlan(options);
   const log = options.log ?? ((line: string) => console.log(line));
   // One reproduction per directory at a time: two would train the same runs and race on progress.json.
-  return withRunLock(W, options.outDir, { create: true, note: log }, () => lockedReproduce(options, plan, log));
+  return withRunLock(W, options.outDir, { create: true, note: log }, () =>
+    lockedReproduce(options, plan, log),
+  );
 }
 
 async function lockedReproduce(

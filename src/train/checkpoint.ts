@@ -101,7 +101,9 @@ export async function writeCheckpoint(
     let tmp = '';
     await step('mkdtemp', async () => (tmp = await mkdtemp(join(runDir, CHECKPOINT_TMP_PREFIX))));
     try {
-      await step('write tensors.bin', () => writeDurably(join(tmp, 'tensors.bin'), new Uint8Array(bin.buffer)));
+      await step('write tensors.bin', () =>
+        writeDurably(join(tmp, 'tensors.bin'), new Uint8Array(bin.buffer)),
+      );
       const json = JSON.stringify({ format: 'lgm-checkpoint-1', tensors: manifest });
       await step('write tensors.json', () => writeDurably(join(tmp, 'tensors.json'), json));
       await step('write state.json', () =>
@@ -146,7 +148,10 @@ function checkManifest(file: string, entries: unknown[]): number {
     if (names.has(e.name)) throw corrupt(file, `${at} name must be unique, got '${e.name}' twice`);
     names.add(e.name);
     if (!Array.isArray(e.shape) || !e.shape.every(isCount)) {
-      throw corrupt(file, `${at} (${e.name}) shape must be non-negative integers, got ${JSON.stringify(e.shape)}`);
+      throw corrupt(
+        file,
+        `${at} (${e.name}) shape must be non-negative integers, got ${JSON.stringify(e.shape)}`,
+      );
     }
     const size = e.shape.reduce((a, b) => a * b, 1);
     if (e.offset !== next) {

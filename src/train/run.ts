@@ -60,7 +60,9 @@ function checkRunShape(file: string, inputShape: unknown[], numClasses: number):
     );
   }
   if (numClasses < 1 || numClasses > LIMITS.classes) {
-    throw new LgmError(`loadRun: ${file} numClasses must be an integer in [1, ${LIMITS.classes}], got ${numClasses}`);
+    throw new LgmError(
+      `loadRun: ${file} numClasses must be an integer in [1, ${LIMITS.classes}], got ${numClasses}`,
+    );
   }
 }
 
@@ -82,7 +84,11 @@ const RUN_FILES = [
 
 /** The first run file among a directory's entries (null when none): `checkpoint.tmp-*` counts. */
 export function existingRunFile(entries: string[]): string | null {
-  return entries.find((e) => RUN_FILES.includes(e) || e.startsWith(CHECKPOINT_TMP_PREFIX)) ?? null;
+  return (
+    RUN_FILES.find((f) => entries.includes(f)) ??
+    entries.find((e) => e.startsWith(CHECKPOINT_TMP_PREFIX)) ??
+    null
+  );
 }
 
 /** A saved run, ready to use. */

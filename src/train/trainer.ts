@@ -186,7 +186,12 @@ async function lockedTrainRun(options: TrainRunOptions, reporter: ProgressReport
   }
   const checkpoint = async (s: TrainState) => {
     try {
-      await writeCheckpoint(runDir, { ...modelTensors(model), ...optimizer.state() }, { ...s }, options.hooks);
+      await writeCheckpoint(
+        runDir,
+        { ...modelTensors(model), ...optimizer.state() },
+        { ...s },
+        options.hooks,
+      );
     } catch (error) {
       if (!(error instanceof NonFiniteCheckpointError)) throw error;
       throw divergence(`the weights must stay finite, got NaN or Infinity in ${error.tensor}`, s, lastGood);
@@ -276,7 +281,10 @@ async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean
       tf.dispose([batch.x, batch.y]);
     }
     if (!Number.isFinite(parts.loss)) {
-      throw ctx.divergence(`the loss must stay finite, got ${parts.loss}`, { ...state, step: state.step + 1 });
+      throw ctx.divergence(`the loss must stay finite, got ${parts.loss}`, {
+        ...state,
+        step: state.step + 1,
+      });
     }
     state.step++;
     state.batch++;

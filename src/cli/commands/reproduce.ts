@@ -47,10 +47,7 @@ export const reproduceCommand: Command = {
     }
     const budget = choiceFlag(where, 'budget', values.budget, BUDGET_NAMES, 'quick');
     const log = values.quiet === true ? () => {} : (line: string) => console.log(line);
-    const stop = onStopSignals(
-      (line) => console.log(line),
-      'finishing the current step and checkpointing',
-    );
+    const stop = onStopSignals((line) => console.log(line), 'finishing the current step and checkpointing');
     try {
       const result = await reproduce({
         experiment: experiment as ExperimentName,
