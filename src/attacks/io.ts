@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { LgmError } from '../util/errors.js';
 import { checkFileName, confinedPath } from '../io/paths.js';
+import { writing } from '../io/fs-errors.js';
 
 /** Most float32 values of one adversarial set (2 GiB): a corrupt shape is an error, not an allocation. */
 const MAX_VALUES = 2 ** 29;
@@ -46,7 +47,7 @@ export async function writeAdversarialSet(
 ): Promise<string> {
   checkFileName('writeAdversarialSet', name, 'name');
   const dir = join(runDir, 'adversarial');
-  await mkdir(dir, { recursive: true });
+  await writing(dir, () => mkdir(dir, { recursive: true }));
   const values = result.adversarial.dataSync() as Float32Array;
   await writeFileAtomicAsync(
     join(dir, `${name}.f32`),

@@ -6,6 +6,7 @@ import { LgmError } from '../util/errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { checkWeightsManifest } from './manifest.js';
 import { confinedPath } from './paths.js';
+import { writingSync } from './fs-errors.js';
 
 const MODEL_FILE = 'model.json';
 const PREFIX = 'file://';
@@ -44,7 +45,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     if (artifacts.modelTopology instanceof ArrayBuffer) {
       throw new LgmError('fileSystem.save: binary model topologies are not supported, got an ArrayBuffer');
     }
-    mkdirSync(this.directory, { recursive: true });
+    writingSync(this.directory, () => mkdirSync(this.directory, { recursive: true }));
     const weights = toBytes(artifacts.weightData);
     const weightsFile = `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 16)}.bin`;
     writeFileAtomic(join(this.directory, weightsFile), weights);
@@ -63,7 +64,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     // Only now is the old weights file unreferenced.
     for (const name of readdirSync(this.directory)) {
       if (/^weights-[0-9a-f]{16}\.bin$/.test(name) && name !== weightsFile)
-        rmSync(join(this.directory, name));
+        writingSync(join(this.directory, name), () => rmSync(join(this.directory, name)));
     }
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }

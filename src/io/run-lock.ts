@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -31,15 +32,15 @@ interface Owner {
   token: string;
 }
 
-/** A held lock; `release` is idempotent. */
-export interface RunLock {
-  readonly file: string;
-  release(): void;
-}
-
-/** Locks this process holds, by lock-file path: nested commands (demo runs attack and detect) share one. */
-const held = new Map<string, { count: number; token: string }>();
+/** Locks this process holds (lock-file path to token), removed at exit whatever happens. */
+const held = new Map<string, string>();
 let exitHook = false;
+/**
+ * The locks held by the current async call chain: a command run inside another (demo runs attack and detect)
+ * reuses its caller's lock, while an unrelated concurrent call in the same process is refused like another
+ * process would be.
+ */
+const chain = new AsyncLocalStorage<ReadonlySet<string>>();
 
 function readOwner(file: string): Owner | null {
   try {
@@ -115,27 +116,50 @@ function takeOver(file: string, stale: Owner, owner: Owner): boolean {
 }
 
 /**
- * Locks a run directory for this process: an exclusive lock file `<dir>/lgm.lock` (O_EXCL) holding pid, host,
- * command and start time. Another live process's lock is an error naming it; the lock of a dead process on
- * this host (a SIGKILL, a power loss) is taken over with a note. Locks on other hosts are never taken over
- * (their pid cannot be checked from here). Released by `release()` and, at the latest, when the process exits.
- * `create` makes the directory (a new run); otherwise it must exist.
+ * Runs `fn` with a run directory locked: an exclusive lock file `<dir>/lgm.lock` (O_EXCL) holding pid, host,
+ * command and start time. Another live process's lock (or another concurrent call's in this process) is an
+ * error naming it; the lock of a dead process on this host (a SIGKILL, a power loss) is taken over with a note.
+ * Locks of other hosts are never taken over (their pid cannot be checked from here). The lock is released
+ * however `fn` ends, and at the latest when the process exits. `create` makes the directory (a new run);
+ * otherwise it must exist.
  */
-export function lockRunDir(
+export async function withRunLock<T>(
   where: string,
   dir: string,
-  options: { create?: boolean; note?: (line: string) => void } = {},
-): RunLock {
-  if (options.create === true) writingSync(dir, () => mkdirSync(dir, { recursive: true }));
-  else if (!existsSync(dir)) {
+  options: { create?: boolean; note?: (line: string) => void },
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (options.create === true) {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new LgmError(`${where}: ${dir} must be a directory, got a file`);
+    }
+    writingSync(dir, () => mkdirSync(dir, { recursive: true }));
+  } else if (!existsSync(dir)) {
     throw new LgmError(`${where}: run directory ${dir} must exist, got no such directory`);
   }
   const file = join(realpathSync(dir), LOCK_FILE);
-  const mine = held.get(file);
-  if (mine !== undefined) {
-    mine.count++;
-    return handle(file);
+  const inherited = chain.getStore();
+  if (inherited?.has(file)) return fn();
+  const token = acquire(where, dir, file, options.note ?? ((line) => console.log(line)));
+  held.set(file, token);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', releaseAll);
   }
+  try {
+    return await chain.run(new Set([...(inherited ?? []), file]), fn);
+  } finally {
+    held.delete(file);
+    try {
+      removeIfOurs(file, token);
+    } catch {
+      // The directory went away or became unwritable: a dead pid's lock is taken over next time.
+    }
+  }
+}
+
+/** Creates the lock file (or takes over a dead process's); resolves to its token. */
+function acquire(where: string, dir: string, file: string, note: (line: string) => void): string {
   const owner: Owner = {
     pid: process.pid,
     host: hostname(),
@@ -144,51 +168,24 @@ export function lockRunDir(
     token: randomBytes(8).toString('hex'),
   };
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (writingSync(file, () => create(file, owner))) {
-      held.set(file, { count: 1, token: owner.token });
-      if (!exitHook) {
-        exitHook = true;
-        process.on('exit', releaseAll);
-      }
-      return handle(file);
-    }
+    if (writingSync(file, () => create(file, owner))) return owner.token;
     const other = readOwner(file);
     if (other === null || other.host !== owner.host || alive(other.pid)) {
       throw inUse(where, dir, file, other);
     }
     if (writingSync(file, () => takeOver(file, other, owner))) {
-      (options.note ?? console.log)(
+      note(
         `note: took over the stale lock ${file} of pid ${other.pid} (no longer running, since ${other.since})`,
       );
-      held.set(file, { count: 1, token: owner.token });
-      return handle(file);
+      return owner.token;
     }
   }
   throw inUse(where, dir, file, readOwner(file));
 }
 
-function handle(file: string): RunLock {
-  let released = false;
-  return {
-    file,
-    release() {
-      if (released) return;
-      released = true;
-      const entry = held.get(file);
-      if (entry === undefined || --entry.count > 0) return;
-      held.delete(file);
-      try {
-        removeIfOurs(file, entry.token);
-      } catch {
-        // The directory went away or is unwritable: a dead pid's lock is taken over next time.
-      }
-    },
-  };
-}
-
 /** Removes every lock this process still holds (process exit, including process.exit after a second Ctrl-C). */
 function releaseAll(): void {
-  for (const [file, { token }] of held) {
+  for (const [file, token] of held) {
     try {
       removeIfOurs(file, token);
     } catch {
@@ -196,19 +193,4 @@ function releaseAll(): void {
     }
   }
   held.clear();
-}
-
-/** Runs `fn` with `dir` locked (see lockRunDir); the lock is released however `fn` ends. */
-export async function withRunLock<T>(
-  where: string,
-  dir: string,
-  options: { create?: boolean; note?: (line: string) => void },
-  fn: () => Promise<T>,
-): Promise<T> {
-  const lock = lockRunDir(where, dir, options);
-  try {
-    return await fn();
-  } finally {
-    lock.release();
-  }
 }

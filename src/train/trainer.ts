@@ -14,7 +14,7 @@ import {
   writeCheckpoint,
 } from './checkpoint.js';
 import { CheckpointEvery, DEFAULT_CHECKPOINT_EVERY, checkpointDue } from './checkpoint-every.js';
-import { lockRunDir } from '../io/run-lock.js';
+import { withRunLock } from '../io/run-lock.js';
 import type { TrainData } from './data.js';
 import { Evaluation, evaluate } from './evaluate.js';
 import { appendMetrics, checkMetricsFile, MetricsRecord, truncateMetrics } from './metrics.js';
@@ -145,12 +145,8 @@ async function openRun(
  */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   const reporter = options.reporter ?? silentReporter;
-  const lock = lockRunDir('train', options.runDir, { create: !options.resume, note: reporter.note });
-  try {
-    return await lockedTrainRun(options, reporter);
-  } finally {
-    lock.release();
-  }
+  const lock = { create: options.resume !== true, note: reporter.note };
+  return withRunLock('train', options.runDir, lock, () => lockedTrainRun(options, reporter));
 }
 
 /** Which step went bad, and that the last good checkpoint is kept (the error of a diverged run). */
