@@ -225,11 +225,15 @@ export async function readCheckpoint(runDir: string): Promise<Checkpoint | null>
   return null;
 }
 
-/** Removes temp dirs left by a crash while writing (called when a run resumes, under the run's lock). */
+/**
+ * Removes what a crash while writing left (called when a run resumes, under the run's lock): temp dirs, and
+ * checkpoint.old when the new checkpoint is already in place.
+ */
 export async function removeStaleTemps(runDir: string): Promise<void> {
   if (!existsSync(runDir)) return;
+  const current = existsSync(join(runDir, CHECKPOINT_DIR));
   for (const name of await readdir(runDir)) {
-    if (name.startsWith(CHECKPOINT_TMP_PREFIX)) {
+    if (name.startsWith(CHECKPOINT_TMP_PREFIX) || (current && name === OLD_DIR)) {
       await writing(join(runDir, name), () => rm(join(runDir, name), { recursive: true, force: true }));
     }
   }
