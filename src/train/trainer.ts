@@ -218,7 +218,12 @@ async function lockedTrainRun(options: TrainRunOptions, reporter: ProgressReport
         return { completed: false, state, model, evaluation: null, config };
       }
       const endValues = lossValues(config, state.step, state.epoch + 1);
-      evaluation = await evaluate(model, data.test, { values: endValues });
+      try {
+        evaluation = await evaluate(model, data.test, { values: endValues });
+      } catch (error) {
+        if (!(error instanceof LgmError)) throw error;
+        throw divergence(`the test evaluation must succeed, got "${error.message}"`, state, lastGood);
+      }
       if (!Number.isFinite(evaluation.loss)) {
         throw divergence(`the test loss must be finite, got ${evaluation.loss}`, state, lastGood);
       }
@@ -273,6 +278,12 @@ async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean
     let parts: StepParts;
     try {
       parts = trainStep(model, optimizer, ctx.varList, batch.x, batch.y, values, lr);
+    } catch (error) {
+      if (!(error instanceof LgmError)) throw error;
+      throw ctx.divergence(`the step must succeed, got "${error.message}"`, {
+        ...state,
+        step: state.step + 1,
+      });
     } finally {
       tf.dispose([batch.x, batch.y]);
     }

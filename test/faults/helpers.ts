@@ -17,19 +17,23 @@ export interface ChildResult {
   stderr: string;
 }
 
-/** Runs node with `args`; `onStdout` sees output as it comes (to signal the child at the right moment). */
+/** Runs node with `args`; `signalOn` sends `signal` once, when the output first matches `pattern`. */
 export function runNode(
   args: string[],
-  options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {},
+  options: { signalOn?: { pattern: RegExp; signal: NodeJS.Signals }; timeoutMs?: number } = {},
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60000);
+    let signalled = false;
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      options.onStdout?.(stdout, child);
+      if (options.signalOn !== undefined && !signalled && options.signalOn.pattern.test(stdout)) {
+        signalled = true;
+        child.kill(options.signalOn.signal);
+      }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
