@@ -37,7 +37,7 @@ test('metrics.jsonl as a symbolic link: resume refuses it and the linked file is
   unlinkSync(join(runDir, 'metrics.jsonl'));
   symlinkSync(victim, join(runDir, 'metrics.jsonl'));
   await assert.rejects(
-    trainRun({ config: mlpConfig({ epochs: 2 }), runDir, data: blobData(), resume: true }),
+    trainRun({ config: mlpConfig({ epochs: 1 }), runDir, data: blobData(), resume: true }),
     /metrics\.jsonl must be a regular file \(lgm never writes through links\), got a symbolic link/,
   );
   await assert.rejects(
@@ -97,18 +97,21 @@ test('checkpoint manifests: overlapping, negative or gapped offsets and non-inte
     { name: 'x', shape: [2, 3], offset: 0 },
     { name: 'y', ...second },
   ];
-  const cases: [object, RegExp][] = [
+  // Each case comes with a tensors.bin of the size its offsets suggest, so only the manifest is wrong.
+  const cases: [object, number, RegExp][] = [
     [
-      { shape: [4], offset: 0 },
-      /tensors\[1\] \(y\) offset must be 6 \(tensors stored one after another\), got 0/,
+      { shape: [4], offset: 2 },
+      6,
+      /tensors\[1\] \(y\) offset must be 6 \(tensors stored one after another\), got 2/,
     ],
-    [{ shape: [4], offset: -6 }, /offset must be 6 .*got -6/],
-    [{ shape: [4], offset: 7 }, /offset must be 6 .*got 7/],
-    [{ shape: ['4'], offset: 6 }, /tensors\[1\] \(y\) shape must be non-negative integers, got \["4"\]/],
-    [{ shape: [1e12], offset: 6 }, /must describe at most \d+ values/],
+    [{ shape: [4], offset: -6 }, 6, /offset must be 6 .*got -6/],
+    [{ shape: [4], offset: 7 }, 11, /offset must be 6 .*got 7/],
+    [{ shape: ['4'], offset: 6 }, 10, /tensors\[1\] \(y\) shape must be non-negative integers, got \["4"\]/],
+    [{ shape: [1e12], offset: 6 }, 10, /must describe at most \d+ values/],
   ];
-  for (const [second, error] of cases) {
+  for (const [second, values, error] of cases) {
     writeFileSync(file, JSON.stringify({ format: 'lgm-checkpoint-1', tensors: entries(second) }));
+    writeFileSync(join(runDir, 'checkpoint', 'tensors.bin'), new Uint8Array(4 * values));
     await assert.rejects(readCheckpoint(runDir), error);
   }
 });
