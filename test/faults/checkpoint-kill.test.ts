@@ -7,22 +7,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { trainRun } from '../../src/train/trainer.js';
-import { MetricsRecord, readMetrics } from '../../src/train/metrics.js';
-import { disposeModel, modelTensors } from '../../src/train/model.js';
+import { readMetrics } from '../../src/train/metrics.js';
 import { LOCK_FILE } from '../../src/io/run-lock.js';
-import { blobData, mlpConfig, tempDir, useCpu } from '../train/fixtures.js';
+import { blobData, finalWeights, mlpConfig, tempDir, untimed, useCpu } from '../train/fixtures.js';
 import { distModule, pooled, runSnippet } from './helpers.js';
-
-const TIMING = ['time', 'imagesPerSecond', 'seconds'];
-const untimed = (records: MetricsRecord[]) =>
-  records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING.includes(k))));
-
-async function finalWeights(result: Awaited<ReturnType<typeof trainRun>>) {
-  const out: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(modelTensors(result.model))) out[k] = Array.from(await t.data());
-  disposeModel(result.model);
-  return out;
-}
 
 /** A child that trains the fixture run and kills itself (SIGKILL) before operation `op` of checkpoint `write`. */
 function killedChild(runDir: string, write: number, op: string) {

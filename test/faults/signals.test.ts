@@ -9,8 +9,7 @@ import { trainRun } from '../../src/train/trainer.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { checkpointDue, parseCheckpointEvery } from '../../src/train/checkpoint-every.js';
 import { readMetrics } from '../../src/train/metrics.js';
-import { disposeModel, modelTensors } from '../../src/train/model.js';
-import { blobData, mlpConfig, tempDir, useCpu } from '../train/fixtures.js';
+import { blobData, finalWeights, mlpConfig, tempDir, useCpu } from '../train/fixtures.js';
 import { runCli, tinyTrainArgs } from './helpers.js';
 
 for (const [signal, code] of [
@@ -45,7 +44,7 @@ test('periodic checkpoints: a crash mid-epoch loses at most --checkpoint-every s
   const data = () => blobData({ batchSize: 8 }); // 12 steps per epoch
   const config = mlpConfig({ epochs: 2 });
   const whole = await trainRun({ config, runDir: join(tempDir(), 'run'), data: data() });
-  const expected = await weights(whole);
+  const expected = await finalWeights(whole);
   const runDir = join(tempDir(), 'run');
   const crashAt8 = {
     step: (p: { batch: number }) => {
@@ -66,16 +65,8 @@ test('periodic checkpoints: a crash mid-epoch loses at most --checkpoint-every s
   );
   assert.equal((await readCheckpoint(runDir))?.state.step, 6, 'checkpoints at steps 3 and 6 of epoch 1');
   const resumed = await trainRun({ config, runDir, data: data(), resume: true });
-  assert.deepEqual(await weights(resumed), expected);
+  assert.deepEqual(await finalWeights(resumed), expected);
 });
-
-async function weights(result: Awaited<ReturnType<typeof trainRun>>) {
-  const out = await Promise.all(
-    Object.values(modelTensors(result.model)).map(async (t) => [...(await t.data())]),
-  );
-  disposeModel(result.model);
-  return out;
-}
 
 test('--checkpoint-every parses steps, times and both; checkpointDue follows it', async () => {
   assert.deepEqual(parseCheckpointEvery('t', '500'), { steps: 500, seconds: null });

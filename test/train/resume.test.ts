@@ -3,22 +3,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { trainRun } from '../../src/train/trainer.js';
-import { MetricsRecord, readMetrics } from '../../src/train/metrics.js';
-import { disposeModel, modelTensors } from '../../src/train/model.js';
+import { readMetrics } from '../../src/train/metrics.js';
+import { disposeModel } from '../../src/train/model.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { blobData, mlpConfig, tempDir, useCpu } from './fixtures.js';
+import { blobData, finalWeights, mlpConfig, tempDir, untimed, useCpu } from './fixtures.js';
 import type { TrainConfig } from '../../src/train/config.js';
-
-const TIMING = ['time', 'imagesPerSecond', 'seconds'];
-const untimed = (records: MetricsRecord[]) =>
-  records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING.includes(k))));
-
-async function finalWeights(result: Awaited<ReturnType<typeof trainRun>>) {
-  const out: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(modelTensors(result.model))) out[k] = Array.from(await t.data());
-  disposeModel(result.model);
-  return out;
-}
 
 /** A config exercising every schedule and Adam/Nesterov state: whatever resume forgets shows up here. */
 function configs(): TrainConfig[] {
