@@ -53,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
     // A file-system error no writer wrapped (every known one is): still a one-line message, never a stack.
     if (isFsError(err)) {
       const reads = ['read', 'scandir', 'stat', 'lstat', 'access', 'readlink', 'realpath', 'opendir'];
-      const action = reads.includes(err.syscall ?? '') ? 'read' : 'write';
+      // open serves readers and writers alike.
+      const action = reads.includes(err.syscall ?? '') ? 'read' : err.syscall === 'open' ? 'open' : 'write';
       console.error(
         `lgm ${command.name}: cannot ${action} ${err.path ?? '(unknown path)'}: ${fsReason(err)}`,
       );
