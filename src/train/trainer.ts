@@ -17,7 +17,7 @@ import { CheckpointEvery, DEFAULT_CHECKPOINT_EVERY, checkpointDue } from './chec
 import { withRunLock } from '../io/run-lock.js';
 import type { TrainData } from './data.js';
 import { Evaluation, evaluate } from './evaluate.js';
-import { appendMetrics, checkMetricsFile, MetricsRecord, truncateMetrics } from './metrics.js';
+import { appendMetrics, checkMetricsFile, truncateMetrics } from './metrics.js';
 import {
   TrainableModel,
   buildModel,
@@ -38,6 +38,7 @@ import {
   writeMixture,
 } from './run.js';
 import { learningRate, scheduledValue } from './schedules.js';
+import { epochLine, epochRecord, resolvedValues } from './epoch-records.js';
 import { TrainState, initialState, parseState } from './state.js';
 
 /** Options of `trainRun`. */
@@ -336,46 +337,6 @@ async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean
     }
   }
   return true;
-}
-
-function epochLine(state: TrainState, config: TrainConfig, ev: Evaluation): string {
-  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-  return (
-    `epoch ${state.epoch + 1}/${config.epochs}: train loss ${(state.lossSum / state.seen).toFixed(4)} ` +
-    `acc ${pct(state.correct / state.seen)} | test loss ${ev.loss.toFixed(4)} acc ${pct(ev.accuracy)} | ` +
-    `${(state.seen / Math.max(state.seconds, 1e-9)).toFixed(1)} img/s`
-  );
-}
-
-/** alpha and lambda as used this step (schedule value, else the loss's own option, else null). */
-function resolvedValues(
-  model: TrainableModel,
-  values: LossStepValues,
-): { alpha: number | null; lambda: number | null } {
-  const own = model.loss.options as { alpha?: number; lambda?: number };
-  return { alpha: values.alpha ?? own.alpha ?? null, lambda: values.lambda ?? own.lambda ?? null };
-}
-
-function epochRecord(
-  state: TrainState,
-  config: TrainConfig,
-  model: TrainableModel,
-  ev: Evaluation,
-  values: LossStepValues,
-): MetricsRecord {
-  return {
-    type: 'epoch',
-    epoch: state.epoch + 1,
-    step: state.step,
-    trainLoss: state.lossSum / state.seen,
-    trainAccuracy: state.correct / state.seen,
-    testAccuracy: ev.accuracy,
-    testLoss: ev.loss,
-    lr: learningRate(config.lr, state.epoch + 1, config.epochs),
-    ...resolvedValues(model, values),
-    imagesPerSecond: state.seen / Math.max(state.seconds, 1e-9),
-    seconds: state.seconds,
-  };
 }
 
 /** Scalars of one training step. */
