@@ -61,6 +61,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Milliseconds since `file` was last written (0 when it is gone). */
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /** Creates the lock file exclusively; false when it exists. */
 function create(file: string, owner: Owner): boolean {
   let fd: number;
@@ -98,16 +107,16 @@ function inUse(where: string, dir: string, file: string, owner: Owner | null): L
  * Takes over the lock of a dead process. Only the holder of the takeover guard (created exclusively) may
  * remove a stale lock, so two processes that both found it stale cannot both take it.
  */
-function takeOver(file: string, stale: Owner, owner: Owner): boolean {
+function takeOver(file: string, stale: Owner | null, owner: Owner): boolean {
   const guard = join(file, '..', TAKEOVER);
   const guardOwner = { ...owner, since: new Date().toISOString() };
   if (!create(guard, guardOwner)) {
-    if (Date.now() - statSync(guard).mtimeMs > TAKEOVER_STALE_MS) unlinkSync(guard);
+    if (ageMs(guard) > TAKEOVER_STALE_MS) unlinkSync(guard);
     return false;
   }
   try {
     const now = readOwner(file);
-    if (now === null || now.token !== stale.token) return false;
+    if (now?.token !== stale?.token || !existsSync(file)) return false;
     unlinkSync(file);
     return create(file, owner);
   } finally {
@@ -170,13 +179,14 @@ function acquire(where: string, dir: string, file: string, note: (line: string) 
   for (let attempt = 0; attempt < 3; attempt++) {
     if (writingSync(file, () => create(file, owner))) return owner.token;
     const other = readOwner(file);
-    if (other === null || other.host !== owner.host || alive(other.pid)) {
-      throw inUse(where, dir, file, other);
-    }
+    // An unreadable lock is one being written, or one whose writer died between creating and filling it.
+    const stale =
+      other === null ? ageMs(file) > TAKEOVER_STALE_MS : other.host === owner.host && !alive(other.pid);
+    if (!stale) throw inUse(where, dir, file, other);
     if (writingSync(file, () => takeOver(file, other, owner))) {
-      note(
-        `note: took over the stale lock ${file} of pid ${other.pid} (no longer running, since ${other.since})`,
-      );
+      const whose =
+        other === null ? 'an unreadable lock' : `pid ${other.pid} (no longer running, since ${other.since})`;
+      note(`note: took over the stale lock ${file} of ${whose}`);
       return owner.token;
     }
   }

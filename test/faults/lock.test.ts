@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { trainRun } from '../../src/train/trainer.js';
 import { readMetrics } from '../../src/train/metrics.js';
@@ -84,6 +84,18 @@ test('a stale lock of a dead pid is taken over with a note; a live or foreign lo
     );
     assert.deepEqual(JSON.parse(readFileSync(lock, 'utf8')), other, 'the other lock is left alone');
   }
+  // An empty lock: being written (refused) until it is old enough to be a writer's that died (taken over).
+  writeFileSync(lock, '');
+  await assert.rejects(
+    withRunLock('t', dir, {}, async () => 0),
+    /got another process \(the lock file is being written\)/,
+  );
+  const old = new Date(Date.now() - 120_000);
+  utimesSync(lock, old, old);
+  const taken: string[] = [];
+  await withRunLock('t', dir, { note: (n) => taken.push(n) }, async () => 0);
+  assert.match(taken.join(), /took over the stale lock .* of an unreadable lock/);
+  assert.equal(existsSync(lock), false);
 });
 
 test('the lock is released when the locked work fails', async () => {
