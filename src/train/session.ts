@@ -6,6 +6,7 @@ import { ProgressReporter, lineReporter, terminalReporter } from './progress.js'
 import { TrainRunResult, trainRun } from './trainer.js';
 import type { CheckpointEvery } from './checkpoint-every.js';
 import { onStopSignals } from '../util/interrupt.js';
+import { withRunLock } from '../io/run-lock.js';
 
 /** Options of `runTrainingSession` (the body of `lgm train` and `lgm demo`). */
 export interface SessionOptions {
@@ -43,6 +44,15 @@ export async function runTrainingSession(
   options: SessionOptions,
 ): Promise<{ result: TrainRunResult; backend: string; exitCode: number }> {
   const log = options.log ?? ((line: string) => console.log(line));
+  // Lock before loading the data: a busy or unwritable run directory fails at once, not after the loading.
+  const lock = { create: !options.resume, note: log };
+  return withRunLock('train', options.runDir, lock, () => lockedSession(options, log));
+}
+
+async function lockedSession(
+  options: SessionOptions,
+  log: (line: string) => void,
+): Promise<{ result: TrainRunResult; backend: string; exitCode: number }> {
   const { config, runDir } = options;
   const backend = await initBackend(options.backend);
   log(`${describeBackend()}; loading ${config.dataset.name}`);

@@ -33,7 +33,7 @@ test('lgm train --out <a file>: exit 2 and one line naming it, no stack trace', 
   assert.match(nested.stderr.trim(), /^lgm train: cannot write .*not-a-dir\/run: .*\((ENOTDIR|EEXIST)\)$/);
 });
 
-test('detect and eval check that their output can be written before doing the work', async () => {
+test('detect, eval and attack check that their output can be written before doing the work', async () => {
   await useCpu();
   const runDir = join(tempDir(), 'run');
   const r = await trainRun({ config: mlpConfig({ epochs: 1 }), runDir, data: blobData() });
@@ -50,6 +50,11 @@ test('detect and eval check that their output can be written before doing the wo
   await assert.rejects(
     evalCommand.run([runDir, '--backend', 'cpu']),
     new RegExp(`cannot write ${join(runDir, 'features.json')}: is a directory \\(EISDIR\\)`),
+  );
+  writeFileSync(join(runDir, 'adversarial'), 'not a directory');
+  await assert.rejects(
+    attackCommand.run(['--run', runDir, '--backend', 'cpu']),
+    new RegExp(`cannot write ${join(runDir, 'adversarial')}: already exists \\(EEXIST\\)`),
   );
 });
 

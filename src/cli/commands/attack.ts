@@ -12,6 +12,10 @@ import { loadRun } from '../../train/run.js';
 import type { Command } from '../command.js';
 import { SEED_RANGE, integerFlag, listFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
 import { withRunLock } from '../../io/run-lock.js';
+import { checkWritable } from '../../io/atomic.js';
+import { writing } from '../../io/fs-errors.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Classifier } from '../../nets/classifier.js';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -98,6 +102,10 @@ async function attackRun(
   const backend = await initBackend(values.backend);
   const run = await loadRun(runDir);
   try {
+    // The sets go to <run>/adversarial: fail now if they cannot be written, not after the attacks.
+    const adversarialDir = join(runDir, 'adversarial');
+    await writing(adversarialDir, () => mkdir(adversarialDir, { recursive: true }));
+    checkWritable(join(adversarialDir, `${attacks[0]}.json`));
     const dataset = { ...run.config.dataset, dataDir: values['data-dir'] ?? run.config.dataset.dataDir };
     // Attack in pixel space: the model's input normalisation becomes part of the attacked function.
     const classifier = pixelClassifier(run.classifier, await runNormalization(dataset));
