@@ -4,6 +4,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { LgmError } from '../util/errors.js';
+import { checkFileName, confinedPath } from '../io/paths.js';
+import { writing } from '../io/fs-errors.js';
+
+/** Most float32 values of one adversarial set (2 GiB): a corrupt shape is an error, not an allocation. */
+const MAX_VALUES = 2 ** 29;
 import type { AttackResult } from './attack.js';
 
 /**
@@ -40,11 +45,9 @@ export async function writeAdversarialSet(
     features?: number[][];
   },
 ): Promise<string> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-    throw new LgmError(`writeAdversarialSet: name must be letters, digits, '_', '.' or '-', got '${name}'`);
-  }
+  checkFileName('writeAdversarialSet', name, 'name');
   const dir = join(runDir, 'adversarial');
-  await mkdir(dir, { recursive: true });
+  await writing(dir, () => mkdir(dir, { recursive: true }));
   const values = result.adversarial.dataSync() as Float32Array;
   await writeFileAtomicAsync(
     join(dir, `${name}.f32`),
@@ -73,6 +76,7 @@ export async function readAdversarialSet(
   runDir: string,
   name: string,
 ): Promise<{ file: AdversarialSetFile; inputs: tf.Tensor }> {
+  checkFileName('readAdversarialSet', name, 'name');
   const jsonFile = join(runDir, 'adversarial', `${name}.json`);
   if (!existsSync(jsonFile)) {
     throw new LgmError(`readAdversarialSet: ${jsonFile} must exist (run lgm attack first), got no such file`);
@@ -83,7 +87,17 @@ export async function readAdversarialSet(
   } catch {
     throw new LgmError(`readAdversarialSet: ${jsonFile} is not valid JSON (truncated or corrupt)`);
   }
-  const n = Array.isArray(file?.shape) ? file.shape[0] : -1;
+  const shapeOk =
+    Array.isArray(file?.shape) &&
+    file.shape.length >= 2 &&
+    file.shape.every((d) => Number.isSafeInteger(d) && d >= 1) &&
+    file.shape.reduce((a, b) => a * b, 1) <= MAX_VALUES;
+  if (!shapeOk) {
+    throw new LgmError(
+      `readAdversarialSet: ${jsonFile} shape must be [N, ...inputShape] of positive integers (at most ${MAX_VALUES} values), got ${JSON.stringify(file?.shape)}`,
+    );
+  }
+  const n = file.shape[0];
   const lists = [file?.labels, file?.success, file?.originalCorrect, file?.predictions, file?.indices];
   if (
     file?.format !== 'lgm-adversarial-1' ||
@@ -94,7 +108,12 @@ export async function readAdversarialSet(
       `readAdversarialSet: ${jsonFile} must be an lgm-adversarial-1 file with ${n} labels, successes and predictions`,
     );
   }
-  const binFile = join(runDir, 'adversarial', file.data);
+  const binFile = confinedPath(
+    'readAdversarialSet',
+    join(runDir, 'adversarial'),
+    file.data,
+    `${jsonFile} "data"`,
+  );
   const bytes = await readFile(binFile).catch(() => {
     throw new LgmError(`readAdversarialSet: ${binFile} must exist (named by ${jsonFile}), got no such file`);
   });

@@ -82,6 +82,9 @@ export function integerFlag<F extends number | undefined>(
   return numberFlag(where, flag, value, fallback, { ...range, integer: true });
 }
 
+/** Seeds of every command (train's config, demo, attack, detect, reproduce): integers in [0, 2^31 - 1]. */
+export const SEED_RANGE = { min: 0, max: 2 ** 31 - 1 } as const;
+
 /** The value of a flag that must be one of `choices`, or `fallback` when the flag is absent. */
 export function choiceFlag<T extends string>(
   where: string,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { LgmError } from '../util/errors.js';
+import { fsReason, isFsError } from '../io/fs-errors.js';
 import { commands } from './commands/index.js';
 import { packageVersion } from './version.js';
 
@@ -47,6 +48,16 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof LgmError || (err instanceof TypeError && 'code' in err)) {
       console.error(`lgm ${command.name}: ${err.message}`);
+      return 2;
+    }
+    // A file-system error no writer wrapped (every known one is): still a one-line message, never a stack.
+    if (isFsError(err)) {
+      const reads = ['read', 'scandir', 'stat', 'lstat', 'access', 'readlink', 'realpath', 'opendir'];
+      // open serves readers and writers alike.
+      const action = reads.includes(err.syscall ?? '') ? 'read' : err.syscall === 'open' ? 'open' : 'write';
+      console.error(
+        `lgm ${command.name}: cannot ${action} ${err.path ?? '(unknown path)'}: ${fsReason(err)}`,
+      );
       return 2;
     }
     throw err;

@@ -25,6 +25,21 @@ function uint32At(bytes: Uint8Array, offset: number): number {
 }
 
 /**
+ * The size (header + data) an IDX file of `ndims` dimensions declares in its header, once `head` holds the
+ * header (else null); a wrong magic number gives 0, so that reading stops early and parseIdx names the problem.
+ */
+export function idxSize(ndims: number): (head: Uint8Array) => number | null {
+  return (head) => {
+    const headerBytes = 4 + 4 * ndims;
+    if (head.length >= 4 && (head[0] !== 0 || head[1] !== 0 || head[2] !== UBYTE || head[3] !== ndims))
+      return 0;
+    if (head.length < headerBytes) return null;
+    const shape = Array.from({ length: ndims }, (_, i) => uint32At(head, 4 + 4 * i));
+    return headerBytes + shape.reduce((a, b) => a * b, 1);
+  };
+}
+
+/**
  * Parses an unsigned-byte IDX file with `ndims` dimensions. Throws an error naming `file` for a wrong magic
  * number (another type or rank: e.g. a label file given where images are expected), a header or data shorter
  * than the header promises (truncated download), or trailing bytes (not an IDX file of this shape).

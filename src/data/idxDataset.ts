@@ -2,7 +2,7 @@ import { LgmError } from '../util/errors.js';
 import { checkKnownKeys, choiceOption, numberOption } from '../util/options.js';
 import { numberedClassNames, SPLITS, type ImageDataset, type Split } from './dataset.js';
 import { firstExisting, readMaybeGzip } from './files.js';
-import { parseIdx } from './idx.js';
+import { idxSize, parseIdx } from './idx.js';
 import { checkLabelRange } from './labels.js';
 
 /** Options of `loadIdxDataset`. */
@@ -107,9 +107,9 @@ export async function loadIdxDataset(
 
   const imageFile = await locate(where, options.dataDir, split, 'images', options.installHint);
   const labelFile = await locate(where, options.dataDir, split, 'labels', options.installHint);
-  const images = parseIdx(where, imageFile, await readMaybeGzip(where, imageFile), 3);
+  const images = parseIdx(where, imageFile, await readMaybeGzip(where, imageFile, idxSize(3)), 3);
   checkImageShape(where, imageFile, images.shape, height, width);
-  const labels = parseIdx(where, labelFile, await readMaybeGzip(where, labelFile), 1);
+  const labels = parseIdx(where, labelFile, await readMaybeGzip(where, labelFile, idxSize(1)), 1);
   const count = images.shape[0];
   if (count === 0) throw new LgmError(`${where}: ${imageFile} holds no images`);
   if (labels.shape[0] !== count) {

@@ -26,7 +26,7 @@ export interface Detector {
   readonly fitted: boolean;
   /** Fits on features [N,D] float32 and labels [N] int32 of (clean) training inputs. */
   fitFeatures(features: tf.Tensor2D, labels: tf.Tensor1D): void;
-  /** Anomaly scores of features [N,D] (same D as the fit). */
+  /** Anomaly scores of features [N,D] (same D as the fit); a score that overflowed is MOST_ANOMALOUS. */
   scoreFeatures(features: tf.Tensor2D): Float32Array;
   /** Fits on a model's features of `data` (and takes the model's head for detectors that need logits). */
   fit(model: Classifier, data: DetectionData): void;
@@ -45,6 +45,9 @@ export interface DetectorBaseOptions {
 }
 
 export const BASE_OPTION_KEYS = ['head', 'batchSize'] as const;
+
+/** The score of an input whose score overflowed: the largest float32, above every finite score. */
+export const MOST_ANOMALOUS = 3.4028234663852886e38;
 
 /** Runs `fn` on consecutive row slices of `inputs` (each slice disposed after use). */
 export function forEachBatch(inputs: tf.Tensor, batchSize: number, fn: (batch: tf.Tensor) => void): void {
@@ -132,7 +135,9 @@ export abstract class FeatureDetector implements Detector {
     checkFinite(where, 'features', features);
     const scores = tf.tidy(() => this.scoreImpl(features));
     try {
-      return scores.dataSync() as Float32Array;
+      // Features far outside the training data can overflow float32 on the way (NaN or +-Infinity): such an
+      // input is the most anomalous of all, never less anomalous because the arithmetic overflowed.
+      return Float32Array.from(scores.dataSync(), (s) => (Number.isFinite(s) ? s : MOST_ANOMALOUS));
     } finally {
       scores.dispose();
     }

@@ -94,12 +94,46 @@ export function checkMixtureInputs(
     );
   }
   if (opts.checkValues) {
-    checkFinite(where, 'features', features);
-    checkFinite(where, 'params.means', params.means);
+    checkScale(where, features, params.means, shape.dim, opts.minLogVariance);
     if (params.logVariances !== undefined) checkFinite(where, 'params.logVariances', params.logVariances);
     if (params.logPriors !== undefined) checkFinite(where, 'params.logPriors', params.logPriors);
   }
   return shape;
+}
+
+/** Largest half squared distance accepted: 1/30 of float32's range leaves room for the expanded form's terms. */
+const MAX_DISTANCE = 1e37;
+
+/**
+ * Checks that features and means are finite and small enough that no squared distance can overflow float32
+ * (max |x| + max |mu| up to ~1e16 for D = 2 at the default variance floor): beyond that the distances, and every
+ * density, logit and loss made of them, would come out NaN or Infinity. One host read for both tensors.
+ */
+function checkScale(
+  where: string,
+  features: tf.Tensor2D,
+  means: tf.Tensor2D,
+  dim: number,
+  minLogVariance: number,
+): void {
+  const finite = (t: tf.Tensor) => tf.cast(tf.all(tf.isFinite(t)), 'float32');
+  const [fOk, fx, mOk, mx] = tf.tidy(() =>
+    Array.from(
+      tf.stack([finite(features), tf.max(tf.abs(features)), finite(means), tf.max(tf.abs(means))]).dataSync(),
+    ),
+  );
+  if (fOk !== 1) checkFinite(where, 'features', features);
+  if (mOk !== 1) checkFinite(where, 'params.means', means);
+  // d <= 1/2 D (|x| + |mu|)^2 / sigma^2, with sigma^2 >= exp(minLogVariance) (the floor).
+  const reach = Math.sqrt((2 * MAX_DISTANCE * Math.exp(minLogVariance)) / dim);
+  if (fx + mx > reach) {
+    const name = fx >= mx ? 'features' : 'params.means';
+    throw new LgmError(
+      `${where}: ${name} must stay within float32 range for squared distances (max |features| + max |means| ` +
+        `<= ${reach.toExponential(2)} at D = ${dim}, variance floor exp(${minLogVariance.toFixed(2)})), ` +
+        `got max |features| ${fx.toExponential(2)}, max |means| ${mx.toExponential(2)}`,
+    );
+  }
 }
 
 /**

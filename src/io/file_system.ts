@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LgmError } from '../util/errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { checkWeightsManifest } from './manifest.js';
+import { confinedPath } from './paths.js';
+import { writingSync } from './fs-errors.js';
 
 const MODEL_FILE = 'model.json';
 const PREFIX = 'file://';
@@ -42,7 +45,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     if (artifacts.modelTopology instanceof ArrayBuffer) {
       throw new LgmError('fileSystem.save: binary model topologies are not supported, got an ArrayBuffer');
     }
-    mkdirSync(this.directory, { recursive: true });
+    writingSync(this.directory, () => mkdirSync(this.directory, { recursive: true }));
     const weights = toBytes(artifacts.weightData);
     const weightsFile = `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 16)}.bin`;
     writeFileAtomic(join(this.directory, weightsFile), weights);
@@ -61,7 +64,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     // Only now is the old weights file unreferenced.
     for (const name of readdirSync(this.directory)) {
       if (/^weights-[0-9a-f]{16}\.bin$/.test(name) && name !== weightsFile)
-        rmSync(join(this.directory, name));
+        writingSync(join(this.directory, name), () => rmSync(join(this.directory, name)));
     }
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }
@@ -70,19 +73,26 @@ export class FileSystemHandler implements tf.io.IOHandler {
     const where = 'fileSystem.load';
     const jsonPath = join(this.directory, MODEL_FILE);
     const modelJson = readJson(where, jsonPath);
+    const expected = checkWeightsManifest(where, jsonPath, modelJson.weightsManifest);
     return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: Uint8Array[] = [];
-      for (const group of manifest) {
+      manifest.forEach((group, g) => {
         specs.push(...group.weights);
-        for (const path of group.paths) {
-          const file = join(this.directory, path);
+        group.paths.forEach((path, i) => {
+          const source = `${jsonPath} weightsManifest[${g}].paths[${i}]`;
+          const file = confinedPath(where, this.directory, path, source);
           if (!existsSync(file)) throw new LgmError(`${where}: ${file} is missing (named by ${jsonPath})`);
+          const size = statSync(file).size;
+          if (size > expected) {
+            throw new LgmError(
+              `${where}: ${file} has ${size} bytes, more than the ${expected} of all weights in ${jsonPath} (corrupt)`,
+            );
+          }
           buffers.push(readFileSync(file));
-        }
-      }
+        });
+      });
       const total = buffers.reduce((n, b) => n + b.byteLength, 0);
-      const expected = specs.reduce((n, s) => n + byteSize(s), 0);
       if (total !== expected) {
         throw new LgmError(
           `${where}: weights in ${this.directory} have ${total} bytes, expected ${expected} from ${jsonPath} (truncated or corrupt)`,
@@ -97,16 +107,6 @@ export class FileSystemHandler implements tf.io.IOHandler {
       return [specs, joined.buffer];
     });
   }
-}
-
-const QUANTIZED_BYTES: Record<string, number> = { uint8: 1, int8: 1, uint16: 2, float16: 2 };
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
-
-/** Bytes a weight occupies in the weights file (string weights are not supported and count as NaN). */
-function byteSize(spec: tf.io.WeightsManifestEntry): number {
-  const count = spec.shape.reduce((a, b) => a * b, 1);
-  const q = spec.quantization?.dtype;
-  return count * ((q === undefined ? DTYPE_BYTES[spec.dtype] : QUANTIZED_BYTES[q]) ?? NaN);
 }
 
 /** An IOHandler for a directory path (with or without the file:// prefix). */

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { withRunLock } from '../io/run-lock.js';
 import { initBackend } from '../backend/index.js';
 import { loadRun } from '../train/run.js';
 import type { TrainConfig } from '../train/config.js';
@@ -103,10 +103,20 @@ function resolvePlan(options: ReproduceOptions) {
  * progress.json, so calling again with the same options continues an interrupted run.
  */
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
-  const { experiment, budget, seed, dataDir, variants, configs } = resolvePlan(options);
+  const plan = resolvePlan(options);
   const log = options.log ?? ((line: string) => console.log(line));
+  // One reproduction per directory at a time: two would train the same runs and race on progress.json.
+  return withRunLock(W, options.outDir, { create: true, note: log }, () =>
+    lockedReproduce(options, plan, log),
+  );
+}
+
+async function lockedReproduce(
+  options: ReproduceOptions,
+  { experiment, budget, seed, dataDir, variants, configs }: ReturnType<typeof resolvePlan>,
+  log: (line: string) => void,
+): Promise<ReproduceResult> {
   const backend = await initBackend(options.backend);
-  await mkdir(options.outDir, { recursive: true });
   const plan = { experiment, budget, seed, dataDir, configs: Object.fromEntries(configs) };
   const progress = await Progress.open(options.outDir, plan);
   const first = configs.get(variants[0].name)!;

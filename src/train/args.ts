@@ -167,10 +167,10 @@ export function configFromFlags(values: Values): TrainConfigInput {
   });
 }
 
-/** The flags of `lgm train`: config flags plus --out, --resume, --backend, --quiet. */
+/** The flags of `lgm train`: config flags plus --out, --resume, --backend, --checkpoint-every, --quiet. */
 export function parseTrainArgv(argv: string[]): Values {
   return parseFlags(argv, {
-    strings: [...CONFIG_STRING_FLAGS, 'out', 'resume', 'backend'],
+    strings: [...CONFIG_STRING_FLAGS, 'out', 'resume', 'backend', 'checkpoint-every'],
     booleans: [...CONFIG_BOOLEAN_FLAGS, 'quiet'],
   }).values;
 }

@@ -1,7 +1,9 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, mkdtemp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
+import { fsyncDirectory } from '../io/atomic.js';
+import { writing } from '../io/fs-errors.js';
 import { LgmError } from '../util/errors.js';
 
 /** A tensor as stored in a checkpoint. */
@@ -27,17 +29,44 @@ interface ManifestEntry {
 
 export const CHECKPOINT_DIR = 'checkpoint';
 const OLD_DIR = 'checkpoint.old';
-const TMP_PREFIX = 'checkpoint.tmp-';
+export const CHECKPOINT_TMP_PREFIX = 'checkpoint.tmp-';
+/** The most float32 values a checkpoint may hold (4 GiB of weights): bounds what a corrupt manifest asks for. */
+const MAX_VALUES = 2 ** 30;
 
-/** Hooks for tests: `beforeRename` runs after the temp dir is complete and before it replaces the checkpoint. */
+/**
+ * Hooks for tests. `beforeRename` runs after the temp dir is complete and before it replaces the checkpoint;
+ * `beforeOperation` runs before every file operation with its name (fault-injection tests kill the process at
+ * each one).
+ */
 export interface CheckpointHooks {
   beforeRename?: () => void | Promise<void>;
+  beforeOperation?: (operation: string) => void | Promise<void>;
+}
+
+/** Thrown by writeCheckpoint for a tensor holding NaN or Infinity (the trainer says which step went bad). */
+export class NonFiniteCheckpointError extends LgmError {
+  constructor(readonly tensor: string) {
+    super(`writeCheckpoint: every tensor must be finite, got NaN or Infinity in ${tensor}`);
+  }
+}
+
+async function writeDurably(file: string, data: Uint8Array | string): Promise<void> {
+  const handle = await open(file, 'wx', 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
- * Writes `tensors` (float32, any shapes) and `state` as `<runDir>/checkpoint/` atomically: everything goes to a
- * fresh temp dir first, then the current checkpoint moves to checkpoint.old, the temp dir is renamed into place
- * and the old one removed. A crash at any point leaves a complete checkpoint (or checkpoint.old) to read.
+ * Writes `tensors` (float32, any shapes) and `state` as `<runDir>/checkpoint/` atomically and durably: every
+ * file goes to a fresh temp dir and is flushed to disk with the dir, then the current checkpoint moves to
+ * checkpoint.old, the temp dir is renamed into place, the old one removed and the run directory flushed. A
+ * crash or power loss at any point leaves a complete checkpoint (or checkpoint.old) to read. Refuses tensors
+ * holding NaN or Infinity (NonFiniteCheckpointError): the last good checkpoint is kept. A failed write removes
+ * its temp dir and throws `cannot write <path>: <reason>`.
  * Files: tensors.bin (little-endian float32, concatenated), tensors.json (names, shapes, offsets), state.json.
  */
 export async function writeCheckpoint(
@@ -46,15 +75,14 @@ export async function writeCheckpoint(
   state: Record<string, unknown>,
   hooks: CheckpointHooks = {},
 ): Promise<void> {
-  await mkdir(runDir, { recursive: true });
-  const tmp = await mkdtemp(join(runDir, TMP_PREFIX));
   const manifest: ManifestEntry[] = [];
   const chunks: Float32Array[] = [];
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
     const values = (await t.data()) as Float32Array;
+    if (!values.every(Number.isFinite)) throw new NonFiniteCheckpointError(name);
     manifest.push({ name, shape: [...t.shape], offset });
-    chunks.push(Float32Array.from(values));
+    chunks.push(values);
     offset += values.length;
   }
   const bin = new Float32Array(offset);
@@ -63,25 +91,79 @@ export async function writeCheckpoint(
     bin.set(c, at);
     at += c.length;
   }
-  await writeFile(join(tmp, 'tensors.bin'), new Uint8Array(bin.buffer));
-  await writeFile(
-    join(tmp, 'tensors.json'),
-    JSON.stringify({ format: 'lgm-checkpoint-1', tensors: manifest }),
-  );
-  await writeFile(join(tmp, 'state.json'), JSON.stringify(state, null, 2));
-  await hooks.beforeRename?.();
+  const step = async (operation: string, fn: () => Promise<unknown> | void) => {
+    await hooks.beforeOperation?.(operation);
+    await fn();
+  };
   const current = join(runDir, CHECKPOINT_DIR);
-  const old = join(runDir, OLD_DIR);
-  // A previous crash between the renames left only checkpoint.old: put it back before replacing it.
-  if (!existsSync(current) && existsSync(old)) await rename(old, current);
-  await rm(old, { recursive: true, force: true });
-  if (existsSync(current)) await rename(current, old);
-  await rename(tmp, current);
-  await rm(old, { recursive: true, force: true });
+  await writing(current, async () => {
+    await step('mkdir run', () => mkdir(runDir, { recursive: true }));
+    let tmp = '';
+    await step('mkdtemp', async () => (tmp = await mkdtemp(join(runDir, CHECKPOINT_TMP_PREFIX))));
+    try {
+      await step('write tensors.bin', () =>
+        writeDurably(join(tmp, 'tensors.bin'), new Uint8Array(bin.buffer)),
+      );
+      const json = JSON.stringify({ format: 'lgm-checkpoint-1', tensors: manifest });
+      await step('write tensors.json', () => writeDurably(join(tmp, 'tensors.json'), json));
+      await step('write state.json', () =>
+        writeDurably(join(tmp, 'state.json'), JSON.stringify(state, null, 2)),
+      );
+      await step('fsync temp dir', () => fsyncDirectory(tmp));
+      await hooks.beforeRename?.();
+    } catch (error) {
+      await rm(tmp, { recursive: true, force: true });
+      throw error;
+    }
+    const old = join(runDir, OLD_DIR);
+    // A previous crash between the renames left only checkpoint.old: put it back before replacing it.
+    if (!existsSync(current) && existsSync(old)) await step('restore old', () => rename(old, current));
+    await step('remove old', () => rm(old, { recursive: true, force: true }));
+    if (existsSync(current)) await step('rename current to old', () => rename(current, old));
+    await step('rename temp to current', () => rename(tmp, current));
+    await step('fsync run dir', () => fsyncDirectory(runDir));
+    await step('remove old after', () => rm(old, { recursive: true, force: true }));
+  });
 }
 
 function corrupt(file: string, what: string): LgmError {
   return new LgmError(`readCheckpoint: ${file} ${what}`);
+}
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * Validates tensors.json before any tensor is made: unique names, shapes of non-negative integers, offsets that
+ * start at 0 and follow each other without gap or overlap. Resolves to the number of float32 values described.
+ */
+function checkManifest(file: string, entries: unknown[]): number {
+  const names = new Set<string>();
+  let next = 0;
+  entries.forEach((value, i) => {
+    const e = value as ManifestEntry;
+    const at = `tensors[${i}]`;
+    if (e === null || typeof e !== 'object' || typeof e.name !== 'string' || e.name === '') {
+      throw corrupt(file, `${at} must have a non-empty string name, got ${JSON.stringify(value)}`);
+    }
+    if (names.has(e.name)) throw corrupt(file, `${at} name must be unique, got '${e.name}' twice`);
+    names.add(e.name);
+    if (!Array.isArray(e.shape) || !e.shape.every(isCount)) {
+      throw corrupt(
+        file,
+        `${at} (${e.name}) shape must be non-negative integers, got ${JSON.stringify(e.shape)}`,
+      );
+    }
+    const size = e.shape.reduce((a, b) => a * b, 1);
+    if (e.offset !== next) {
+      throw corrupt(
+        file,
+        `${at} (${e.name}) offset must be ${next} (tensors stored one after another), got ${JSON.stringify(e.offset)}`,
+      );
+    }
+    next += size;
+    if (next > MAX_VALUES) throw corrupt(file, `must describe at most ${MAX_VALUES} values, got more`);
+  });
+  return next;
 }
 
 async function readDir(dir: string): Promise<Checkpoint> {
@@ -105,17 +187,17 @@ async function readDir(dir: string): Promise<Checkpoint> {
   if (manifest?.format !== 'lgm-checkpoint-1' || !Array.isArray(manifest.tensors)) {
     throw corrupt(manifestFile, "must be {format: 'lgm-checkpoint-1', tensors: [...]}");
   }
+  const total = checkManifest(manifestFile, manifest.tensors);
   const state = (await parse(stateFile)) as Record<string, unknown>;
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+    throw corrupt(stateFile, `must hold a JSON object, got ${JSON.stringify(state)}`);
+  }
   let bytes: Buffer;
   try {
     bytes = await readFile(binFile);
   } catch {
     throw corrupt(binFile, 'is missing');
   }
-  const total = manifest.tensors.reduce(
-    (n, e) => Math.max(n, e.offset + e.shape.reduce((a, b) => a * b, 1)),
-    0,
-  );
   if (bytes.length !== total * 4) {
     throw corrupt(
       binFile,
@@ -143,10 +225,16 @@ export async function readCheckpoint(runDir: string): Promise<Checkpoint | null>
   return null;
 }
 
-/** Removes temp dirs left by a crash while writing (called when a run resumes). */
+/**
+ * Removes what a crash while writing left (called when a run resumes, under the run's lock): temp dirs, and
+ * checkpoint.old when the new checkpoint is already in place.
+ */
 export async function removeStaleTemps(runDir: string): Promise<void> {
   if (!existsSync(runDir)) return;
+  const current = existsSync(join(runDir, CHECKPOINT_DIR));
   for (const name of await readdir(runDir)) {
-    if (name.startsWith(TMP_PREFIX)) await rm(join(runDir, name), { recursive: true, force: true });
+    if (name.startsWith(CHECKPOINT_TMP_PREFIX) || (current && name === OLD_DIR)) {
+      await writing(join(runDir, name), () => rm(join(runDir, name), { recursive: true, force: true }));
+    }
   }
 }

@@ -7,6 +7,13 @@ import { LrSchedule, ValueSchedule, checkLrSchedule, checkValueSchedule } from '
 
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 
+/**
+ * Sanity bounds checked before anything is allocated: a typo (`--feature-dim 100000000`) or a corrupt
+ * config.json (`numClasses: 1e9`) is an error, not minutes of allocation and an out-of-memory crash.
+ * Far above anything lgm trains (ResNet widths 64, 100 classes), below what one tensor can hold.
+ */
+export const LIMITS = { width: 65536, classes: 100000, inputSize: 2 ** 24 } as const;
+
 /** Which data a run trains on. */
 export interface DatasetConfig {
   /** Dataset name (see DATASET_NAMES in data.ts). */
@@ -85,15 +92,18 @@ function limit(name: string, value: unknown): number | null {
 function resolveNet(net: Partial<TrainConfig['net']>): TrainConfig['net'] {
   checkKnownKeys(`${W}.net`, net, ['name', 'featureDim', 'hidden']);
   const hidden = net.hidden ?? null;
-  if (hidden !== null && (!Array.isArray(hidden) || !hidden.every((h) => Number.isInteger(h) && h > 0))) {
-    throw new LgmError(`${W}: net.hidden must be a list of positive integers, got ${describe(hidden)}`);
+  const widthOk = (h: unknown) => Number.isInteger(h) && (h as number) > 0 && (h as number) <= LIMITS.width;
+  if (hidden !== null && (!Array.isArray(hidden) || !hidden.every(widthOk))) {
+    throw new LgmError(
+      `${W}: net.hidden must be a list of integers in [1, ${LIMITS.width}], got ${describe(hidden)}${Array.isArray(hidden) ? ` [${hidden.join(',')}]` : ''}`,
+    );
   }
   return {
     name: choiceOption(W, 'net.name', net.name, NETWORK_NAMES, 'lenetpp'),
     featureDim:
       net.featureDim === undefined || net.featureDim === null
         ? null
-        : numberOption(W, 'net.featureDim', net.featureDim, 0, { min: 1, integer: true }),
+        : numberOption(W, 'net.featureDim', net.featureDim, 0, { min: 1, max: LIMITS.width, integer: true }),
     hidden,
   };
 }

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier } from '../nets/classifier.js';
 import { LgmLossModule } from '../losses/lgm_module.js';
 import { LgmError } from '../util/errors.js';
-import { TrainConfig, resolveTrainConfig } from './config.js';
-import { readCheckpoint } from './checkpoint.js';
+import { LIMITS, TrainConfig, resolveTrainConfig } from './config.js';
+import { CHECKPOINT_TMP_PREFIX, readCheckpoint } from './checkpoint.js';
 import { TrainableModel, asClassifier, buildModel, disposeModel, loadModelTensors } from './model.js';
 import type { Evaluation } from './evaluate.js';
 
@@ -44,9 +44,51 @@ export async function readRunConfig(runDir: string): Promise<RunConfigFile> {
   ) {
     throw new LgmError(`loadRun: ${file} must be {format: 'lgm-run-1', config, inputShape, numClasses}`);
   }
+  checkRunShape(file, parsed.inputShape, parsed.numClasses);
   // Re-resolving validates every field of a hand-edited file with the usual messages.
   resolveTrainConfig(parsed.config as never);
   return parsed;
+}
+
+/** Bounds inputShape and numClasses of a config.json before any model is built from them. */
+function checkRunShape(file: string, inputShape: unknown[], numClasses: number): void {
+  const dims = inputShape.every((d) => Number.isInteger(d) && (d as number) >= 1);
+  const size = dims ? (inputShape as number[]).reduce((a, b) => a * b, 1) : NaN;
+  if (inputShape.length < 1 || inputShape.length > 3 || !(size <= LIMITS.inputSize)) {
+    throw new LgmError(
+      `loadRun: ${file} inputShape must be 1 to 3 positive integers of product <= ${LIMITS.inputSize}, got ${JSON.stringify(inputShape)}`,
+    );
+  }
+  if (numClasses < 1 || numClasses > LIMITS.classes) {
+    throw new LgmError(
+      `loadRun: ${file} numClasses must be an integer in [1, ${LIMITS.classes}], got ${numClasses}`,
+    );
+  }
+}
+
+/**
+ * Files and directories of a run (the run-directory contract); a new run refuses a directory holding any, so
+ * that it never appends to another run's metrics or keeps another model's adversarial sets.
+ */
+const RUN_FILES = [
+  CONFIG_FILE,
+  'metrics.jsonl',
+  'checkpoint',
+  'checkpoint.old',
+  'features.json',
+  'mixture.json',
+  'adversarial',
+  'detection.json',
+  'report.md',
+];
+
+/** The first run file among a directory's entries (null when none): `checkpoint.tmp-*` counts. */
+export function existingRunFile(entries: string[]): string | null {
+  return (
+    RUN_FILES.find((f) => entries.includes(f)) ??
+    entries.find((e) => e.startsWith(CHECKPOINT_TMP_PREFIX)) ??
+    null
+  );
 }
 
 /** A saved run, ready to use. */

@@ -4,6 +4,9 @@ import { TrainConfig } from './config.js';
 import { loadTrainData } from './datasets.js';
 import { ProgressReporter, lineReporter, terminalReporter } from './progress.js';
 import { TrainRunResult, trainRun } from './trainer.js';
+import type { CheckpointEvery } from './checkpoint-every.js';
+import { onStopSignals } from '../util/interrupt.js';
+import { withRunLock } from '../io/run-lock.js';
 
 /** Options of `runTrainingSession` (the body of `lgm train` and `lgm demo`). */
 export interface SessionOptions {
@@ -16,6 +19,8 @@ export interface SessionOptions {
   quiet?: boolean;
   /** Where lines go. Default console.log. */
   log?: (line: string) => void;
+  /** Checkpoints within an epoch (default: the trainer's, every 5 minutes). */
+  checkpointEvery?: CheckpointEvery;
 }
 
 /** A default run directory: runs/<UTC date-time>-<net>-<loss>. */
@@ -31,13 +36,23 @@ function reporterFor(options: SessionOptions, log: (line: string) => void): Prog
 }
 
 /**
- * Initialises the backend, loads the data, trains (Ctrl-C checkpoints and stops cleanly) and prints the
- * outcome. Resolves to the result (the caller disposes result.model) and the backend used.
+ * Initialises the backend, loads the data, trains (Ctrl-C, SIGTERM and SIGHUP checkpoint and stop cleanly)
+ * and prints the outcome. Resolves to the result (the caller disposes result.model), the backend used and the
+ * exit code (0, or 128 + the signal's number when stopped).
  */
 export async function runTrainingSession(
   options: SessionOptions,
-): Promise<{ result: TrainRunResult; backend: string }> {
+): Promise<{ result: TrainRunResult; backend: string; exitCode: number }> {
   const log = options.log ?? ((line: string) => console.log(line));
+  // Lock before loading the data: a busy or unwritable run directory fails at once, not after the loading.
+  const lock = { create: !options.resume, note: log };
+  return withRunLock('train', options.runDir, lock, () => lockedSession(options, log));
+}
+
+async function lockedSession(
+  options: SessionOptions,
+  log: (line: string) => void,
+): Promise<{ result: TrainRunResult; backend: string; exitCode: number }> {
   const { config, runDir } = options;
   const backend = await initBackend(options.backend);
   log(`${describeBackend()}; loading ${config.dataset.name}`);
@@ -49,13 +64,7 @@ export async function runTrainingSession(
   log(
     `training ${config.net.name} + ${config.loss.name} on ${data.train.count} images (${data.train.batchesPerEpoch} batches/epoch, ${config.epochs} epoch(s)), testing on ${data.test.count}; run directory ${runDir}`,
   );
-  const controller = new AbortController();
-  const onSigint = () => {
-    log('\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to abort at once)');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
+  const stop = onStopSignals(log, 'finishing the current step and writing a checkpoint');
   try {
     const result = await trainRun({
       config,
@@ -63,15 +72,16 @@ export async function runTrainingSession(
       data,
       resume: options.resume,
       reporter: reporterFor(options, log),
-      signal: controller.signal,
+      signal: stop.signal,
+      ...(options.checkpointEvery === undefined ? {} : { checkpointEvery: options.checkpointEvery }),
     });
     if (result.completed && result.evaluation !== null) {
       log(
         `test accuracy: ${(100 * result.evaluation.accuracy).toFixed(2)}% (${result.evaluation.count} images)`,
       );
     }
-    return { result, backend };
+    return { result, backend, exitCode: result.completed ? 0 : stop.exitCode() };
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stop.dispose();
   }
 }

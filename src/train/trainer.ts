@@ -1,16 +1,23 @@
 import '../gm/gradients.js';
-import { mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { reduceLoss } from '../losses/reduce.js';
 import type { LossStepValues } from '../losses/module.js';
 import { LgmError } from '../util/errors.js';
 import { TrainConfig, configDifferences } from './config.js';
-import { CheckpointHooks, readCheckpoint, removeStaleTemps, writeCheckpoint } from './checkpoint.js';
+import {
+  CheckpointHooks,
+  NonFiniteCheckpointError,
+  readCheckpoint,
+  removeStaleTemps,
+  writeCheckpoint,
+} from './checkpoint.js';
+import { CheckpointEvery, DEFAULT_CHECKPOINT_EVERY, checkpointDue } from './checkpoint-every.js';
+import { withRunLock } from '../io/run-lock.js';
 import type { TrainData } from './data.js';
 import { Evaluation, evaluate } from './evaluate.js';
-import { appendMetrics, MetricsRecord, truncateMetrics } from './metrics.js';
+import { appendMetrics, checkMetricsFile, truncateMetrics } from './metrics.js';
 import {
   TrainableModel,
   buildModel,
@@ -24,12 +31,14 @@ import { ProgressReporter, silentReporter } from './progress.js';
 import {
   CONFIG_FILE,
   RunConfigFile,
+  existingRunFile,
   readRunConfig,
   writeFeatures,
   writeJsonAtomic,
   writeMixture,
 } from './run.js';
 import { learningRate, scheduledValue } from './schedules.js';
+import { epochLine, epochRecord, resolvedValues } from './epoch-records.js';
 import { TrainState, initialState, parseState } from './state.js';
 
 /** Options of `trainRun`. */
@@ -43,8 +52,13 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Progress output. Default silent. */
   reporter?: ProgressReporter;
-  /** When aborted (Ctrl-C), the current step finishes, a checkpoint is written and trainRun returns. */
+  /** When aborted (Ctrl-C, SIGTERM, SIGHUP), the current step finishes, a checkpoint is written and trainRun returns. */
   signal?: AbortSignal;
+  /**
+   * Checkpoints within an epoch, every so many steps and/or seconds (besides every epoch end and interrupt).
+   * Default every 5 minutes of training: a SIGKILL or a power loss loses at most that much.
+   */
+  checkpointEvery?: CheckpointEvery;
   /** Stop like an interrupt once this many steps (in total) are done; for tests and budgets. */
   stopAfterSteps?: number;
   /** Checkpoint hooks (tests simulate crashes with them). */
@@ -98,15 +112,16 @@ async function openRun(
   };
   const configPath = join(runDir, CONFIG_FILE);
   if (!options.resume) {
-    if (existsSync(configPath)) {
+    const found = existingRunFile(await readdir(runDir));
+    if (found !== null) {
       throw new LgmError(
-        `train: ${runDir} must be a new run directory (or pass --resume), got an existing run`,
+        `train: ${runDir} must be a new run directory (or pass --resume), got one holding ${found}`,
       );
     }
-    await mkdir(runDir, { recursive: true });
     await writeJsonAtomic(configPath, file);
     return initialState(config.seed);
   }
+  await checkMetricsFile(runDir);
   const saved = await readRunConfig(runDir);
   const diff = configDifferences(saved, file);
   if (diff.length > 0) {
@@ -130,15 +145,31 @@ async function openRun(
  * run writes the same metrics (timings aside) and weights as an uninterrupted one.
  */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
-  const { data, runDir } = options;
   const reporter = options.reporter ?? silentReporter;
+  const lock = { create: options.resume !== true, note: reporter.note };
+  return withRunLock('train', options.runDir, lock, () => lockedTrainRun(options, reporter));
+}
+
+/** Which step went bad, and that the last good checkpoint is kept (the error of a diverged run). */
+function divergence(what: string, state: TrainState, lastGood: number | null): LgmError {
+  const kept =
+    lastGood === null ? 'no checkpoint was written' : `the last good checkpoint (step ${lastGood}) is kept`;
+  return new LgmError(
+    `train: ${what} at step ${state.step} (epoch ${state.epoch + 1}); ${kept} (lower the learning rate or check the data)`,
+  );
+}
+
+async function lockedTrainRun(options: TrainRunOptions, reporter: ProgressReporter): Promise<TrainRunResult> {
+  const { data, runDir } = options;
   const model = buildModel(options.config, data.inputShape, data.numClasses);
   const config = finalConfig(options.config, model);
   const params = trainableParams(model, config.optimizer.gmLrMultiplier);
   const optimizer = new Optimizer(config.optimizer, params);
   let state: TrainState;
+  let lastGood: number | null = null;
   try {
     state = await openRun(options, model, optimizer, config);
+    if (options.resume) lastGood = state.step;
     if (options.resume) {
       await truncateMetrics(runDir, state.step + 1, state.epoch + 1);
       reporter.note(
@@ -150,9 +181,24 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     disposeModel(model);
     throw error;
   }
-  const checkpoint = (s: TrainState) =>
-    writeCheckpoint(runDir, { ...modelTensors(model), ...optimizer.state() }, { ...s }, options.hooks);
+  const checkpoint = async (s: TrainState) => {
+    try {
+      await writeCheckpoint(
+        runDir,
+        { ...modelTensors(model), ...optimizer.state() },
+        { ...s },
+        options.hooks,
+      );
+    } catch (error) {
+      if (!(error instanceof NonFiniteCheckpointError)) throw error;
+      throw divergence(`the weights must stay finite, got NaN or Infinity in ${error.tensor}`, s, lastGood);
+    }
+    lastGood = s.step;
+  };
   const ctx: EpochContext = {
+    checkpoint,
+    divergence: (what, s) => divergence(what, s, lastGood),
+    checkpointEvery: options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     model,
     optimizer,
     config,
@@ -168,12 +214,20 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       if (!(await trainEpoch(ctx, state))) {
         await checkpoint(state);
         reporter.note(
-          `interrupted: checkpoint written at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step}); continue with --resume`,
+          `interrupted: checkpoint written at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step}); continue with: lgm train --resume ${runDir}`,
         );
         return { completed: false, state, model, evaluation: null, config };
       }
       const endValues = lossValues(config, state.step, state.epoch + 1);
-      evaluation = await evaluate(model, data.test, { values: endValues });
+      try {
+        evaluation = await evaluate(model, data.test, { values: endValues });
+      } catch (error) {
+        if (!(error instanceof LgmError)) throw error;
+        throw divergence(`the test evaluation must succeed, got "${error.message}"`, state, lastGood);
+      }
+      if (!Number.isFinite(evaluation.loss)) {
+        throw divergence(`the test loss must be finite, got ${evaluation.loss}`, state, lastGood);
+      }
       await appendMetrics(runDir, [epochRecord(state, config, model, evaluation, endValues)]);
       reporter.epoch(epochLine(state, config, evaluation));
       Object.assign(state, { epoch: state.epoch + 1, batch: 0, seen: 0, lossSum: 0, correct: 0, seconds: 0 });
@@ -199,6 +253,11 @@ interface EpochContext {
   reporter: ProgressReporter;
   options: TrainRunOptions;
   varList: tf.Variable[];
+  /** Writes a checkpoint of `state` (refusing non-finite weights). */
+  checkpoint: (state: TrainState) => Promise<void>;
+  /** The error of a diverged run at `state`. */
+  divergence: (what: string, state: TrainState) => LgmError;
+  checkpointEvery: CheckpointEvery;
 }
 
 /**
@@ -210,14 +269,31 @@ async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean
   const batches = data.train.batchesPerEpoch;
   let windowStart = performance.now();
   let windowImages = 0;
+  let lastCheckpoint = { step: state.step, time: performance.now() };
   for (const batch of data.train.epoch(state.epoch, state.batch)) {
     const t0 = performance.now();
     const epochFloat = state.epoch + state.batch / batches;
     const lr = learningRate(config.lr, epochFloat, config.epochs);
     const values = lossValues(config, state.step, epochFloat);
     const n = batch.y.shape[0];
-    const parts = trainStep(model, optimizer, ctx.varList, batch.x, batch.y, values, lr);
-    tf.dispose([batch.x, batch.y]);
+    let parts: StepParts;
+    try {
+      parts = trainStep(model, optimizer, ctx.varList, batch.x, batch.y, values, lr);
+    } catch (error) {
+      if (!(error instanceof LgmError)) throw error;
+      throw ctx.divergence(`the step must succeed, got "${error.message}"`, {
+        ...state,
+        step: state.step + 1,
+      });
+    } finally {
+      tf.dispose([batch.x, batch.y]);
+    }
+    if (!Number.isFinite(parts.loss)) {
+      throw ctx.divergence(`the loss must stay finite, got ${parts.loss}`, {
+        ...state,
+        step: state.step + 1,
+      });
+    }
     state.step++;
     state.batch++;
     state.seen += n;
@@ -254,48 +330,13 @@ async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean
       windowImages = 0;
     }
     if (options.signal?.aborted || state.step === options.stopAfterSteps) return false;
+    const now = performance.now();
+    if (state.batch < batches && checkpointDue(ctx.checkpointEvery, lastCheckpoint, state.step, now)) {
+      await ctx.checkpoint(state);
+      lastCheckpoint = { step: state.step, time: performance.now() };
+    }
   }
   return true;
-}
-
-function epochLine(state: TrainState, config: TrainConfig, ev: Evaluation): string {
-  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-  return (
-    `epoch ${state.epoch + 1}/${config.epochs}: train loss ${(state.lossSum / state.seen).toFixed(4)} ` +
-    `acc ${pct(state.correct / state.seen)} | test loss ${ev.loss.toFixed(4)} acc ${pct(ev.accuracy)} | ` +
-    `${(state.seen / Math.max(state.seconds, 1e-9)).toFixed(1)} img/s`
-  );
-}
-
-/** alpha and lambda as used this step (schedule value, else the loss's own option, else null). */
-function resolvedValues(
-  model: TrainableModel,
-  values: LossStepValues,
-): { alpha: number | null; lambda: number | null } {
-  const own = model.loss.options as { alpha?: number; lambda?: number };
-  return { alpha: values.alpha ?? own.alpha ?? null, lambda: values.lambda ?? own.lambda ?? null };
-}
-
-function epochRecord(
-  state: TrainState,
-  config: TrainConfig,
-  model: TrainableModel,
-  ev: Evaluation,
-  values: LossStepValues,
-): MetricsRecord {
-  return {
-    type: 'epoch',
-    epoch: state.epoch + 1,
-    step: state.step,
-    trainLoss: state.lossSum / state.seen,
-    trainAccuracy: state.correct / state.seen,
-    testAccuracy: ev.accuracy,
-    testLoss: ev.loss,
-    lr: learningRate(config.lr, state.epoch + 1, config.epochs),
-    ...resolvedValues(model, values),
-    imagesPerSecond: state.seen / Math.max(state.seconds, 1e-9),
-    seconds: state.seconds,
-  };
 }
 
 /** Scalars of one training step. */
@@ -327,10 +368,5 @@ function trainStep(
   optimizer.apply(grads, lr);
   const [loss, classificationLoss, auxiliaryLoss, accuracy] = [value, ...kept].map((t) => t.dataSync()[0]);
   tf.dispose([value, ...kept, ...Object.values(grads)]);
-  if (!Number.isFinite(loss)) {
-    throw new LgmError(
-      `train: the loss must stay finite, got ${loss} (lower the learning rate or check the data)`,
-    );
-  }
   return { loss, classificationLoss, auxiliaryLoss, accuracy };
 }

@@ -1,4 +1,5 @@
 import { writeFileAtomicAsync } from '../io/atomic.js';
+import { writing } from '../io/fs-errors.js';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -64,7 +65,7 @@ export const FIGURE_FORMATS: readonly FigureFormat[] = ['svg', 'png', 'both'];
 
 /** Writes a file through a temporary name and a rename, so a reader never sees half a picture. */
 async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await writing(dirname(file), () => mkdir(dirname(file), { recursive: true }));
   await writeFileAtomicAsync(file, data);
 }
 

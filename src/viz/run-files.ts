@@ -226,18 +226,22 @@ export async function readDetection(runDir: string): Promise<Detection> {
   return json as unknown as Detection;
 }
 
-/** Reads `<runDir>/metrics.jsonl`, one JSON object with a string `type` per non-empty line. */
+/**
+ * Reads `<runDir>/metrics.jsonl`, one JSON object with a string `type` per non-empty line. A truncated last
+ * line (no newline after it: a run killed mid-append) is skipped, as the trainer skips it on resume.
+ */
 export async function readMetrics(runDir: string): Promise<MetricsRecord[]> {
   const file = join(runDir, 'metrics.jsonl');
   const text = await readText(file);
   const records: MetricsRecord[] = [];
-  text.split('\n').forEach((line, i) => {
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      // A run killed mid-write leaves a truncated last line: name it rather than failing obscurely.
+      if (i === lines.length - 1) return;
       throw new LgmError(`${file}: line ${i + 1} must be a JSON object, got '${line.slice(0, 40)}'`);
     }
     const r = objectOf(`${file} line ${i + 1}`, value);

@@ -73,7 +73,7 @@ test('corrupt or truncated adversarial files name the file and the problem', asy
   );
   await assert.rejects(
     writeAdversarialSet(dir, '../x', fakeResult(), { attack: 'x', options: {}, indices: [], labels: [] }),
-    /writeAdversarialSet: name must be letters, digits, '_', '.' or '-', got '..\/x'/,
+    /writeAdversarialSet: name must be a plain file name \(letters, digits, '_', '.' or '-'\), got "..\/x"/,
   );
   rmSync(dir, { recursive: true });
 });

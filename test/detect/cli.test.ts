@@ -121,5 +121,8 @@ test('lgm attack and lgm detect reject bad arguments clearly', async () => {
   );
   const missing = join(lgmRun, '..', 'nothing-here');
   assert.equal(existsSync(missing), false);
-  await assert.rejects(detectCommand.run(args(missing, '--limit 10')), /config.json must exist/);
+  await assert.rejects(
+    detectCommand.run(args(missing, '--limit 10')),
+    /detect: run directory .*nothing-here must exist, got no such directory/,
+  );
 });

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { mulberry32, seededNormal } from '../../src/util/random.js';
 import { arraySource, TrainData } from '../../src/train/data.js';
 import { resolveTrainConfig, TrainConfigInput } from '../../src/train/config.js';
+import type { MetricsRecord } from '../../src/train/metrics.js';
+import { disposeModel, modelTensors } from '../../src/train/model.js';
+import type { TrainRunResult } from '../../src/train/trainer.js';
 
 /** Selects the cpu backend (deterministic and always present) for training tests. */
 export async function useCpu(): Promise<void> {
@@ -64,4 +67,18 @@ export function mlpConfig(extra: TrainConfigInput = {}) {
 /** A fresh temp directory for a run. */
 export function tempDir(prefix = 'lgm-train-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+const TIMING = ['time', 'imagesPerSecond', 'seconds'];
+
+/** Metrics records without their timings (which differ between two runs of the same training). */
+export const untimed = (records: MetricsRecord[]) =>
+  records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING.includes(k))));
+
+/** A trained model's weights as plain arrays by checkpoint key; disposes the model. */
+export async function finalWeights(result: TrainRunResult): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [k, t] of Object.entries(modelTensors(result.model))) out[k] = Array.from(await t.data());
+  disposeModel(result.model);
+  return out;
 }

@@ -78,10 +78,13 @@ test('mixture.json is optional and validated against the covariance kind', async
   );
 });
 
-test('metrics.jsonl: a truncated last line is named; detection.json curves are checked', async () => {
+test('metrics.jsonl: a truncated last line is skipped, a bad line before it is named; detection.json curves are checked', async () => {
   const dir = await writeRunDir({ metrics: syntheticMetrics(1, 2) });
   assert.equal((await readMetrics(dir)).length, 3);
+  // A run killed mid-append: the trainer itself skips such a line on resume.
   await writeFile(join(dir, 'metrics.jsonl'), '{"type":"step","step":0}\n{"type":"st');
+  assert.deepEqual(await readMetrics(dir), [{ type: 'step', step: 0 }]);
+  await writeFile(join(dir, 'metrics.jsonl'), '{"type":"step","step":0}\n{"type":"st\n{"type":"step"}\n');
   await assert.rejects(
     readMetrics(dir),
     new RegExp(`metrics.jsonl: line 2 must be a JSON object, got '\\{"type":"st'`),

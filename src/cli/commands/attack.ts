@@ -10,7 +10,12 @@ import {
 import { loadInputs, pixelClassifier, runNormalization } from '../../detect/input-sets.js';
 import { loadRun } from '../../train/run.js';
 import type { Command } from '../command.js';
-import { integerFlag, listFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
+import { SEED_RANGE, integerFlag, listFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
+import { withRunLock } from '../../io/run-lock.js';
+import { checkWritable } from '../../io/atomic.js';
+import { writing } from '../../io/fs-errors.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Classifier } from '../../nets/classifier.js';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -76,61 +81,71 @@ export const attackCommand: Command = {
       epsilon: numberFlag(where, 'epsilon', values.epsilon, 0.3, { min: 0 }),
       epsilonL2: numberFlag(where, 'epsilon-l2', values['epsilon-l2'], 3, { min: 0 }),
       steps: integerFlag(where, 'steps', values.steps, 10, { min: 1 }),
-      seed: integerFlag(where, 'seed', values.seed, 0),
+      seed: integerFlag(where, 'seed', values.seed, 0, SEED_RANGE),
       batchSize: integerFlag(where, 'batch-size', values['batch-size'], 100, { min: 1 }),
       clipMin: 0,
       clipMax: 1,
     };
     const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
-    const backend = await initBackend(values.backend);
-    const run = await loadRun(runDir);
-    try {
-      const dataset = { ...run.config.dataset, dataDir: values['data-dir'] ?? run.config.dataset.dataDir };
-      // Attack in pixel space: the model's input normalisation becomes part of the attacked function.
-      const classifier = pixelClassifier(run.classifier, await runNormalization(dataset));
-      const data = await loadInputs(dataset.name, { split: 'test', limit, dataDir: dataset.dataDir });
-      console.log(
-        `lgm attack: ${data.indices.length} test images of ${run.config.dataset.name}, backend ${backend}`,
-      );
-      console.log('attack     success  cleanAcc  advAcc   meanL2  meanLinf  seconds');
-      try {
-        const labels = Array.from(data.y.dataSync());
-        for (const name of attacks) {
-          const options = attackOptions(name, settings);
-          const started = Date.now();
-          const result = runNamedAttack(name, classifier, data.x, data.y, options);
-          const seconds = (Date.now() - started) / 1000;
-          try {
-            await writeAdversarialSet(runDir, name, result, {
-              attack: name,
-              options,
-              indices: data.indices,
-              labels,
-              features: successfulFeatures(
-                classifier,
-                result.adversarial,
-                result.success,
-                settings.batchSize,
-              ),
-            });
-          } finally {
-            result.adversarial.dispose();
-          }
-          const cleanAcc = mean(result.originalCorrect.map(Number));
-          const advAcc = 1 - mean(result.success.map(Number));
-          const rate =
-            result.successRate === null ? '     -' : (100 * result.successRate).toFixed(1).padStart(6);
-          console.log(
-            `${name.padEnd(9)} ${rate}%  ${(100 * cleanAcc).toFixed(1).padStart(7)}%  ${(100 * advAcc).toFixed(1).padStart(5)}%` +
-              `  ${mean(result.l2).toFixed(3).padStart(7)}  ${mean(result.linf).toFixed(3).padStart(8)}  ${seconds.toFixed(1).padStart(7)}`,
-          );
-        }
-      } finally {
-        tf.dispose([data.x, data.y]);
-      }
-    } finally {
-      run.dispose();
-    }
-    return 0;
+    return withRunLock(where, runDir, {}, () => attackRun(runDir, attacks, settings, limit, values));
   },
 };
+
+/** The body of lgm attack, with the run directory locked. */
+async function attackRun(
+  runDir: string,
+  attacks: AttackName[],
+  settings: Parameters<typeof attackOptions>[1],
+  limit: number,
+  values: { backend?: string; 'data-dir'?: string },
+): Promise<number> {
+  const backend = await initBackend(values.backend);
+  const run = await loadRun(runDir);
+  try {
+    // The sets go to <run>/adversarial: fail now if they cannot be written, not after the attacks.
+    const adversarialDir = join(runDir, 'adversarial');
+    await writing(adversarialDir, () => mkdir(adversarialDir, { recursive: true }));
+    checkWritable(join(adversarialDir, `${attacks[0]}.json`));
+    const dataset = { ...run.config.dataset, dataDir: values['data-dir'] ?? run.config.dataset.dataDir };
+    // Attack in pixel space: the model's input normalisation becomes part of the attacked function.
+    const classifier = pixelClassifier(run.classifier, await runNormalization(dataset));
+    const data = await loadInputs(dataset.name, { split: 'test', limit, dataDir: dataset.dataDir });
+    console.log(
+      `lgm attack: ${data.indices.length} test images of ${run.config.dataset.name}, backend ${backend}`,
+    );
+    console.log('attack     success  cleanAcc  advAcc   meanL2  meanLinf  seconds');
+    try {
+      const labels = Array.from(data.y.dataSync());
+      for (const name of attacks) {
+        const options = attackOptions(name, settings);
+        const started = Date.now();
+        const result = runNamedAttack(name, classifier, data.x, data.y, options);
+        const seconds = (Date.now() - started) / 1000;
+        try {
+          await writeAdversarialSet(runDir, name, result, {
+            attack: name,
+            options,
+            indices: data.indices,
+            labels,
+            features: successfulFeatures(classifier, result.adversarial, result.success, settings.batchSize),
+          });
+        } finally {
+          result.adversarial.dispose();
+        }
+        const cleanAcc = mean(result.originalCorrect.map(Number));
+        const advAcc = 1 - mean(result.success.map(Number));
+        const rate =
+          result.successRate === null ? '     -' : (100 * result.successRate).toFixed(1).padStart(6);
+        console.log(
+          `${name.padEnd(9)} ${rate}%  ${(100 * cleanAcc).toFixed(1).padStart(7)}%  ${(100 * advAcc).toFixed(1).padStart(5)}%` +
+            `  ${mean(result.l2).toFixed(3).padStart(7)}  ${mean(result.linf).toFixed(3).padStart(8)}  ${seconds.toFixed(1).padStart(7)}`,
+        );
+      }
+    } finally {
+      tf.dispose([data.x, data.y]);
+    }
+  } finally {
+    run.dispose();
+  }
+  return 0;
+}

@@ -2,7 +2,8 @@ import { resolveTrainConfig, TrainConfig } from '../../train/config.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
 import type { Command } from '../command.js';
-import { integerFlag, parseFlags } from '../flags.js';
+import { SEED_RANGE, integerFlag, parseFlags } from '../flags.js';
+import { withRunLock } from '../../io/run-lock.js';
 import { writeReport } from '../../viz/report.js';
 import { attackCommand } from './attack.js';
 import { detectCommand } from './detect.js';
@@ -102,7 +103,7 @@ export const demoCommand: Command = {
       strings: ['train-images', 'epochs', 'test-images', 'loss', 'seed', 'out', 'backend', 'attack-images'],
       booleans: ['quiet', 'no-detection'],
     });
-    const seed = integerFlag('demo', 'seed', values.seed, 0, { min: 0 });
+    const seed = integerFlag('demo', 'seed', values.seed, 0, SEED_RANGE);
     const config = demoConfig({
       trainImages: positiveInt('train-images', values['train-images'], DEMO_DEFAULTS.trainImages),
       epochs: positiveInt('epochs', values.epochs, DEMO_DEFAULTS.epochs),
@@ -111,22 +112,32 @@ export const demoCommand: Command = {
       loss: values.loss ?? 'lgm',
     });
     const runDir = values.out ?? defaultRunDir(config);
+    const attackImages = positiveInt('attack-images', values['attack-images'], DEMO_DEFAULTS.attackImages);
     const started = Date.now();
-    const { result } = await runTrainingSession({
-      config,
-      runDir,
-      resume: false,
-      backend: values.backend,
-      quiet: values.quiet === true,
+    // One lock over training, attacks, detection and report (the nested commands share it).
+    return withRunLock('demo', runDir, { create: true }, async () => {
+      const { result, exitCode } = await runTrainingSession({
+        config,
+        runDir,
+        resume: false,
+        backend: values.backend,
+        quiet: values.quiet === true,
+      });
+      disposeModel(result.model);
+      if (!result.completed) {
+        // lgm demo has no --resume: the demo's run is an ordinary run directory that lgm train continues.
+        console.log(
+          `to finish the demo: lgm train --resume ${runDir}, then lgm attack --run ${runDir}, ` +
+            `lgm detect --run ${runDir} and lgm plot report ${runDir}`,
+        );
+        return exitCode;
+      }
+      if (values['no-detection'] !== true) {
+        const trainImages = config.dataset.trainLimit ?? DEMO_DEFAULTS.trainImages;
+        await detectionAndReport(runDir, { attackImages, trainImages }, values.backend);
+      }
+      console.log(`run directory: ${runDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      return 0;
     });
-    disposeModel(result.model);
-    if (!result.completed) return 130;
-    if (values['no-detection'] !== true) {
-      const attackImages = positiveInt('attack-images', values['attack-images'], DEMO_DEFAULTS.attackImages);
-      const trainImages = config.dataset.trainLimit ?? DEMO_DEFAULTS.trainImages;
-      await detectionAndReport(runDir, { attackImages, trainImages }, values.backend);
-    }
-    console.log(`run directory: ${runDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    return 0;
   },
 };

@@ -7,6 +7,7 @@ import { initBackend } from '../../backend/index.js';
 import {
   DETECTOR_NAMES,
   Detector,
+  DetectorName,
   InputSet,
   NOISE_SETS,
   adversarialInputSet,
@@ -26,7 +27,10 @@ import type { Classifier } from '../../nets/classifier.js';
 import { loadRun } from '../../train/run.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
-import { integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
+import { SEED_RANGE, integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
+import { withRunLock } from '../../io/run-lock.js';
+import { checkWritable } from '../../io/atomic.js';
+import { checkFileName } from '../../io/paths.js';
 
 /** Names of the adversarial sets present in <run>/adversarial. */
 async function adversarialNames(runDir: string): Promise<string[]> {
@@ -125,69 +129,89 @@ export const detectCommand: Command = {
     const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
     const fitLimit = integerFlag(where, 'fit-limit', values['fit-limit'], 5000, { min: 1 });
     const batchSize = integerFlag(where, 'batch-size', values['batch-size'], 256, { min: 1 });
-    const seed = integerFlag(where, 'seed', values.seed, 0);
+    const seed = integerFlag(where, 'seed', values.seed, 0, SEED_RANGE);
     const requested =
       values.detectors === undefined ? null : listFlag(where, 'detectors', values.detectors, DETECTOR_NAMES);
-    await initBackend(values.backend);
-    const run = await loadRun(runDir);
-    const mixture = await readMixtureFile(runDir);
-    const names = requested ?? detectorNamesFor(mixture);
-    const detectors: Detector[] = [];
-    const tensors: tf.Tensor[] = [];
-    try {
-      const dataset = run.config.dataset;
-      const dataDir = values['data-dir'] ?? dataset.dataDir;
-      // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
-      const classifier = pixelClassifier(run.classifier, await runNormalization({ ...dataset, dataDir }));
-      for (const n of names) detectors.push(createDetector(n, { classifier, mixture, where }));
-      const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
-      tensors.push(train.x, train.y);
-      const trainFeatures = batchedFeatures(classifier, train.x, batchSize);
-      tensors.push(trainFeatures);
-      for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
-      const fit = mixture === null ? null : mixtureFit(mixture, trainFeatures, train.y);
-      if (fit?.warning) console.log(`warning: ${fit.warning}`);
-      const test = await loadInputs(dataset.name, { split: 'test', limit, dataDir });
-      tensors.push(test.x, test.y);
-      const cleanFeatures = batchedFeatures(classifier, test.x, batchSize);
-      tensors.push(cleanFeatures);
-      const sets: InputSet[] = [];
-      const advNames =
-        values.adversarial === 'none'
-          ? []
-          : values.adversarial === undefined
-            ? await adversarialNames(runDir)
-            : splitList(values.adversarial);
-      for (const name of advNames) {
-        const set = await adversarialInputSet(runDir, name, classifier, batchSize);
-        if (set === null)
-          console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
-        else sets.push(set);
-      }
-      for (const spec of oodSpecs(values.ood, dataset.name)) {
-        const set = await oodSet(spec, classifier, limit, seed, batchSize);
-        if (set !== null) sets.push(set);
-      }
-      for (const s of sets) tensors.push(s.features);
-      if (sets.length === 0) {
-        throw new LgmError(
-          `${where}: needs at least one adversarial or OOD input set, got none (run lgm attack or pass --ood)`,
-        );
-      }
-      const report = evaluateDetectors(detectors, cleanFeatures, sets);
-      console.log(
-        `lgm detect: ${test.indices.length} clean test images vs ${sets.map((s) => `${s.name} (${s.features.shape[0]})`).join(', ')}`,
-      );
-      console.log(formatDetectionTable(report.rows));
-      const file = join(runDir, 'detection.json');
-      await writeFileAtomicAsync(file, JSON.stringify(report) + '\n');
-      console.log(`wrote ${file}`);
-    } finally {
-      for (const d of detectors) d.dispose();
-      tf.dispose(tensors);
-      mixture?.dispose();
-      run.dispose();
-    }
-    return 0;
+    const advNames =
+      values.adversarial === undefined || values.adversarial === 'none'
+        ? undefined
+        : splitList(values.adversarial).map((n) => checkFileName(where, n, '--adversarial entries'));
+    const options = { limit, fitLimit, batchSize, seed, requested, advNames };
+    return withRunLock(where, runDir, {}, () => detectRun(runDir, options, values));
   },
 };
+
+/** The body of lgm detect, with the run directory locked. */
+async function detectRun(
+  runDir: string,
+  o: {
+    limit: number;
+    fitLimit: number;
+    batchSize: number;
+    seed: number;
+    requested: DetectorName[] | null;
+    advNames: string[] | undefined;
+  },
+  values: { backend?: string; 'data-dir'?: string; adversarial?: string; ood?: string },
+): Promise<number> {
+  const where = 'detect';
+  const { limit, fitLimit, batchSize, seed, requested } = o;
+  const file = join(runDir, 'detection.json');
+  // Fail now rather than after minutes of feature extraction.
+  checkWritable(file);
+  await initBackend(values.backend);
+  const run = await loadRun(runDir);
+  const mixture = await readMixtureFile(runDir);
+  const names = requested ?? detectorNamesFor(mixture);
+  const detectors: Detector[] = [];
+  const tensors: tf.Tensor[] = [];
+  try {
+    const dataset = run.config.dataset;
+    const dataDir = values['data-dir'] ?? dataset.dataDir;
+    // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
+    const classifier = pixelClassifier(run.classifier, await runNormalization({ ...dataset, dataDir }));
+    for (const n of names) detectors.push(createDetector(n, { classifier, mixture, where }));
+    const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
+    tensors.push(train.x, train.y);
+    const trainFeatures = batchedFeatures(classifier, train.x, batchSize);
+    tensors.push(trainFeatures);
+    for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
+    const fit = mixture === null ? null : mixtureFit(mixture, trainFeatures, train.y);
+    if (fit?.warning) console.log(`warning: ${fit.warning}`);
+    const test = await loadInputs(dataset.name, { split: 'test', limit, dataDir });
+    tensors.push(test.x, test.y);
+    const cleanFeatures = batchedFeatures(classifier, test.x, batchSize);
+    tensors.push(cleanFeatures);
+    const sets: InputSet[] = [];
+    const advNames = values.adversarial === 'none' ? [] : (o.advNames ?? (await adversarialNames(runDir)));
+    for (const name of advNames) {
+      const set = await adversarialInputSet(runDir, name, classifier, batchSize);
+      if (set === null)
+        console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
+      else sets.push(set);
+    }
+    for (const spec of oodSpecs(values.ood, dataset.name)) {
+      const set = await oodSet(spec, classifier, limit, seed, batchSize);
+      if (set !== null) sets.push(set);
+    }
+    for (const s of sets) tensors.push(s.features);
+    if (sets.length === 0) {
+      throw new LgmError(
+        `${where}: needs at least one adversarial or OOD input set, got none (run lgm attack or pass --ood)`,
+      );
+    }
+    const report = evaluateDetectors(detectors, cleanFeatures, sets);
+    console.log(
+      `lgm detect: ${test.indices.length} clean test images vs ${sets.map((s) => `${s.name} (${s.features.shape[0]})`).join(', ')}`,
+    );
+    console.log(formatDetectionTable(report.rows));
+    await writeFileAtomicAsync(file, JSON.stringify(report) + '\n');
+    console.log(`wrote ${file}`);
+  } finally {
+    for (const d of detectors) d.dispose();
+    tf.dispose(tensors);
+    mixture?.dispose();
+    run.dispose();
+  }
+  return 0;
+}

@@ -6,6 +6,8 @@ import { evaluate } from '../../train/evaluate.js';
 import { classStatsText, confusionText } from '../../train/report.js';
 import type { Command } from '../command.js';
 import { integerFlag, parseFlags } from '../flags.js';
+import { checkWritable } from '../../io/atomic.js';
+import { join } from 'node:path';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -35,6 +37,13 @@ export const evalCommand: Command = {
     const testLimit = integerFlag('eval', 'test-limit', values['test-limit'], undefined, { min: 1 });
     const backend = await initBackend(values.backend);
     const run = await loadRun(runDir);
+    // eval rewrites features.json (and mixture.json): fail now rather than after evaluating.
+    try {
+      checkWritable(join(runDir, 'features.json'));
+    } catch (error) {
+      run.dispose();
+      throw error;
+    }
     try {
       const dataset = {
         ...run.config.dataset,

@@ -5,6 +5,7 @@ import { experimentVariants } from '../../reproduce/experiments.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 import { choiceFlag, integerFlag, parseFlags, splitList } from '../flags.js';
+import { onStopSignals } from '../../util/interrupt.js';
 
 const usage = [
   'Usage: lgm reproduce mnist   [--budget tiny|quick|full] [options]',
@@ -53,16 +54,8 @@ export const reproduceCommand: Command = {
       );
     }
     const budget = choiceFlag(where, 'budget', values.budget, BUDGET_NAMES, 'quick');
-    const controller = new AbortController();
     const log = values.quiet === true ? () => {} : (line: string) => console.log(line);
-    const onSigint = () => {
-      console.log(
-        '\ninterrupt: finishing the current step and checkpointing (Ctrl-C again to abort at once)',
-      );
-      controller.abort();
-      process.once('SIGINT', () => process.exit(130));
-    };
-    process.once('SIGINT', onSigint);
+    const stop = onStopSignals((line) => console.log(line), 'finishing the current step and checkpointing');
     try {
       const result = await reproduce({
         experiment: experiment as ExperimentName,
@@ -73,16 +66,16 @@ export const reproduceCommand: Command = {
         ...(values.variants === undefined ? {} : { variants: splitList(values.variants) }),
         ...(values.backend === undefined ? {} : { backend: values.backend }),
         log,
-        signal: controller.signal,
+        signal: stop.signal,
       });
       console.log(
         result.completed
           ? `report: ${result.report}`
           : 'interrupted: run the same command again to continue where it stopped',
       );
-      return result.completed ? 0 : 130;
+      return result.completed ? 0 : stop.exitCode();
     } finally {
-      process.removeListener('SIGINT', onSigint);
+      stop.dispose();
     }
   },
 };

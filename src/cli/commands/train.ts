@@ -5,6 +5,7 @@ import { readRunConfig } from '../../train/run.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
 import type { Command } from '../command.js';
+import { parseCheckpointEvery } from '../../train/checkpoint-every.js';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -14,8 +15,10 @@ export const trainCommand: Command = {
     '       lgm train --resume <runDir> [the same options]',
     '',
     '  --out <dir>               run directory to create (default runs/<date>-<net>-<loss>)',
-    '  --resume <dir>            continue a run from its checkpoint (Ctrl-C writes one); with no other',
-    '                            options the saved config is used, else the options must equal it',
+    '  --resume <dir>            continue a run from its checkpoint (Ctrl-C, SIGTERM, SIGHUP write one);',
+    '                            with no other options the saved config is used, else they must equal it',
+    '  --checkpoint-every <n>    checkpoint within epochs every n steps, a time (30s, 5m, 1h), both',
+    "                            (500,5m) or 'epoch' (default 5m; every epoch end and interrupt anyway)",
     '  --backend <name>          wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
     '  --quiet                   no progress output',
     '',
@@ -34,14 +37,19 @@ export const trainCommand: Command = {
         ? (await readRunConfig(resume)).config
         : resolveTrainConfig(configFromFlags(values));
     const runDir = resume ?? (values.out as string | undefined) ?? defaultRunDir(config);
-    const { result } = await runTrainingSession({
+    const checkpointEvery =
+      values['checkpoint-every'] === undefined
+        ? undefined
+        : parseCheckpointEvery('train', values['checkpoint-every'] as string);
+    const { result, exitCode } = await runTrainingSession({
       config,
       runDir,
       resume: resume !== undefined,
       backend: values.backend as string | undefined,
       quiet: values.quiet === true,
+      ...(checkpointEvery === undefined ? {} : { checkpointEvery }),
     });
     disposeModel(result.model);
-    return result.completed ? 0 : 130;
+    return exitCode;
   },
 };
