@@ -7,3 +7,4 @@ export * from './layers/index.js';
 export * from './io/index.js';
 export * from './examples/index.js';
 export * from './data/index.js';
+export * from './export/index.js';

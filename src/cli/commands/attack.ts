@@ -7,8 +7,8 @@ import {
   runNamedAttack,
   writeAdversarialSet,
 } from '../../attacks/index.js';
-import { loadInputs, pixelClassifier, runNormalization } from '../../detect/input-sets.js';
-import { loadRun } from '../../train/run.js';
+import { loadInputs, pixelClassifier } from '../../detect/input-sets.js';
+import { openRunSource } from '../../export/run-source.js';
 import type { Command } from '../command.js';
 import { integerFlag, listFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
 import type { Classifier } from '../../nets/classifier.js';
@@ -41,9 +41,11 @@ export const attackCommand: Command = {
     '',
     "Attacks the first --limit test images of the run's dataset in pixel space ([0, 1], normalised for the model",
     'as lgm train does) and writes each adversarial',
-    'set to <run>/adversarial/<attack>.json (per-example success, norms) and <attack>.f32 (float32 inputs).',
+    'set to <out>/adversarial/<attack>.json (per-example success, norms) and <attack>.f32 (float32 inputs).',
     '',
-    '  --run <dir>          run directory written by lgm train (required)',
+    '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
+    '  --out <dir>          output directory (default: the run directory; runs/pretrained-<name> for a',
+    '                       pretrained model)',
     `  --attacks <list>     comma-separated, among ${ATTACK_NAMES.join(', ')} (default fgsm,bim)`,
     '  --epsilon <e>        L-inf budget of fgsm, bim, pgd (default 0.3)',
     '  --epsilon-l2 <e>     L2 budget of pgd-l2 (default 3)',
@@ -58,6 +60,7 @@ export const attackCommand: Command = {
     const { values } = parseFlags(argv, {
       strings: [
         'run',
+        'out',
         'attacks',
         'epsilon',
         'epsilon-l2',
@@ -83,11 +86,12 @@ export const attackCommand: Command = {
     };
     const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
     const backend = await initBackend(values.backend);
-    const run = await loadRun(runDir);
+    const source = await openRunSource(where, runDir, values.out);
+    const run = source.run;
     try {
       const dataset = { ...run.config.dataset, dataDir: values['data-dir'] ?? run.config.dataset.dataDir };
       // Attack in pixel space: the model's input normalisation becomes part of the attacked function.
-      const classifier = pixelClassifier(run.classifier, await runNormalization(dataset));
+      const classifier = pixelClassifier(run.classifier, await source.normalization(dataset.dataDir));
       const data = await loadInputs(dataset.name, { split: 'test', limit, dataDir: dataset.dataDir });
       console.log(
         `lgm attack: ${data.indices.length} test images of ${run.config.dataset.name}, backend ${backend}`,
@@ -101,7 +105,7 @@ export const attackCommand: Command = {
           const result = runNamedAttack(name, classifier, data.x, data.y, options);
           const seconds = (Date.now() - started) / 1000;
           try {
-            await writeAdversarialSet(runDir, name, result, {
+            await writeAdversarialSet(source.outDir, name, result, {
               attack: name,
               options,
               indices: data.indices,

@@ -18,11 +18,9 @@ import {
   loadInputs,
   noiseInputs,
   pixelClassifier,
-  readMixtureFile,
-  runNormalization,
 } from '../../detect/index.js';
+import { openRunSource } from '../../export/run-source.js';
 import type { Classifier } from '../../nets/classifier.js';
-import { loadRun } from '../../train/run.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 import { integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
@@ -43,11 +41,13 @@ const usage = [
   'Fits each detector on features of the first --fit-limit training images, then scores the first --limit clean',
   'test images against each input set (successful adversarial examples of lgm attack, and OOD sets). Prints one',
   'table (detector x input set: AUROC, AUPR-in, AUPR-out, FPR at 95% TPR, detection accuracy, attack success',
-  'rate) and writes it with ROC curves to <run>/detection.json. See docs/detection.md.',
+  'rate) and writes it with ROC curves to <out>/detection.json. See docs/detection.md.',
   '',
-  '  --run <dir>          run directory written by lgm train (required)',
+  '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
+  '  --out <dir>          where adversarial sets are read and detection.json written (default: the run',
+  '                       directory; runs/pretrained-<name> for a pretrained model)',
   `  --detectors <list>   among ${DETECTOR_NAMES.join(', ')} (default: all; lgm-* only for L-GM runs)`,
-  '  --adversarial <list> adversarial sets of <run>/adversarial, or none (default: every set there)',
+  '  --adversarial <list> adversarial sets of <out>/adversarial, or none (default: every set there)',
   `  --ood <list>         among fashion-mnist, ${NOISE_SETS.join(', ')}, a dataset name, idx:<dir>, or none`,
   '                       (default: fashion-mnist (MNIST runs, skipped with a note when absent), gaussian, uniform)',
   '  --limit <n>          clean test images and images per OOD set (default 1000)',
@@ -108,6 +108,7 @@ export const detectCommand: Command = {
     const { values } = parseFlags(argv, {
       strings: [
         'run',
+        'out',
         'detectors',
         'adversarial',
         'ood',
@@ -128,8 +129,10 @@ export const detectCommand: Command = {
     const requested =
       values.detectors === undefined ? null : listFlag(where, 'detectors', values.detectors, DETECTOR_NAMES);
     await initBackend(values.backend);
-    const run = await loadRun(runDir);
-    const mixture = await readMixtureFile(runDir);
+    const source = await openRunSource(where, runDir, values.out);
+    const run = source.run;
+    const outDir = source.outDir;
+    const mixture = await source.mixture();
     const names = requested ?? detectorNamesFor(mixture);
     const detectors: Detector[] = [];
     const tensors: tf.Tensor[] = [];
@@ -137,7 +140,7 @@ export const detectCommand: Command = {
       const dataset = run.config.dataset;
       const dataDir = values['data-dir'] ?? dataset.dataDir;
       // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
-      const classifier = pixelClassifier(run.classifier, await runNormalization({ ...dataset, dataDir }));
+      const classifier = pixelClassifier(run.classifier, await source.normalization(dataDir));
       for (const n of names) detectors.push(createDetector(n, { classifier, mixture, where }));
       const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
       tensors.push(train.x, train.y);
@@ -153,10 +156,10 @@ export const detectCommand: Command = {
         values.adversarial === 'none'
           ? []
           : values.adversarial === undefined
-            ? await adversarialNames(runDir)
+            ? await adversarialNames(outDir)
             : splitList(values.adversarial);
       for (const name of advNames) {
-        const set = await adversarialInputSet(runDir, name, classifier, batchSize);
+        const set = await adversarialInputSet(outDir, name, classifier, batchSize);
         if (set === null)
           console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
         else sets.push(set);
@@ -176,7 +179,7 @@ export const detectCommand: Command = {
         `lgm detect: ${test.indices.length} clean test images vs ${sets.map((s) => `${s.name} (${s.features.shape[0]})`).join(', ')}`,
       );
       console.log(formatDetectionTable(report.rows));
-      const file = join(runDir, 'detection.json');
+      const file = join(outDir, 'detection.json');
       await writeFileAtomicAsync(file, JSON.stringify(report) + '\n');
       console.log(`wrote ${file}`);
     } finally {
