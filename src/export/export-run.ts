@@ -36,7 +36,10 @@ const HEAD_LAYER = 'head';
 const LINEAR_HEADS = ['softmax', 'center'];
 
 /** The head layer that computes `model.loss.logits`, built on `features` and given the loss's weights. */
-function headLayer(model: TrainableModel, features: tfl.SymbolicTensor): { layer: tfl.layers.Layer; logits: tfl.SymbolicTensor } {
+function headLayer(
+  model: TrainableModel,
+  features: tfl.SymbolicTensor,
+): { layer: tfl.layers.Layer; logits: tfl.SymbolicTensor } {
   const loss = model.loss;
   const byName = (name: string) => loss.weights.find((w) => w.name === name)?.variable;
   if (loss instanceof LgmLossModule) {
@@ -87,14 +90,16 @@ export function exportModel(run: LoadedRun): { model: tfl.LayersModel; head: tfl
 
 function checkOptions(options: ExportOptions): Required<ExportOptions> {
   const flagRate = options.flagRate ?? 0.05;
-  if (!(flagRate > 0 && flagRate < 1)) throw new LgmError(`export: flagRate must be in (0, 1), got ${flagRate}`);
+  if (!(flagRate > 0 && flagRate < 1))
+    throw new LgmError(`export: flagRate must be in (0, 1), got ${flagRate}`);
   const calibrationImages = options.calibrationImages ?? 5000;
   const batchSize = options.batchSize ?? 256;
   for (const [name, v] of [
     ['calibrationImages', calibrationImages],
     ['batchSize', batchSize],
   ] as const) {
-    if (!(Number.isInteger(v) && v >= 1)) throw new LgmError(`export: ${name} must be an integer >= 1, got ${v}`);
+    if (!(Number.isInteger(v) && v >= 1))
+      throw new LgmError(`export: ${name} must be an integer >= 1, got ${v}`);
   }
   return { flagRate, calibrationImages, batchSize };
 }
@@ -104,7 +109,11 @@ function checkOptions(options: ExportOptions): Required<ExportOptions> {
  * first, model.json last, each atomically). The threshold is the `flagRate` lower quantile of the familiarity
  * score (see LgmModelMetadata.score) of the run's first `calibrationImages` training images.
  */
-export async function exportRun(runDir: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
+export async function exportRun(
+  runDir: string,
+  outDir: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
   const { flagRate, calibrationImages, batchSize } = checkOptions(options);
   const run = await loadRun(runDir);
   let built: { model: tfl.LayersModel; head: tfl.layers.Layer } | null = null;
@@ -144,7 +153,9 @@ export async function exportRun(runDir: string, outDir: string, options: ExportO
     }
     metadata.threshold = lowerQuantile(scores, flagRate);
     if (!Number.isFinite(metadata.threshold)) {
-      throw new LgmError(`export: the calibrated threshold must be finite, got ${metadata.threshold} (is the run diverged?)`);
+      throw new LgmError(
+        `export: the calibrated threshold must be finite, got ${metadata.threshold} (is the run diverged?)`,
+      );
     }
     built.model.setUserDefinedMetadata({ [LGM_METADATA_KEY]: metadata as unknown as object });
     try {

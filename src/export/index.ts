@@ -4,6 +4,12 @@ export type { LgmPrediction, LgmPredictionTensors, LgmModelSource } from './lgm-
 export { LgmModel, loadLgmModel, lowerQuantile } from './lgm-model.js';
 export type { ExportOptions, ExportResult } from './export-run.js';
 export { exportRun, exportModel } from './export-run.js';
-export { PRETRAINED_ENV, pretrainedDir, listPretrained, resolvePretrained, loadPretrained } from './pretrained.js';
+export {
+  PRETRAINED_ENV,
+  pretrainedDir,
+  listPretrained,
+  resolvePretrained,
+  loadPretrained,
+} from './pretrained.js';
 export type { RunSource } from './run-source.js';
 export { openRunSource } from './run-source.js';

@@ -63,7 +63,9 @@ export class LgmModel {
       );
     }
     if (metadata.head === 'lgm' && !(head instanceof GaussianMixtureLayer)) {
-      throw new LgmError(`LgmModel: layer '${head.name}' must be a GaussianMixture layer, got ${head.getClassName()}`);
+      throw new LgmError(
+        `LgmModel: layer '${head.name}' must be a GaussianMixture layer, got ${head.getClassName()}`,
+      );
     }
     this.head = head;
     // The head is applied once in the model, so its input is the feature tensor of the model's graph.
@@ -150,7 +152,11 @@ export class LgmModel {
         const size = Math.min(batchSize, n - start);
         const part = tf.slice(batch, start, size);
         const t = this.predictTensors(part);
-        const [posterior, classes, score] = await Promise.all([t.posterior.data(), t.classes.data(), t.score.data()]);
+        const [posterior, classes, score] = await Promise.all([
+          t.posterior.data(),
+          t.classes.data(),
+          t.score.data(),
+        ]);
         tf.dispose([part, t.features, t.logits, t.posterior, t.classes, t.score]);
         const K = this.metadata.numClasses;
         for (let i = 0; i < size; i++) {
@@ -198,7 +204,10 @@ async function handlerFor(source: LgmModelSource): Promise<{ handler: tf.io.IOHa
         `loadLgmModel: files must be one model.json and its weights file(s), got ${source.map((f) => f.name).join(', ') || 'none'}`,
       );
     }
-    return { handler: tf.io.browserFiles([json[0], ...source.filter((f) => f !== json[0])]), name: json[0].name };
+    return {
+      handler: tf.io.browserFiles([json[0], ...source.filter((f) => f !== json[0])]),
+      name: json[0].name,
+    };
   }
   if (typeof source !== 'string') return { handler: source, name: 'the IOHandler' };
   if (inNode() && (!hasScheme(source) || source.startsWith('file://')))

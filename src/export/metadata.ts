@@ -58,8 +58,7 @@ const isNumbers = (v: unknown, length?: number): v is number[] =>
 export function readLgmMetadata(userDefinedMetadata: unknown, source: string): LgmModelMetadata {
   const where = `loadLgmModel: ${source}`;
   const meta = (userDefinedMetadata as Record<string, unknown> | undefined)?.[LGM_METADATA_KEY] as
-    | Partial<LgmModelMetadata>
-    | undefined;
+    Partial<LgmModelMetadata> | undefined;
   if (meta === undefined || meta === null || typeof meta !== 'object') {
     throw new LgmError(
       `${where} must have userDefinedMetadata.${LGM_METADATA_KEY} (a model written by lgm export), got ${describe(meta)}`,
@@ -73,7 +72,8 @@ export function readLgmMetadata(userDefinedMetadata: unknown, source: string): L
   if (!isNumbers(meta.inputShape) || meta.inputShape.length === 0)
     fail('inputShape must be a non-empty list of integers', meta.inputShape);
   for (const key of ['numClasses', 'featureDim'] as const) {
-    if (!Number.isInteger(meta[key]) || (meta[key] as number) < 1) fail(`${key} must be an integer >= 1`, meta[key]);
+    if (!Number.isInteger(meta[key]) || (meta[key] as number) < 1)
+      fail(`${key} must be an integer >= 1`, meta[key]);
   }
   const norm = meta.normalization;
   if (!isNumbers(norm?.mean) || !isNumbers(norm?.std, norm?.mean.length) || norm.std.some((s) => s <= 0))
@@ -84,7 +84,10 @@ export function readLgmMetadata(userDefinedMetadata: unknown, source: string): L
   if (!(typeof meta.flagRate === 'number' && meta.flagRate > 0 && meta.flagRate < 1))
     fail('flagRate must be in (0, 1)', meta.flagRate);
   if (typeof meta.headLayer !== 'string') fail('headLayer must be a layer name', meta.headLayer);
-  if (meta.classNames !== null && !(Array.isArray(meta.classNames) && meta.classNames.length === meta.numClasses))
+  if (
+    meta.classNames !== null &&
+    !(Array.isArray(meta.classNames) && meta.classNames.length === meta.numClasses)
+  )
     fail(`classNames must be null or ${meta.numClasses} names`, meta.classNames);
   return meta as LgmModelMetadata;
 }

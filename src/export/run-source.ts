@@ -43,9 +43,7 @@ function exportedModel(lgm: LgmModel, config: ReturnType<typeof resolveTrainConf
   const gm = lgm.mixtureHead;
   const head = lgm.model.getLayer(meta.headLayer);
   const values: Record<string, tf.Tensor | undefined> =
-    gm === null
-      ? { kernel: head.weights[0]?.read(), bias: head.weights[1]?.read() }
-      : { ...gm.params() };
+    gm === null ? { kernel: head.weights[0]?.read(), bias: head.weights[1]?.read() } : { ...gm.params() };
   for (const w of loss.weights) {
     const value = values[w.name];
     if (value === undefined || value.shape.join(',') !== w.variable.shape.join(',')) {
@@ -150,7 +148,10 @@ export async function openRunSource(where: string, spec: string, outDir?: string
     kind: 'run',
     outDir: outDir ?? spec,
     normalization: (dataDir) =>
-      runNormalization({ ...run.config.dataset, dataDir: dataDir === undefined ? run.config.dataset.dataDir : dataDir }),
+      runNormalization({
+        ...run.config.dataset,
+        dataDir: dataDir === undefined ? run.config.dataset.dataDir : dataDir,
+      }),
     mixture: () => readMixtureFile(spec),
   };
 }
