@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { reduceLoss } from '../losses/reduce.js';
 import type { LossStepValues } from '../losses/module.js';
 import { LgmError } from '../util/errors.js';
+import { loadCustomNetwork } from './custom-net.js';
 import { TrainConfig, configDifferences } from './config.js';
 import { CheckpointHooks, readCheckpoint, removeStaleTemps, writeCheckpoint } from './checkpoint.js';
 import type { TrainData } from './data.js';
@@ -132,7 +133,8 @@ async function openRun(
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   const { data, runDir } = options;
   const reporter = options.reporter ?? silentReporter;
-  const model = buildModel(options.config, data.inputShape, data.numClasses);
+  const custom = await loadCustomNetwork(options.config.net, data.inputShape);
+  const model = buildModel(options.config, data.inputShape, data.numClasses, custom);
   const config = finalConfig(options.config, model);
   const params = trainableParams(model, config.optimizer.gmLrMultiplier);
   const optimizer = new Optimizer(config.optimizer, params);
