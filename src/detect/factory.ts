@@ -10,6 +10,7 @@ import { LgmError } from '../util/errors.js';
 
 /** Every detector by name (docs/detection.md); the `lgm-*` ones need an L-GM run's mixture. */
 export const DETECTOR_NAMES = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde'] as const;
+/** The name of a detector (`lgm detect --detectors`). */
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 /** What the detectors are built from. */

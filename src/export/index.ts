@@ -3,7 +3,7 @@ export { LGM_MODEL_FORMAT, LGM_METADATA_KEY, readLgmMetadata } from './metadata.
 export type { LgmPrediction, LgmPredictionTensors, LgmModelSource } from './lgm-model.js';
 export { LgmModel, loadLgmModel, lowerQuantile } from './lgm-model.js';
 export type { ExportOptions, ExportResult } from './export-run.js';
-export { exportRun, exportModel } from './export-run.js';
+export { exportRun } from './export-run.js';
 export {
   PRETRAINED_ENV,
   pretrainedDir,
@@ -11,5 +11,3 @@ export {
   resolvePretrained,
   loadPretrained,
 } from './pretrained.js';
-export type { RunSource } from './run-source.js';
-export { openRunSource } from './run-source.js';

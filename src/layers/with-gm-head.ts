@@ -36,6 +36,7 @@ export interface LgmHeadModel {
   mixture: {
     covariance: GaussianMixtureLayer['covariance'];
     params: ReturnType<GaussianMixtureLayer['params']>;
+    /** Nothing to free: the head owns the weights. */
     dispose(): void;
   };
 }
