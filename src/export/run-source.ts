@@ -137,11 +137,6 @@ export async function openRunSource(where: string, spec: string, outDir?: string
   if (!existsSync(join(spec, CONFIG_FILE)) && existsSync(join(spec, 'model.json'))) {
     return openExport(spec, outDir ?? spec);
   }
-  if (!existsSync(spec)) {
-    throw new LgmError(
-      `${where}: --run must be a run directory (lgm train), an export directory (lgm export) or pretrained:<name>, got ${spec} (no such directory)`,
-    );
-  }
   const run = await loadRun(spec);
   return {
     run,

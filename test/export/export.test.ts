@@ -5,8 +5,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +31,7 @@ import { loadPretrained, PRETRAINED_ENV } from '../../src/export/pretrained.js';
 import { loadRun } from '../../src/train/run.js';
 import { mnistRun } from '../detect/run-fixture.js';
 import { capture } from '../helpers/console.js';
+import { lgm } from '../helpers/cli.js';
 
 let lgmRun: string;
 let softmaxRun: string;
@@ -254,14 +253,3 @@ test('bad exports and inputs are named', async () => {
   assert.equal(unwritable.code, 2);
   assert.match(unwritable.stderr, /^lgm export: export: cannot write .*a-file\/export: ENOTDIR/);
 });
-
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-/** Runs the CLI in a child process (exit code and stderr), on cpu. */
-function lgm(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LGM_BACKEND: 'cpu' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}

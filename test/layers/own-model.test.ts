@@ -21,9 +21,9 @@ import { withGaussianMixtureHead } from '../../src/layers/with-gm-head.js';
 import { createDetector } from '../../src/detect/factory.js';
 import { loadInputs } from '../../src/detect/input-sets.js';
 import { capture } from '../helpers/console.js';
+import { lgm } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 let work: string;
 
 /** A user's model: (flatten,) a hidden layer, an 8-D embedding, its own softmax classifier. */
@@ -47,14 +47,6 @@ async function saved(model: tfl.LayersModel, name: string): Promise<string> {
   await model.save(fileSystem(dir));
   model.dispose();
   return join(dir, 'model.json');
-}
-
-function lgm(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LGM_BACKEND: 'cpu' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 before(async () => {
