@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { browserOnlyPlugin } from './build/browserOnly.js';
 import { mnistSubsetPlugin } from './build/mnistSubset.js';
+import { trainedModelPlugin } from './build/pretrained.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const generated = join(here, '.generated');
@@ -20,7 +21,11 @@ export default defineConfig({
   // Relative asset paths: the built app works from any folder of any static server.
   base: './',
   publicDir: generated,
-  plugins: [browserOnlyPlugin(), mnistSubsetPlugin({ mnistDir, outDir: generated })],
+  plugins: [
+    browserOnlyPlugin(),
+    mnistSubsetPlugin({ mnistDir, outDir: generated }),
+    trainedModelPlugin({ pretrainedDir: join(here, '..', 'pretrained'), outDir: generated }),
+  ],
   server: { headers: isolation, fs: { allow: [join(here, '..')] } },
   preview: { headers: isolation },
   build: {

@@ -40,6 +40,7 @@ const SIDE = 32;
 const PLANE = SIDE * SIDE;
 const PIXELS = 3 * PLANE;
 
+/** The class names of CIFAR-10 (index = label). */
 export const CIFAR10_CLASSES = [
   'airplane',
   'automobile',

@@ -26,6 +26,7 @@ export interface ImageDataset {
 
 /** The two splits every file-backed dataset has. */
 export const SPLITS = ['train', 'test'] as const;
+/** A dataset split: train or test. */
 export type Split = (typeof SPLITS)[number];
 
 /** Generic class names `0`, `1`, ... for sources that ship none. */

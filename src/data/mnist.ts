@@ -21,6 +21,7 @@ const KEYS = ['dataDir', 'split'] as const;
  */
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** The class names of Fashion-MNIST (index = label). */
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top',
   'Trouser',

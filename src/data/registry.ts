@@ -6,6 +6,7 @@ import { loadFashionMnist, loadMnist } from './mnist.js';
 
 /** Dataset names accepted by `loadDataset` (and the CLI's --dataset). */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'cifar100-coarse'] as const;
+/** The name of a file-backed dataset (`lgm train --dataset`). */
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** Options of `loadDataset`. */

@@ -24,6 +24,7 @@ export const DETECTOR_NAMES = [
  * the predicted class), beside the median heuristic of 'kde'. Fixed by the literature, not tuned on our test sets.
  */
 const FOLLOW_UP_KDE_BANDWIDTH = 1.5;
+/** The name of a detector (`lgm detect --detectors`). */
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 /** What the detectors are built from. */

@@ -9,6 +9,7 @@ import { BASE_OPTION_KEYS, DetectorBaseOptions, FeatureDetector } from './detect
 
 /** Which likelihood the L-GM detector scores. */
 export type LgmScoreMode = 'class' | 'mixture';
+/** Every LgmScoreMode. */
 export const LGM_SCORE_MODES: readonly LgmScoreMode[] = ['class', 'mixture'];
 
 /** Options of the L-GM likelihood detector. */

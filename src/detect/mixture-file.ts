@@ -9,6 +9,7 @@ import { LgmError } from '../util/errors.js';
 export interface MixtureFile {
   covariance: CovarianceKind;
   params: GaussianMixtureParams;
+  /** Frees the tensors. */
   dispose(): void;
 }
 

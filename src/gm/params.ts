@@ -3,6 +3,7 @@ import { LgmError, describe } from '../util/errors.js';
 
 /** How each class's covariance is parameterised. */
 export type CovarianceKind = 'identity' | 'isotropic' | 'diagonal';
+/** Every covariance parameterisation of the mixture, in order of freedom. */
 export const COVARIANCE_KINDS: readonly CovarianceKind[] = ['identity', 'isotropic', 'diagonal'];
 
 /** The parameters of a Gaussian mixture over features of width D with K classes. */

@@ -41,6 +41,7 @@ function readJson(where: string, path: string): tf.io.ModelJSON {
 export class FileSystemHandler implements tf.io.IOHandler {
   constructor(readonly directory: string) {}
 
+  /** Writes the weights file, then model.json (each atomically); removes the weights it replaced. */
   async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
     if (artifacts.modelTopology instanceof ArrayBuffer) {
       throw new LgmError('fileSystem.save: binary model topologies are not supported, got an ArrayBuffer');
@@ -69,6 +70,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }
 
+  /** Reads model.json and its weights, checking that the weights have the bytes the manifest names. */
   async load(): Promise<tf.io.ModelArtifacts> {
     const where = 'fileSystem.load';
     const jsonPath = join(this.directory, MODEL_FILE);

@@ -1,3 +1,10 @@
 export type { GaussianMixtureLayerArgs } from './gaussian_mixture.js';
 export { GaussianMixtureLayer, gaussianMixture } from './gaussian_mixture.js';
 export type { Initializer, InitializerSpec } from './initializers.js';
+export {
+  withGaussianMixtureHead,
+  featureExtractor,
+  checkModelInput,
+  type GaussianMixtureHeadOptions,
+  type LgmHeadModel,
+} from './with-gm-head.js';

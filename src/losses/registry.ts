@@ -9,6 +9,7 @@ import { SoftmaxLoss } from './softmax.js';
 
 /** Every loss `lgm train --loss` accepts. */
 export const LOSS_NAMES = ['softmax', 'center', 'am-softmax', 'arcface', 'lgm'] as const;
+/** The name of a loss (`lgm train --loss`). */
 export type LossName = (typeof LOSS_NAMES)[number];
 
 /**

@@ -7,6 +7,7 @@ import { cifarResNet, ResNetDepth } from './resnet.js';
 
 /** Every network `lgm train --net` accepts. */
 export const NETWORK_NAMES = ['lenetpp', 'mlp', 'resnet20', 'resnet32', 'resnet56', 'resnet110'] as const;
+/** The name of a built-in network (`lgm train --net`). */
 export type NetworkName = (typeof NETWORK_NAMES)[number];
 
 /** What every network needs to be built; the defaults of each network apply to undefined fields. */

@@ -6,6 +6,7 @@ import { checkInputShape } from './mlp.js';
 
 /** Depths of the CIFAR ResNets of He et al. 2016 (6n + 2 layers). */
 export const RESNET_DEPTHS = [20, 32, 56, 110] as const;
+/** The depths of the CIFAR ResNets (6n + 2). */
 export type ResNetDepth = (typeof RESNET_DEPTHS)[number];
 
 /** Options of the CIFAR ResNets. */

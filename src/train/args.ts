@@ -1,4 +1,5 @@
 import { numberFlag, numberListFlag, parseFlags } from '../cli/flags.js';
+import { resolve } from 'node:path';
 import { LgmError } from '../util/errors.js';
 import type { TrainConfigInput } from './config.js';
 import type { ValueSchedule } from './schedules.js';
@@ -10,6 +11,8 @@ const CONFIG_STRING_FLAGS = [
   'train-limit',
   'test-limit',
   'net',
+  'model',
+  'feature-layer',
   'feature-dim',
   'hidden',
   'loss',
@@ -52,6 +55,8 @@ export const TRAIN_FLAGS_USAGE = [
   '  --net <name>              lenetpp | mlp | resnet20 | resnet32 | resnet56 | resnet110 (default lenetpp)',
   '  --feature-dim <d>         feature width (default 2 for lenetpp/mlp, 64 for ResNets)',
   '  --hidden <w1,w2,...>      MLP hidden widths (default 64)',
+  '  --model <model.json>      your own tfjs-layers model instead of --net (its weights are the start),',
+  '  --feature-layer <name>    cut at this layer (output [N, D]): it feeds the loss head (docs/own-model.md)',
   'Loss:',
   '  --loss <name>             softmax | center | am-softmax | arcface | lgm (default lgm)',
   '  --covariance <kind>       L-GM: identity | isotropic | diagonal (default identity)',
@@ -110,6 +115,33 @@ export function parseScheduleSpec(flag: string, spec: string): ValueSchedule {
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
+/** --net, or --model with --feature-layer (the model's path made absolute, so a resume works from anywhere). */
+function netFromFlags(values: Values): TrainConfigInput['net'] {
+  const model = str(values, 'model');
+  const featureLayer = str(values, 'feature-layer');
+  if (model === undefined) {
+    if (featureLayer !== undefined)
+      throw new LgmError('train: --feature-layer needs --model, got no --model');
+    return defined({
+      name: str(values, 'net') as never,
+      featureDim: num(values, 'feature-dim'),
+      hidden: list(values, 'hidden'),
+    });
+  }
+  if (values.net !== undefined) throw new LgmError('train: --model and --net exclude each other, got both');
+  if (featureLayer === undefined)
+    throw new LgmError(
+      `train: --model needs --feature-layer <name> (the layer whose output feeds the loss), got none`,
+    );
+  return defined({
+    name: 'custom' as const,
+    model: resolve(model),
+    featureLayer,
+    featureDim: num(values, 'feature-dim'),
+    hidden: list(values, 'hidden'),
+  });
+}
+
 /** Maps parsed config flags to a config input (absent flags stay absent, so defaults apply). */
 export function configFromFlags(values: Values): TrainConfigInput {
   if (values.augment === true && values['no-augment'] === true) {
@@ -125,11 +157,7 @@ export function configFromFlags(values: Values): TrainConfigInput {
       testLimit: num(values, 'test-limit'),
       augment: values.augment === true ? true : values['no-augment'] === true ? false : undefined,
     }),
-    net: defined({
-      name: str(values, 'net') as never,
-      featureDim: num(values, 'feature-dim'),
-      hidden: list(values, 'hidden'),
-    }),
+    net: netFromFlags(values),
     loss: defined({
       name: str(values, 'loss') as never,
       options: defined({

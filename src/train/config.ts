@@ -49,7 +49,17 @@ export interface OptimizerConfig {
 /** The fully resolved configuration of a run (written to config.json; a resume must match it). */
 export interface TrainConfig {
   dataset: DatasetConfig;
-  net: { name: NetworkName; featureDim: number | null; hidden: number[] | null };
+  /**
+   * The network: one of NETWORK_NAMES, or 'custom' (your own tfjs-layers model.json, `model`, cut at its layer
+   * `featureLayer`; both present only then).
+   */
+  net: {
+    name: NetworkName | 'custom';
+    featureDim: number | null;
+    hidden: number[] | null;
+    model?: string;
+    featureLayer?: string;
+  };
   loss: { name: LossName; options: Record<string, unknown> };
   optimizer: OptimizerConfig;
   lr: LrSchedule;
@@ -89,8 +99,32 @@ function limit(name: string, value: unknown): number | null {
     : numberOption(W, name, value, 0, { min: 1, integer: true });
 }
 
+function resolveCustomNet(net: Partial<TrainConfig['net']>): TrainConfig['net'] {
+  for (const key of ['model', 'featureLayer'] as const) {
+    if (typeof net[key] !== 'string' || net[key] === '')
+      throw new LgmError(
+        `${W}: net.${key} must be a non-empty string for net 'custom', got ${describe(net[key])}`,
+      );
+  }
+  if (net.hidden !== undefined && net.hidden !== null)
+    throw new LgmError(
+      `${W}: net.hidden does not apply to net 'custom' (the model sets it), got ${describe(net.hidden)}`,
+    );
+  // featureDim: the feature layer's width, recorded after building (and checked against it on resume).
+  const featureDim =
+    net.featureDim === undefined || net.featureDim === null
+      ? null
+      : numberOption(W, 'net.featureDim', net.featureDim, 0, { min: 1, integer: true });
+  return { name: 'custom', featureDim, hidden: null, model: net.model, featureLayer: net.featureLayer };
+}
+
 function resolveNet(net: Partial<TrainConfig['net']>): TrainConfig['net'] {
-  checkKnownKeys(`${W}.net`, net, ['name', 'featureDim', 'hidden']);
+  checkKnownKeys(`${W}.net`, net, ['name', 'featureDim', 'hidden', 'model', 'featureLayer']);
+  if (net.name === 'custom') return resolveCustomNet(net);
+  for (const key of ['model', 'featureLayer'] as const) {
+    if (net[key] !== undefined)
+      throw new LgmError(`${W}: net.${key} applies only to net 'custom', got net '${String(net.name)}'`);
+  }
   const hidden = net.hidden ?? null;
   const widthOk = (h: unknown) => Number.isInteger(h) && (h as number) > 0 && (h as number) <= LIMITS.width;
   if (hidden !== null && (!Array.isArray(hidden) || !hidden.every(widthOk))) {

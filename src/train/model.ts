@@ -21,16 +21,35 @@ export interface TrainableModel {
 /**
  * Builds the network and the loss of a config for data of `inputShape` with `numClasses` classes. The net is
  * seeded with config.seed, the loss with config.seed + 1. Throws when the feature width does not fit the loss.
+ * For net 'custom' pass the network loadCustomNetwork loaded (it is owned by the model from then on).
  */
-export function buildModel(config: TrainConfig, inputShape: number[], numClasses: number): TrainableModel {
+export function buildModel(
+  config: TrainConfig,
+  inputShape: number[],
+  numClasses: number,
+  custom?: tfl.LayersModel,
+): TrainableModel {
   const { name, featureDim, hidden } = config.net;
-  const net = buildNetwork(name, {
-    inputShape,
-    seed: config.seed,
-    ...(featureDim === null ? {} : { featureDim }),
-    ...(hidden === null ? {} : { hidden }),
-  });
+  if ((name === 'custom') !== (custom !== undefined)) {
+    throw new LgmError(
+      `buildModel: net 'custom' comes with its loaded network (loadCustomNetwork) and no other does, got net '${name}' ${custom === undefined ? 'without' : 'with'} one`,
+    );
+  }
+  const net =
+    custom ??
+    buildNetwork(name, {
+      inputShape,
+      seed: config.seed,
+      ...(featureDim === null ? {} : { featureDim }),
+      ...(hidden === null ? {} : { hidden }),
+    });
   const dim = featureWidth(net);
+  if (custom !== undefined && featureDim !== null && featureDim !== dim) {
+    net.dispose();
+    throw new LgmError(
+      `buildModel: net.featureDim must be the width of layer '${config.net.featureLayer}' (${dim}), got ${featureDim}`,
+    );
+  }
   let loss: LossModule;
   try {
     loss = createLoss(config.loss.name, {

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier } from '../nets/classifier.js';
 import { LgmLossModule } from '../losses/lgm_module.js';
 import { LgmError } from '../util/errors.js';
+import { loadCustomNetwork } from './custom-net.js';
 import { LIMITS, TrainConfig, resolveTrainConfig } from './config.js';
 import { CHECKPOINT_TMP_PREFIX, readCheckpoint } from './checkpoint.js';
 import { TrainableModel, asClassifier, buildModel, disposeModel, loadModelTensors } from './model.js';
@@ -111,7 +112,8 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
   const checkpoint = await readCheckpoint(runDir);
   if (checkpoint === null)
     throw new LgmError(`loadRun: ${join(runDir, 'checkpoint')} must exist, got no checkpoint`);
-  const model = buildModel(file.config, file.inputShape, file.numClasses);
+  const custom = await loadCustomNetwork(file.config.net, file.inputShape);
+  const model = buildModel(file.config, file.inputShape, file.numClasses, custom);
   try {
     loadModelTensors(model, (k) => checkpoint.tensors.get(k), join(checkpoint.dir, 'tensors.bin'));
   } catch (error) {

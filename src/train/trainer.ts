@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { reduceLoss } from '../losses/reduce.js';
 import type { LossStepValues } from '../losses/module.js';
 import { LgmError } from '../util/errors.js';
+import { loadCustomNetwork } from './custom-net.js';
 import { TrainConfig, configDifferences } from './config.js';
 import {
   CheckpointHooks,
@@ -161,7 +162,8 @@ function divergence(what: string, state: TrainState, lastGood: number | null): L
 
 async function lockedTrainRun(options: TrainRunOptions, reporter: ProgressReporter): Promise<TrainRunResult> {
   const { data, runDir } = options;
-  const model = buildModel(options.config, data.inputShape, data.numClasses);
+  const custom = await loadCustomNetwork(options.config.net, data.inputShape);
+  const model = buildModel(options.config, data.inputShape, data.numClasses, custom);
   const config = finalConfig(options.config, model);
   const params = trainableParams(model, config.optimizer.gmLrMultiplier);
   const optimizer = new Optimizer(config.optimizer, params);

@@ -61,6 +61,7 @@ export function svgToPng(svg: string): Buffer {
 
 /** Which files `writeFigure` writes. */
 export type FigureFormat = 'svg' | 'png' | 'both';
+/** Every FigureFormat. */
 export const FIGURE_FORMATS: readonly FigureFormat[] = ['svg', 'png', 'both'];
 
 /** Writes a file through a temporary name and a rename, so a reader never sees half a picture. */

@@ -44,6 +44,8 @@ export interface ReportResult {
 export interface ReportOptions {
   /** Which picture files to write next to report.md: 'both' (SVG + PNG, default) or 'png'. */
   format?: 'both' | 'png';
+  /** Lines for a "Notes" section at the top (e.g. the demo saying it ran a shorter budget). Default none. */
+  notes?: string[];
 }
 
 /** A part left out because a file it needs is absent (a class, so it cannot be mistaken for file content). */
@@ -146,7 +148,7 @@ async function configLines(runDir: string): Promise<string[]> {
  * softmax run) are skipped and listed at the end of the report and in the result; malformed files throw.
  */
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<ReportResult> {
-  checkKnownKeys('writeReport', options, ['format']);
+  checkKnownKeys('writeReport', options, ['format', 'notes']);
   const format = choiceOption(
     'writeReport',
     'options.format',
@@ -157,7 +159,10 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   // A run directory must at least have features: a report without the feature space is not worth writing.
   const run = await readRunFeatures(runDir);
   const parts: ReportPart[] = [{ part: 'accuracy', status: 'written', file: 'report.md' }];
-  const md: string[] = [`# Run report: ${runName(runDir)}`, '', ...(await configLines(runDir))];
+  const md: string[] = [`# Run report: ${runName(runDir)}`, ''];
+  const notes = options.notes ?? [];
+  if (notes.length > 0) md.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
+  md.push(...(await configLines(runDir)));
   md.push('## Accuracy', '', ...(await accuracyLines(runDir, run)), '');
   const embed = (title: string, part: ReportPart) => {
     parts.push(part);

@@ -17,6 +17,7 @@ export const PLOT_KINDS = {
   roc: 'roc',
   curves: 'training-curves',
 } as const;
+/** A picture of a run (`lgm plot <kind>`). */
 export type PlotKind = keyof typeof PLOT_KINDS;
 
 /** A short name for a run in titles: its directory name. */

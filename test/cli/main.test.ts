@@ -1,19 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { lgm } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-function lgm(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LGM_BACKEND: 'cpu' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test('lgm --version prints the package version', () => {
   const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };

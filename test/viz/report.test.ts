@@ -106,3 +106,20 @@ test('writeReport needs features and rejects unknown options', async () => {
     /writeReport: unknown option 'pdf', expected one of format/,
   );
 });
+
+test('writeReport puts notes (the shorter demo budget) at the top', async () => {
+  const { run } = syntheticRun(23, { n: 40, k: 3, dim: 2 });
+  const dir = await writeRunDir({ features: run });
+  const result = await writeReport(dir, {
+    format: 'png',
+    notes: ['Shorter budget: 12000 images.', 'The full demo: x'],
+  });
+  const md = await readFile(result.report, 'utf8');
+  assert.ok(
+    md.includes('\n## Notes\n\n- Shorter budget: 12000 images.\n- The full demo: x\n'),
+    md.slice(0, 300),
+  );
+  assert.ok(md.indexOf('## Notes') < md.indexOf('## Accuracy'));
+  const plain = await readFile((await writeReport(dir, { format: 'png' })).report, 'utf8');
+  assert.ok(!plain.includes('## Notes'));
+});

@@ -40,6 +40,6 @@ test('readSettings: bad and unknown parameters are errors, never ignored', () =>
   assert.throws(read('lr='), /page address: lr must be a number in \[0.000001, 1\], got ''/);
   assert.throws(
     read('batchsize=8'),
-    /page address: unknown parameter 'batchsize', expected one of backend, batch,/,
+    /page address: unknown parameter 'batchsize', expected one of backend, model, batch,/,
   );
 });

@@ -19,6 +19,8 @@ import {
 import { fgsm } from './model/fgsm.js';
 import { fgsmRate, type FgsmRate } from './model/fgsmRate.js';
 import type { SavedState } from './model/storage.js';
+import type { LgmModel } from '../../src/export/lgm-model.js';
+import { exportCheck, type ExportCheck } from './model/exportCheck.js';
 import type { Settings } from './settings.js';
 
 /** Callbacks into the page. */
@@ -185,8 +187,18 @@ export class App {
     this.view.onRate(this.lastRate.rate, this.lastRate.batches);
   }
 
+  /** An lgm export's predictions on the test digits of the FGSM rate (see exportCheck). */
+  checkExport(exported: LgmModel): Promise<ExportCheck> {
+    return exportCheck(exported, this.rateImages, this.data.test.labels);
+  }
+
   /** The state saved beside the weights. */
   savedState(): SavedState {
-    return { weights: this.view.lossWeights(), batches: this.batches, calibration: this.calibration };
+    return {
+      weights: this.view.lossWeights(),
+      batches: this.batches,
+      calibration: this.calibration,
+      normalization: this.net.normalization,
+    };
   }
 }

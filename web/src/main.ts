@@ -5,7 +5,16 @@ import { loadDigitSubset } from './data/subset.js';
 import { App, RATE_DIGITS, type AppView } from './app.js';
 import type { LossKind, LossWeights } from './model/network.js';
 import type { Evaluation } from './model/evaluate.js';
-import { exportFiles, importFiles, loadFromBrowser, saveToBrowser } from './model/storage.js';
+import {
+  ModelNotFound,
+  TRAINED_MODEL_URL,
+  exportFiles,
+  importFiles,
+  loadFromBrowser,
+  loadFromUrl,
+  saveToBrowser,
+  type Loaded,
+} from './model/storage.js';
 import { readSettings } from './settings.js';
 import { DrawPad } from './ui/drawPad.js';
 import { drawFeaturePlot, type Marker } from './ui/plot.js';
@@ -98,7 +107,18 @@ function setBusy(ids: string[], busy: boolean): void {
   for (const id of ids) byId<HTMLButtonElement | HTMLInputElement>(id).disabled = busy;
 }
 
-const ACTIONS = ['start', 'reset', 'test-digit', 'fgsm', 'save', 'load', 'export', 'import'];
+const ACTIONS = [
+  'start',
+  'reset',
+  'trained',
+  'test-digit',
+  'fgsm',
+  'save',
+  'load',
+  'export',
+  'import',
+  'open-url',
+];
 
 async function boot(): Promise<void> {
   const params = new URLSearchParams(location.search);
@@ -147,7 +167,10 @@ async function boot(): Promise<void> {
     `Ready: ${data.train.count} training digits, batches of ${settings.batchSize}, plot every ${settings.evalEvery} batches.`,
   );
   setBusy(ACTIONS, false);
-  wire(ready, data.test);
+  const load = wire(ready, data.test);
+  // ?model=<url of a model.json>: open an lgm export (or a saved app model) at once.
+  const url = params.get('model');
+  if (url !== null) await guarded('model-status', () => load(() => loadFromUrl(url), `from ${url}`));
 }
 
 /** Runs an action with the other actions disabled, reporting failures in `statusId`. */
@@ -163,7 +186,9 @@ async function guarded(statusId: string, action: () => Promise<void>, keep: stri
   }
 }
 
-function wire(app: App, test: { images: Uint8Array; count: number }): void {
+type LoadAction = (loader: () => Promise<Loaded>, from: string) => Promise<void>;
+
+function wire(app: App, test: { images: Uint8Array; count: number }): LoadAction {
   const start = byId<HTMLButtonElement>('start');
   start.addEventListener('click', () => {
     if (app.running) {
@@ -214,11 +239,34 @@ function wire(app: App, test: { images: Uint8Array; count: number }): void {
       ['start'],
     ),
   );
-  wireStorage(app);
+  return wireStorage(app);
 }
 
-function wireStorage(app: App): void {
-  const afterLoad = async (loaded: Awaited<ReturnType<typeof loadFromBrowser>>, from: string) => {
+/** Shows what an lgm export does on the test digits, through lgm's loader (the numbers Node gives too). */
+async function showExportCheck(app: App, loaded: Loaded): Promise<void> {
+  const out = byId('export-check');
+  if (loaded.exported === null) {
+    out.textContent = '';
+    delete out.dataset.accuracy;
+    return;
+  }
+  const check = await app.checkExport(loaded.exported);
+  const meta = loaded.exported.metadata;
+  out.dataset.accuracy = String(check.accuracy);
+  out.dataset.flagged = String(check.flagged);
+  out.dataset.count = String(check.count);
+  out.dataset.classes = check.classes.join(',');
+  out.dataset.scores = check.scores.join(',');
+  const score = meta.head === 'lgm' ? 'log-likelihood' : 'log max softmax';
+  out.textContent =
+    `lgm export (${meta.head}, trained in Node for ${meta.source.step ?? '?'} steps): on the first ${check.count} ` +
+    `test digits ${(100 * check.accuracy).toFixed(1)}% correct; ${check.flagged} flagged at its own threshold ` +
+    `(${score} < ${fixed(meta.threshold, 2)}, ${(100 * meta.flagRate).toFixed(0)}% of its ` +
+    `${meta.calibration.images} training digits). The page recalibrates on its validation digits as it trains.`;
+}
+
+function wireStorage(app: App): LoadAction {
+  const afterLoad = async (loaded: Loaded, from: string) => {
     await app.replace(loaded.net, loaded.state);
     byId<HTMLSelectElement>('loss').value = loaded.net.loss;
     byId<HTMLSelectElement>('covariance').value = loaded.net.covariance ?? 'isotropic';
@@ -230,7 +278,9 @@ function wireStorage(app: App): void {
       'model-status',
       `Loaded ${from}: ${loaded.net.loss} network after ${loaded.state.batches} batches.`,
     );
+    await showExportCheck(app, loaded);
   };
+  const load: LoadAction = async (loader, from) => afterLoad(await loader(), from);
   byId('save').addEventListener('click', () =>
     guarded('model-status', async () => {
       if (app.running) await app.pause();
@@ -240,6 +290,31 @@ function wireStorage(app: App): void {
   );
   byId('load').addEventListener('click', () =>
     guarded('model-status', async () => afterLoad(await loadFromBrowser(), 'from this browser')),
+  );
+  byId('trained').addEventListener('click', () =>
+    guarded('train-status', async () => {
+      try {
+        await load(() => loadFromUrl(TRAINED_MODEL_URL), 'the trained 2-D L-GM model');
+      } catch (error) {
+        if (!(error instanceof ModelNotFound)) throw error;
+        throw new Error(
+          'The trained model is not shipped with this build (pretrained/mnist-lgm-2d was not there when the ' +
+            'app was built). Train from scratch here, or make one in Node (lgm export --run <run> --out <dir>) ' +
+            'and open it with "Import files".',
+        );
+      }
+      setStatus(
+        'train-status',
+        'Started from the trained model: draw a digit and press FGSM, or keep training.',
+      );
+    }),
+  );
+  byId('open-url').addEventListener('click', () =>
+    guarded('model-status', async () => {
+      const url = byId<HTMLInputElement>('model-url').value.trim();
+      if (url === '') throw new Error('Open: type the URL of a model.json first');
+      await load(() => loadFromUrl(url), `from ${url}`);
+    }),
   );
   byId('export').addEventListener('click', () =>
     guarded('model-status', async () => {
@@ -256,6 +331,7 @@ function wireStorage(app: App): void {
       await afterLoad(await importFiles(files), `from ${files.map((f) => f.name).join(' + ')}`);
     }),
   );
+  return load;
 }
 
 boot().catch((error: unknown) => {

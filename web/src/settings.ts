@@ -50,7 +50,8 @@ const SPECS: Spec[] = [
 
 /** Reads the settings from `params`; throws an error naming the parameter for a bad value. */
 export function readSettings(params: URLSearchParams, gpu: boolean): Settings {
-  const known = new Set(['backend', ...SPECS.map((s) => s.key)]);
+  // backend and model (the URL of a model.json to open) are read by main.ts.
+  const known = new Set(['backend', 'model', ...SPECS.map((s) => s.key)]);
   for (const key of params.keys()) {
     if (!known.has(key))
       throw new Error(`page address: unknown parameter '${key}', expected one of ${[...known].join(', ')}`);

@@ -7,8 +7,8 @@ import {
   runNamedAttack,
   writeAdversarialSet,
 } from '../../attacks/index.js';
-import { loadInputs, pixelClassifier, runNormalization } from '../../detect/input-sets.js';
-import { loadRun } from '../../train/run.js';
+import { loadInputs, pixelClassifier } from '../../detect/input-sets.js';
+import { RunSource, openRunSource } from '../../export/run-source.js';
 import type { Command } from '../command.js';
 import { SEED_RANGE, integerFlag, listFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
 import { withRunLock } from '../../io/run-lock.js';
@@ -46,9 +46,11 @@ export const attackCommand: Command = {
     '',
     "Attacks the first --limit test images of the run's dataset in pixel space ([0, 1], normalised for the model",
     'as lgm train does) and writes each adversarial',
-    'set to <run>/adversarial/<attack>.json (per-example success, norms) and <attack>.f32 (float32 inputs).',
+    'set to <out>/adversarial/<attack>.json (per-example success, norms) and <attack>.f32 (float32 inputs).',
     '',
-    '  --run <dir>          run directory written by lgm train (required)',
+    '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
+    '  --out <dir>          output directory (default: the run directory; runs/pretrained-<name> for a',
+    '                       pretrained model)',
     `  --attacks <list>     comma-separated, among ${ATTACK_NAMES.join(', ')} (default fgsm,bim)`,
     '  --epsilon <e>        L-inf budget of fgsm, bim, pgd (default 0.3)',
     '  --epsilon-l2 <e>     L2 budget of pgd-l2 (default 3)',
@@ -63,6 +65,7 @@ export const attackCommand: Command = {
     const { values } = parseFlags(argv, {
       strings: [
         'run',
+        'out',
         'attacks',
         'epsilon',
         'epsilon-l2',
@@ -87,28 +90,37 @@ export const attackCommand: Command = {
       clipMax: 1,
     };
     const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
-    return withRunLock(where, runDir, {}, () => attackRun(runDir, attacks, settings, limit, values));
+    const backend = await initBackend(values.backend);
+    const source = await openRunSource(where, runDir, values.out);
+    try {
+      return await withRunLock(where, source.outDir, {}, () =>
+        attackRun(source, backend, attacks, settings, limit, values),
+      );
+    } finally {
+      source.run.dispose();
+    }
   },
 };
 
-/** The body of lgm attack, with the run directory locked. */
+/** The body of lgm attack, with the output directory locked (the caller disposes the source's run). */
 async function attackRun(
-  runDir: string,
+  source: RunSource,
+  backend: string,
   attacks: AttackName[],
   settings: Parameters<typeof attackOptions>[1],
   limit: number,
-  values: { backend?: string; 'data-dir'?: string },
+  values: { 'data-dir'?: string },
 ): Promise<number> {
-  const backend = await initBackend(values.backend);
-  const run = await loadRun(runDir);
-  try {
+  const run = source.run;
+  const runDir = source.outDir;
+  {
     // The sets go to <run>/adversarial: fail now if they cannot be written, not after the attacks.
     const adversarialDir = join(runDir, 'adversarial');
     await writing(adversarialDir, () => mkdir(adversarialDir, { recursive: true }));
     checkWritable(join(adversarialDir, `${attacks[0]}.json`));
     const dataset = { ...run.config.dataset, dataDir: values['data-dir'] ?? run.config.dataset.dataDir };
     // Attack in pixel space: the model's input normalisation becomes part of the attacked function.
-    const classifier = pixelClassifier(run.classifier, await runNormalization(dataset));
+    const classifier = pixelClassifier(run.classifier, await source.normalization(dataset.dataDir));
     const data = await loadInputs(dataset.name, { split: 'test', limit, dataDir: dataset.dataDir });
     console.log(
       `lgm attack: ${data.indices.length} test images of ${run.config.dataset.name}, backend ${backend}`,
@@ -144,8 +156,6 @@ async function attackRun(
     } finally {
       tf.dispose([data.x, data.y]);
     }
-  } finally {
-    run.dispose();
   }
   return 0;
 }

@@ -19,12 +19,10 @@ import {
   loadInputs,
   noiseInputs,
   pixelClassifier,
-  readMixtureFile,
   mixtureFit,
-  runNormalization,
 } from '../../detect/index.js';
+import { RunSource, openRunSource } from '../../export/run-source.js';
 import type { Classifier } from '../../nets/classifier.js';
-import { loadRun } from '../../train/run.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 import { SEED_RANGE, integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
@@ -48,11 +46,13 @@ const usage = [
   'Fits each detector on features of the first --fit-limit training images, then scores the first --limit clean',
   'test images against each input set (successful adversarial examples of lgm attack, and OOD sets). Prints one',
   'table (detector x input set: AUROC, AUPR-in, AUPR-out, FPR at 95% TPR, detection accuracy, attack success',
-  'rate) and writes it with ROC curves to <run>/detection.json. See docs/detection.md.',
+  'rate) and writes it with ROC curves to <out>/detection.json. See docs/detection.md.',
   '',
-  '  --run <dir>          run directory written by lgm train (required)',
+  '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
+  '  --out <dir>          where adversarial sets are read and detection.json written (default: the run',
+  '                       directory; runs/pretrained-<name> for a pretrained model)',
   `  --detectors <list>   among ${DETECTOR_NAMES.join(', ')} (default: all; lgm-* only for L-GM runs)`,
-  '  --adversarial <list> adversarial sets of <run>/adversarial, or none (default: every set there)',
+  '  --adversarial <list> adversarial sets of <out>/adversarial, or none (default: every set there)',
   `  --ood <list>         among fashion-mnist, ${NOISE_SETS.join(', ')}, a dataset name, idx:<dir>, or none`,
   '                       (default: fashion-mnist (MNIST runs, skipped with a note when absent), gaussian, uniform)',
   '  --limit <n>          clean test images and images per OOD set (default 1000)',
@@ -113,6 +113,7 @@ export const detectCommand: Command = {
     const { values } = parseFlags(argv, {
       strings: [
         'run',
+        'out',
         'detectors',
         'adversarial',
         'ood',
@@ -137,13 +138,19 @@ export const detectCommand: Command = {
         ? undefined
         : splitList(values.adversarial).map((n) => checkFileName(where, n, '--adversarial entries'));
     const options = { limit, fitLimit, batchSize, seed, requested, advNames };
-    return withRunLock(where, runDir, {}, () => detectRun(runDir, options, values));
+    await initBackend(values.backend);
+    const source = await openRunSource(where, runDir, values.out);
+    try {
+      return await withRunLock(where, source.outDir, {}, () => detectRun(source, options, values));
+    } finally {
+      source.run.dispose();
+    }
   },
 };
 
-/** The body of lgm detect, with the run directory locked. */
+/** The body of lgm detect, with the output directory locked (the caller disposes the source's run). */
 async function detectRun(
-  runDir: string,
+  source: RunSource,
   o: {
     limit: number;
     fitLimit: number;
@@ -152,16 +159,16 @@ async function detectRun(
     requested: DetectorName[] | null;
     advNames: string[] | undefined;
   },
-  values: { backend?: string; 'data-dir'?: string; adversarial?: string; ood?: string },
+  values: { 'data-dir'?: string; adversarial?: string; ood?: string },
 ): Promise<number> {
   const where = 'detect';
   const { limit, fitLimit, batchSize, seed, requested } = o;
-  const file = join(runDir, 'detection.json');
+  const outDir = source.outDir;
+  const file = join(outDir, 'detection.json');
   // Fail now rather than after minutes of feature extraction.
   checkWritable(file);
-  await initBackend(values.backend);
-  const run = await loadRun(runDir);
-  const mixture = await readMixtureFile(runDir);
+  const run = source.run;
+  const mixture = await source.mixture();
   const names = requested ?? detectorNamesFor(mixture);
   const detectors: Detector[] = [];
   const tensors: tf.Tensor[] = [];
@@ -169,7 +176,7 @@ async function detectRun(
     const dataset = run.config.dataset;
     const dataDir = values['data-dir'] ?? dataset.dataDir;
     // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
-    const classifier = pixelClassifier(run.classifier, await runNormalization({ ...dataset, dataDir }));
+    const classifier = pixelClassifier(run.classifier, await source.normalization(dataDir));
     for (const n of names) detectors.push(createDetector(n, { classifier, mixture, where }));
     const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
     tensors.push(train.x, train.y);
@@ -183,9 +190,9 @@ async function detectRun(
     const cleanFeatures = batchedFeatures(classifier, test.x, batchSize);
     tensors.push(cleanFeatures);
     const sets: InputSet[] = [];
-    const advNames = values.adversarial === 'none' ? [] : (o.advNames ?? (await adversarialNames(runDir)));
+    const advNames = values.adversarial === 'none' ? [] : (o.advNames ?? (await adversarialNames(outDir)));
     for (const name of advNames) {
-      const set = await adversarialInputSet(runDir, name, classifier, batchSize);
+      const set = await adversarialInputSet(outDir, name, classifier, batchSize);
       if (set === null)
         console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
       else sets.push(set);
@@ -211,7 +218,6 @@ async function detectRun(
     for (const d of detectors) d.dispose();
     tf.dispose(tensors);
     mixture?.dispose();
-    run.dispose();
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 import { LgmError } from '../../util/errors.js';
 import { initBackend } from '../../backend/index.js';
-import { loadRun, writeFeatures, writeMixture } from '../../train/run.js';
+import { writeFeatures, writeMixture } from '../../train/run.js';
+import { openRunSource } from '../../export/run-source.js';
 import { loadTrainData } from '../../train/datasets.js';
 import { evaluate } from '../../train/evaluate.js';
 import { classStatsText, confusionText } from '../../train/report.js';
@@ -14,29 +15,35 @@ export const evalCommand: Command = {
   summary: 'evaluate a saved run: test accuracy, confusion matrix, per-class feature statistics',
   usage: [
     'Usage: lgm eval <runDir> [options]',
+    '       lgm eval --run <runDir | exportDir | pretrained:<name>> [options]',
     '',
+    '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
+    '  --out <dir>          where features.json and mixture.json go (default: the run directory;',
+    '                       runs/pretrained-<name> for a pretrained model)',
     "  --data-dir <dir>     directory of the dataset files (default: the run's)",
     "  --test-limit <n>     evaluate only the first n test images (default: the run's)",
     '  --backend <name>     wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
     '  --json               print the evaluation as JSON',
     '',
-    'Also (re)writes <runDir>/features.json and, for L-GM runs, mixture.json.',
+    'Also (re)writes features.json and, for L-GM runs, mixture.json in the output directory.',
   ].join('\n'),
   async run(argv) {
     const { values, positionals } = parseFlags(argv, {
-      strings: ['data-dir', 'test-limit', 'backend'],
+      strings: ['run', 'out', 'data-dir', 'test-limit', 'backend'],
       booleans: ['json'],
       positionals: true,
     });
-    if (positionals.length !== 1) {
+    const given = [...positionals, ...(values.run === undefined ? [] : [values.run])];
+    if (given.length !== 1) {
       throw new LgmError(
-        `eval: expected one run directory, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+        `eval: expected one run directory (or --run), got ${given.length === 0 ? 'none' : given.join(' ')}`,
       );
     }
-    const runDir = positionals[0];
+    const runDir = given[0];
     const testLimit = integerFlag('eval', 'test-limit', values['test-limit'], undefined, { min: 1 });
     const backend = await initBackend(values.backend);
-    const run = await loadRun(runDir);
+    const source = await openRunSource('eval', runDir, values.out);
+    const run = source.run;
     // eval rewrites features.json (and mixture.json): fail now rather than after evaluating.
     try {
       checkWritable(join(runDir, 'features.json'));
@@ -56,8 +63,8 @@ export const evalCommand: Command = {
         seed: run.config.seed,
       });
       const ev = await evaluate(run.model, data.test);
-      await writeFeatures(runDir, run.model, ev);
-      await writeMixture(runDir, run.model);
+      await writeFeatures(source.outDir, run.model, ev);
+      await writeMixture(source.outDir, run.model);
       if (values.json === true) {
         const { labels: _l, predictions: _p, features: _f, ...summary } = ev;
         console.log(JSON.stringify({ runDir, backend, ...summary }));

@@ -5,6 +5,7 @@ import { blobsCommand } from './blobs.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { plotCommand } from './plot.js';
 import { reproduceCommand } from './reproduce.js';
 import { trainCommand } from './train.js';
@@ -16,6 +17,7 @@ export const commands: readonly Command[] = [
   evalCommand,
   attackCommand,
   detectCommand,
+  exportCommand,
   plotCommand,
   reproduceCommand,
   blobsCommand,

@@ -3,6 +3,10 @@
  * input" threshold calibrated so that a chosen fraction of validation images falls below it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { lowerQuantile } from '../../../src/export/lgm-model.js';
+
+// The quantile is the one lgm export calibrates with (one implementation for Node and the page).
+export { lowerQuantile };
 import type { DigitNetwork } from './network.js';
 import { featureLogLikelihood, fitClassGaussians, trainedMixture, type MixtureSummary } from './mixture.js';
 
@@ -45,14 +49,6 @@ function chunkedFeatures(net: DigitNetwork, x: tf.Tensor4D): tf.Tensor2D {
   const all = tf.concat(parts) as tf.Tensor2D;
   tf.dispose(parts);
   return all;
-}
-
-/** The `rate` quantile of `values` (lower interpolation): the flag threshold. */
-export function lowerQuantile(values: ArrayLike<number>, rate: number): number {
-  if (!(rate > 0 && rate < 1)) throw new Error(`lowerQuantile: rate must be in (0, 1), got ${rate}`);
-  const sorted = Float64Array.from(values).sort();
-  if (sorted.length === 0) throw new Error('lowerQuantile: values must not be empty');
-  return sorted[Math.floor(rate * (sorted.length - 1))];
 }
 
 /** Evaluates the network on `set` and calibrates the threshold at `flagRate`. */

@@ -58,14 +58,22 @@ export interface LossWeights {
   lambda: number;
 }
 
+/** Per-channel input normalisation x = (pixel / 255 - mean) / std (of a model trained in Node by lgm). */
+export interface InputNormalization {
+  mean: number[];
+  std: number[];
+}
+
 export class DigitNetwork {
   constructor(
-    /** images [N,28,28,1] -> inference logits [N,10]. */
+    /** images [N,28,28,1] (normalised when `normalization` is set) -> inference logits [N,10]. */
     readonly model: tfl.LayersModel,
-    /** LeNet++: images -> features [N,2]. */
+    /** The network up to the head: images -> features [N,2]. */
     readonly trunk: tfl.LayersModel,
     /** GaussianMixtureLayer for L-GM, a Dense layer for softmax. */
     readonly head: tfl.layers.Layer,
+    /** The input normalisation of a model trained by lgm in Node; null: pixels / 255 as they are (the app's). */
+    readonly normalization: InputNormalization | null = null,
   ) {}
 
   /** Builds a fresh, randomly initialised network. */
@@ -102,15 +110,32 @@ export class DigitNetwork {
     return net;
   }
 
-  /** Wraps a model loaded from storage (built by `create`, so it has layers 'lenetpp' and 'head'). */
-  static fromModel(model: tfl.LayersModel): DigitNetwork {
+  /**
+   * Wraps a loaded model: one saved by this app, or one written by `lgm export` (any network ending in a layer
+   * 'head' on a 2-D feature, for 28x28x1 images). The trunk is the model cut at the head's input.
+   */
+  static fromModel(model: tfl.LayersModel, normalization: InputNormalization | null = null): DigitNetwork {
     const names = model.layers.map((l) => l.name);
-    if (!names.includes('lenetpp') || !names.includes('head')) {
+    if (!names.includes('head')) {
       throw new Error(
-        `loading a model: expected layers 'lenetpp' and 'head' (a model saved by this app), got ${names.join(', ')}`,
+        `loading a model: expected a layer 'head' (a model saved by this app or written by lgm export), got ${names.join(', ')}`,
       );
     }
-    return new DigitNetwork(model, model.getLayer('lenetpp') as tfl.LayersModel, model.getLayer('head'));
+    const input = model.inputs[0].shape.slice(1).join(',');
+    if (model.inputs.length !== 1 || input !== '28,28,1') {
+      throw new Error(`loading a model: expected one input of 28x28x1 digits, got [${input}]`);
+    }
+    const head = model.getLayer('head');
+    const feature = head.input as tfl.SymbolicTensor;
+    if (feature.shape.length !== 2 || feature.shape[1] !== FEATURE_DIM) {
+      throw new Error(
+        `loading a model: the app plots ${FEATURE_DIM}-D features, this model's are [${feature.shape.join(',')}] (use it from your own page with loadLgmModel)`,
+      );
+    }
+    const trunk = names.includes('lenetpp')
+      ? (model.getLayer('lenetpp') as tfl.LayersModel)
+      : tfl.model({ inputs: model.inputs, outputs: feature });
+    return new DigitNetwork(model, trunk, head, normalization);
   }
 
   get loss(): LossKind {
@@ -137,8 +162,14 @@ export class DigitNetwork {
     return gm === null ? [] : gm.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
+  /** Features of pixels / 255 [N,28,28,1] (normalised first for a model trained by lgm in Node). */
   features(images: tf.Tensor4D, training = false): tf.Tensor2D {
-    return this.trunk.apply(images, { training }) as tf.Tensor2D;
+    const norm = this.normalization;
+    if (norm === null) return this.trunk.apply(images, { training }) as tf.Tensor2D;
+    return tf.tidy(() => {
+      const x = tf.div(tf.sub(images, tf.tensor1d(norm.mean)), tf.tensor1d(norm.std));
+      return this.trunk.apply(x, { training }) as tf.Tensor2D;
+    });
   }
 
   /** Inference logits of features (no margin): softmax of these is the class posterior. */
