@@ -123,6 +123,6 @@ test('lgm attack and lgm detect reject bad arguments clearly', async () => {
   assert.equal(existsSync(missing), false);
   await assert.rejects(
     detectCommand.run(args(missing, '--limit 10')),
-    /detect: run directory .*nothing-here must exist, got no such directory/,
+    /nothing-here\/config.json must exist \(is .*nothing-here a run directory\?\), got no such file/,
   );
 });

@@ -251,5 +251,8 @@ test('bad exports and inputs are named', async () => {
   writeFileSync(join(work, 'a-file'), 'not a directory');
   const unwritable = lgm('export', '--run', lgmRun, '--out', blocked);
   assert.equal(unwritable.code, 2);
-  assert.match(unwritable.stderr, /^lgm export: export: cannot write .*a-file\/export: ENOTDIR/);
+  assert.match(
+    unwritable.stderr,
+    /^lgm export: cannot write .*a-file\/export: a part of the path is not a directory \(ENOTDIR\)/,
+  );
 });

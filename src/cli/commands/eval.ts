@@ -46,7 +46,7 @@ export const evalCommand: Command = {
     const run = source.run;
     // eval rewrites features.json (and mixture.json): fail now rather than after evaluating.
     try {
-      checkWritable(join(runDir, 'features.json'));
+      checkWritable(join(source.outDir, 'features.json'));
     } catch (error) {
       run.dispose();
       throw error;
