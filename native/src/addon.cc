@@ -76,6 +76,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("lgmDistanceGrad", Napi::Function::New(env, lgmDistanceGrad));
   exports.Set("lgmLoss", Napi::Function::New(env, lgmLoss));
   exports.Set("lgmLossGrad", Napi::Function::New(env, lgmLossGrad));
+  exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
+  exports.Set("batchNormGrad", Napi::Function::New(env, batchNormGrad));
   return exports;
 }
 

@@ -42,5 +42,7 @@ Napi::Value lgmDistance(const Napi::CallbackInfo &info);
 Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info);
 Napi::Value lgmLoss(const Napi::CallbackInfo &info);
 Napi::Value lgmLossGrad(const Napi::CallbackInfo &info);
+Napi::Value batchNorm(const Napi::CallbackInfo &info);
+Napi::Value batchNormGrad(const Napi::CallbackInfo &info);
 
 }  // namespace lgm

@@ -105,6 +105,32 @@ export interface NativeAddon {
     alpha: number,
     minLogVariance: number,
   ): void;
+  /** y = (x - mean) scale / sqrt(variance + eps) + offset per channel; dims = [rows, channels] (batchnorm.cc). */
+  batchNorm(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    offset: Float32Array | null,
+    scale: Float32Array | null,
+    y: Float32Array,
+    dims: Int32Array,
+    eps: number,
+  ): void;
+  /** All five gradients of batchNorm in two passes; dims = [rows, channels]. */
+  batchNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array | null,
+    dx: Float32Array,
+    dmean: Float32Array,
+    dvariance: Float32Array,
+    dscale: Float32Array,
+    doffset: Float32Array,
+    dims: Int32Array,
+    eps: number,
+  ): void;
 }
 
 /** The addon, or why it is not available. */
