@@ -31,6 +31,8 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info);
 Napi::Value batchMatMul(const Napi::CallbackInfo &info);
 Napi::Value maxPool(const Napi::CallbackInfo &info);
 Napi::Value maxPoolGrad(const Napi::CallbackInfo &info);
+Napi::Value avgPool(const Napi::CallbackInfo &info);
+Napi::Value avgPoolGrad(const Napi::CallbackInfo &info);
 Napi::Value preluGradInput(const Napi::CallbackInfo &info);
 Napi::Value preluGradAlpha(const Napi::CallbackInfo &info);
 Napi::Value sumAxes(const Napi::CallbackInfo &info);

@@ -39,6 +39,9 @@ export interface NativeAddon {
   ): void;
   maxPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  /** Average pooling and its gradient, windows without padding (pool.cc). */
+  avgPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   preluGradInput(
     dy: Float32Array,
     x: Float32Array,

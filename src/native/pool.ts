@@ -32,7 +32,8 @@ function poolGeometry(x: TensorInfo, attrs: NativeKernelArgs['attrs']) {
     info.padInfo.top,
     info.padInfo.left,
   ]);
-  return { g, outShape: info.outShape };
+  const { top, bottom, left, right } = info.padInfo;
+  return { g, outShape: info.outShape, padded: top + bottom + left + right > 0 };
 }
 
 export const maxPoolKernel: NativeKernel = {
@@ -56,6 +57,36 @@ export const maxPoolGradKernel: NativeKernel = {
     if (p === null) return null;
     const dx = memory.allocate(x.shape);
     addon.maxPoolGrad(memory.view(dy), memory.view(x), memory.view(dx), p.g);
+    return memory.finish(dx);
+  },
+};
+
+/**
+ * Average pooling without padding (ResNet's option-A shortcut subsamples with a 1x1 average pool of stride 2, whose
+ * gradient took wasm ~38 ms at [128,32,32,16]). Padded windows stay with the backend: TF.js divides those by the
+ * in-bounds count forward but by the whole window in the gradient, and the backend's kernels are the reference.
+ */
+export const avgPoolKernel: NativeKernel = {
+  kernelName: 'AvgPool',
+  run({ inputs, attrs, memory, addon }) {
+    const x = input(inputs, 'x');
+    const p = allFloat32(x) ? poolGeometry(x, attrs) : null;
+    if (p === null || p.padded) return null;
+    const y = memory.allocate(p.outShape);
+    addon.avgPool(memory.view(x), memory.view(y), p.g);
+    return memory.finish(y);
+  },
+};
+
+export const avgPoolGradKernel: NativeKernel = {
+  kernelName: 'AvgPoolGrad',
+  run({ inputs, attrs, memory, addon }) {
+    const dy = input(inputs, 'dy');
+    const x = input(inputs, 'input');
+    const p = allFloat32(dy, x) ? poolGeometry(x, attrs) : null;
+    if (p === null || p.padded) return null;
+    const dx = memory.allocate([...x.shape]);
+    addon.avgPoolGrad(memory.view(dy), memory.view(dx), p.g);
     return memory.finish(dx);
   },
 };

@@ -11,7 +11,7 @@ import {
 import type { NativeKernel } from './kernel.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { NATIVE_BACKENDS, tensorMemory, type NativeBackendName } from './memory.js';
-import { maxPoolGradKernel, maxPoolKernel } from './pool.js';
+import { avgPoolGradKernel, avgPoolKernel, maxPoolGradKernel, maxPoolKernel } from './pool.js';
 import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel } from './prelu.js';
 import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
@@ -38,6 +38,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   fusedMatMulKernel,
   maxPoolKernel,
   maxPoolGradKernel,
+  avgPoolKernel,
+  avgPoolGradKernel,
   preluGradInputKernel,
   preluGradAlphaKernel,
   sumKernel,

@@ -91,6 +91,34 @@ describe('native batch norm agrees with the cpu backend', { skip }, () => {
       );
     });
 
+    test(`${backend}: AvgPool and its gradient without padding natively, padded windows fall back`, async () => {
+      const rand = mulberry32(9);
+      for (let trial = 0; trial < 4; trial++) {
+        const k = randInt(rand, 1, 3);
+        const stride = randInt(rand, 1, 2);
+        const shape = [randInt(rand, 1, 3), randInt(rand, k, 9), randInt(rand, k, 9), randInt(rand, 1, 17)];
+        const xv = randn(
+          shape.reduce((a, b) => a * b),
+          30 + trial,
+        );
+        const pool = (x: tf.Tensor, pad: 'valid' | 'same') => tf.avgPool(x as tf.Tensor4D, k, stride, pad);
+        await agreesWithCpu(
+          backend,
+          `avgPool ${JSON.stringify({ shape, k, stride })}`,
+          () => {
+            const x = tf.tensor(xv, shape);
+            return [
+              pool(x, 'valid'),
+              pool(x, 'same'),
+              tf.grad((xx: tf.Tensor) => weightedSum(pool(xx, 'valid'), 5))(x),
+              tf.grad((xx: tf.Tensor) => weightedSum(pool(xx, 'same'), 6))(x),
+            ];
+          },
+          ['AvgPool', 'AvgPoolGrad'],
+        );
+      }
+    });
+
     test(`${backend}: statistics of another shape ([1,1,1,C]) fall back to the backend and TF.js's gradient`, async () => {
       const run = () => {
         const x = tf.tensor(randn(2 * 3 * 3 * 4, 12), [2, 3, 3, 4]);
