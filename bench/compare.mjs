@@ -101,13 +101,23 @@ function stats(xs, round = round1) {
 
 const results = new Map();
 const loads = [];
+const failures = [];
 for (let r = 0; r < rounds; r++) {
   for (const net of nets) {
     for (const mode of modes) {
       const key = `${net}|${mode}`;
       loads.push(loadavg()[0]);
-      const lgm = lgmRun(net, mode);
-      const torch = torchRun(net, mode);
+      let lgm;
+      let torch;
+      try {
+        lgm = lgmRun(net, mode);
+        torch = torchRun(net, mode);
+      } catch (err) {
+        // One failed run (a crash, a package being reinstalled meanwhile) drops this round's pair, not the sitting.
+        failures.push(`round ${r + 1} ${net} ${mode}: ${String(err.message).split('\n')[0]}`);
+        process.stderr.write(`round ${r + 1}/${rounds} ${net} ${mode}: failed, pair dropped\n`);
+        continue;
+      }
       const entry = results.get(key) ?? { net, mode, lgm: [], torch: [] };
       entry.lgm.push(lgm);
       entry.torch.push(torch);
@@ -149,6 +159,7 @@ for (const { net, mode, lgm, torch } of results.values()) {
     lgmTensorsBeforeAfter: lgm.map((x) => x.tensors),
     ...(mode === 'infer' ? { lgmWithDetectors: stats(lgm.map((x) => x.withDetectors)) } : {}),
     loadAverage: { min: round1(Math.min(...loads)), max: round1(Math.max(...loads)) },
+    ...(failures.length > 0 ? { failures } : {}),
   };
   console.log(JSON.stringify(line));
 }

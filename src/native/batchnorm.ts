@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { allFloat32, input, numel, viewOrNull, type NativeKernel } from './kernel.js';
+import { allFloat32, input, nativeGradient, numel, viewOrNull, type NativeKernel } from './kernel.js';
 import { sumKernel } from './sum.js';
 
 /** lgm's kernel name of the fused batch-norm gradient (outputs dx, dmean, dvariance, dscale, doffset). */
@@ -111,36 +111,24 @@ export function nativeBatchNormGradient(
   original: GradConfig,
   useNative: (backendName: string) => boolean,
 ): GradConfig {
-  return {
-    ...original,
-    gradFunc(dy, saved, attrs) {
-      const [x, mean, variance, scale] = saved as (tf.Tensor | undefined)[];
-      const grad = dy as tf.Tensor;
-      if (
-        !useNative(tf.getBackend()) ||
-        x === undefined ||
-        mean === undefined ||
-        variance === undefined ||
-        grad.dtype !== 'float32' ||
-        channelPlan(x, [mean, variance, scale]) === null
-      ) {
-        return original.gradFunc(dy, saved, attrs);
-      }
-      const inputs: tf.NamedTensorMap = { dy: grad, x, mean, variance };
-      if (scale != null) inputs.scale = scale;
-      // Run once, eagerly (this runs in the backward pass's scope): the closures hand out the five results.
-      const [dx, dmean, dvariance, dscale, doffset] = tf
-        .engine()
-        .runKernel(LGM_BATCH_NORM_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      return {
-        x: () => dx,
-        mean: () => dmean,
-        variance: () => dvariance,
-        scale: () => dscale,
-        offset: () => doffset,
-      };
-    },
-  };
+  return nativeGradient(original, useNative, (dy, saved, attrs) => {
+    const [x, mean, variance, scale] = saved as (tf.Tensor | undefined)[];
+    if (x === undefined || mean === undefined || variance === undefined) return null;
+    if (channelPlan(x, [mean, variance, scale]) === null) return null;
+    const inputs: tf.NamedTensorMap = { dy, x, mean, variance };
+    if (scale != null) inputs.scale = scale;
+    // Run once, eagerly (this runs in the backward pass's scope): the closures hand out the five results.
+    const [dx, dmean, dvariance, dscale, doffset] = tf
+      .engine()
+      .runKernel(LGM_BATCH_NORM_GRAD, inputs, attrs) as tf.Tensor[];
+    return {
+      x: () => dx,
+      mean: () => dmean,
+      variance: () => dvariance,
+      scale: () => dscale,
+      offset: () => doffset,
+    };
+  });
 }
 
 /**
@@ -151,16 +139,11 @@ export function nativeMeanGradient(
   original: GradConfig,
   useNative: (backendName: string) => boolean,
 ): GradConfig {
-  return {
-    ...original,
-    gradFunc(dy, saved, attrs) {
-      const [x] = saved as tf.Tensor[];
-      const grad = dy as tf.Tensor;
-      if (!useNative(tf.getBackend()) || grad.dtype !== 'float32') return original.gradFunc(dy, saved, attrs);
-      const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
-      const expanded = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-      const size = axes.reduce((s, a) => s * x.shape[a], 1);
-      return { x: () => tf.broadcastTo(tf.div(tf.reshape(grad, expanded), size), x.shape) };
-    },
-  };
+  return nativeGradient(original, useNative, (dy, saved, attrs) => {
+    const [x] = saved;
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+    const expanded = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    const size = axes.reduce((s, a) => s * x.shape[a], 1);
+    return { x: () => tf.broadcastTo(tf.div(tf.reshape(dy, expanded), size), x.shape) };
+  });
 }
