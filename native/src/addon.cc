@@ -65,6 +65,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("batchMatMul", Napi::Function::New(env, batchMatMul));
   exports.Set("maxPool", Napi::Function::New(env, maxPool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, maxPoolGrad));
+  exports.Set("avgPool", Napi::Function::New(env, avgPool));
+  exports.Set("avgPoolGrad", Napi::Function::New(env, avgPoolGrad));
   exports.Set("preluGradInput", Napi::Function::New(env, preluGradInput));
   exports.Set("preluGradAlpha", Napi::Function::New(env, preluGradAlpha));
   exports.Set("sumAxes", Napi::Function::New(env, sumAxes));
@@ -76,6 +78,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("lgmDistanceGrad", Napi::Function::New(env, lgmDistanceGrad));
   exports.Set("lgmLoss", Napi::Function::New(env, lgmLoss));
   exports.Set("lgmLossGrad", Napi::Function::New(env, lgmLossGrad));
+  exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
+  exports.Set("batchNormGrad", Napi::Function::New(env, batchNormGrad));
   return exports;
 }
 

@@ -31,6 +31,8 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info);
 Napi::Value batchMatMul(const Napi::CallbackInfo &info);
 Napi::Value maxPool(const Napi::CallbackInfo &info);
 Napi::Value maxPoolGrad(const Napi::CallbackInfo &info);
+Napi::Value avgPool(const Napi::CallbackInfo &info);
+Napi::Value avgPoolGrad(const Napi::CallbackInfo &info);
 Napi::Value preluGradInput(const Napi::CallbackInfo &info);
 Napi::Value preluGradAlpha(const Napi::CallbackInfo &info);
 Napi::Value sumAxes(const Napi::CallbackInfo &info);
@@ -42,5 +44,7 @@ Napi::Value lgmDistance(const Napi::CallbackInfo &info);
 Napi::Value lgmDistanceGrad(const Napi::CallbackInfo &info);
 Napi::Value lgmLoss(const Napi::CallbackInfo &info);
 Napi::Value lgmLossGrad(const Napi::CallbackInfo &info);
+Napi::Value batchNorm(const Napi::CallbackInfo &info);
+Napi::Value batchNormGrad(const Napi::CallbackInfo &info);
 
 }  // namespace lgm

@@ -104,4 +104,60 @@ Napi::Value maxPoolGrad(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// avgPool(x, y, geometry): y = mean of each window. Windows without padding only (src/native/pool.ts checks):
+// with padding TF.js divides the forward by the in-bounds count and the gradient by the full window.
+Napi::Value avgPool(const Napi::CallbackInfo &info) {
+  const int32_t *g = intsArg(info, 2, kPoolSize, "geometry");
+  if (g == nullptr) return info.Env().Undefined();
+  float *x = floatArg(info, 0, size_t(g[N]) * g[H] * g[W] * g[C], "x");
+  float *y = x ? floatArg(info, 1, size_t(g[N]) * g[OH] * g[OW] * g[C], "y") : nullptr;
+  if (y == nullptr) return info.Env().Undefined();
+  const int64_t channels = g[C];
+  const float count = float(g[KH] * g[KW]);
+  for (int64_t n = 0; n < g[N]; n++) {
+    for (int64_t oh = 0; oh < g[OH]; oh++) {
+      for (int64_t ow = 0; ow < g[OW]; ow++) {
+        float *__restrict out = y + ((n * g[OH] + oh) * g[OW] + ow) * channels;
+        for (int64_t c = 0; c < channels; c++) out[c] = 0.f;
+        for (int64_t kh = 0; kh < g[KH]; kh++) {
+          for (int64_t kw = 0; kw < g[KW]; kw++) {
+            const float *__restrict in =
+                x + ((n * g[H] + oh * g[SH] + kh) * g[W] + ow * g[SW] + kw) * channels;
+            for (int64_t c = 0; c < channels; c++) out[c] += in[c];
+          }
+        }
+        for (int64_t c = 0; c < channels; c++) out[c] /= count;
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// avgPoolGrad(dy, dx, geometry): each window's dy / window size added to its inputs (windows without padding).
+Napi::Value avgPoolGrad(const Napi::CallbackInfo &info) {
+  const int32_t *g = intsArg(info, 2, kPoolSize, "geometry");
+  if (g == nullptr) return info.Env().Undefined();
+  const size_t total = size_t(g[N]) * g[H] * g[W] * g[C];
+  float *dy = floatArg(info, 0, size_t(g[N]) * g[OH] * g[OW] * g[C], "dy");
+  float *dx = dy ? floatArg(info, 1, total, "dx") : nullptr;
+  if (dx == nullptr) return info.Env().Undefined();
+  const int64_t channels = g[C];
+  const float scale = 1.f / float(g[KH] * g[KW]);
+  for (size_t i = 0; i < total; i++) dx[i] = 0.f;
+  for (int64_t n = 0; n < g[N]; n++) {
+    for (int64_t oh = 0; oh < g[OH]; oh++) {
+      for (int64_t ow = 0; ow < g[OW]; ow++) {
+        const float *__restrict grad = dy + ((n * g[OH] + oh) * g[OW] + ow) * channels;
+        for (int64_t kh = 0; kh < g[KH]; kh++) {
+          for (int64_t kw = 0; kw < g[KW]; kw++) {
+            float *__restrict out = dx + ((n * g[H] + oh * g[SH] + kh) * g[W] + ow * g[SW] + kw) * channels;
+            for (int64_t c = 0; c < channels; c++) out[c] += grad[c] * scale;
+          }
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace lgm

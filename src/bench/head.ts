@@ -5,6 +5,8 @@ import { COVARIANCE_KINDS, CovarianceKind } from '../gm/params.js';
 import { integerFlag, parseFlags } from '../cli/flags.js';
 import '../gm/gradients.js';
 import type { Benchmark } from './benchmark.js';
+import { countHeadFlops, type HeadKind } from './flops.js';
+import { achieved, measurePeak, type PeakResult } from './peak.js';
 
 interface Shape {
   n: number;
@@ -70,10 +72,16 @@ function denseStep(x: tf.Tensor2D, oneHot: tf.Tensor2D, w: tf.Tensor2D, b: tf.Te
     });
 }
 
-/** Runs the comparison on the current backend. */
-export function benchHead(shape: Shape, repeats: number) {
+/** Model FLOPs and achieved rate of one head's forward + backward at `ms` per call. */
+function rate(kind: HeadKind, shape: Shape, ms: number, peak: PeakResult | null) {
+  const flops = countHeadFlops(kind, shape.n, shape.d, shape.k, true).total;
+  return { flops, ...achieved(flops, ms, peak) };
+}
+
+/** Runs the comparison on the current backend; rates are given against `peak` when there is one. */
+export function benchHead(shape: Shape, repeats: number, peak: PeakResult | null = null) {
   const { n, d, k } = shape;
-  return tf.tidy(() => {
+  const times = tf.tidy(() => {
     const x = tf.randomNormal([n, d], 0, 1, 'float32', 1) as tf.Tensor2D;
     const y = tf.randomUniform([n], 0, k, 'int32', 2) as tf.Tensor1D;
     const means = tf.randomNormal([k, d], 0, 1, 'float32', 3) as tf.Tensor2D;
@@ -82,7 +90,7 @@ export function benchHead(shape: Shape, repeats: number) {
     const logVars = COVARIANCE_KINDS.map((kind) =>
       kind === 'identity' ? null : kind === 'isotropic' ? tf.zeros([k]) : tf.zeros([k, d]),
     );
-    const [denseMs, ...lgmMs] = timeInterleaved(
+    return timeInterleaved(
       [
         denseStep(x, tf.oneHot(y, k) as tf.Tensor2D, w, b),
         ...COVARIANCE_KINDS.map((kind, i) => lgmStep(x, y, means, logVars[i], kind)),
@@ -90,12 +98,17 @@ export function benchHead(shape: Shape, repeats: number) {
       2,
       repeats,
     );
-    const perCovariance: Record<string, { ms: number; ratio: number }> = {};
-    COVARIANCE_KINDS.forEach((kind, i) => {
-      perCovariance[kind] = { ms: round(lgmMs[i]), ratio: round(lgmMs[i] / denseMs) };
-    });
-    return { denseMs: round(denseMs), perCovariance };
   });
+  const [denseMs, ...lgmMs] = times;
+  const perCovariance: Record<string, { ms: number; ratio: number } & ReturnType<typeof rate>> = {};
+  COVARIANCE_KINDS.forEach((kind, i) => {
+    perCovariance[kind] = {
+      ms: round(lgmMs[i]),
+      ratio: round(lgmMs[i] / denseMs),
+      ...rate(kind, shape, lgmMs[i], peak),
+    };
+  });
+  return { denseMs: round(denseMs), dense: rate('softmax', shape, denseMs, peak), perCovariance };
 }
 
 function round(v: number): number {
@@ -106,19 +119,24 @@ export const headBenchmark: Benchmark = {
   name: 'head',
   summary: 'forward+backward ms of the L-GM head vs a dense layer + softmax cross-entropy',
   usage: [
-    'Usage: lgm bench head [--n 256] [--d 512] [--k 1000] [--repeats 5] [--backend name]',
+    'Usage: lgm bench head [--n 256] [--d 512] [--k 1000] [--repeats 5] [--backend name] [--no-peak]',
     '',
     'Prints lgmMs / denseMs / ratio for the diagonal covariance (the costliest kind), and every kind under',
-    'perCovariance. Target: ratio <= 2 on the training backend.',
+    'perCovariance, each with its model FLOPs (the products; src/bench/flops.ts), achieved GFLOP/s and the',
+    "fraction of the machine's measured sgemm peak (lgm bench peak; --no-peak skips it). Target: ratio <= 2.",
   ].join('\n'),
   async run(argv) {
-    const { values } = parseFlags(argv, { strings: ['n', 'd', 'k', 'repeats', 'backend'] });
+    const { values } = parseFlags(argv, {
+      strings: ['n', 'd', 'k', 'repeats', 'backend'],
+      booleans: ['no-peak'],
+    });
     const int = (flag: 'n' | 'd' | 'k' | 'repeats', fallback: number) =>
       integerFlag('bench head', flag, values[flag], fallback, { min: 1 });
     const shape = { n: int('n', 256), d: int('d', 512), k: int('k', 1000) };
     const repeats = int('repeats', 5);
     const backend = await initBackend(values.backend);
-    const { denseMs, perCovariance } = benchHead(shape, repeats);
+    const peak = values['no-peak'] === true ? null : measurePeak();
+    const { denseMs, dense, perCovariance } = benchHead(shape, repeats, peak);
     const primary = perCovariance.diagonal;
     return {
       benchmark: 'head',
@@ -129,7 +147,11 @@ export const headBenchmark: Benchmark = {
       lgmMs: primary.ms,
       denseMs,
       ratio: primary.ratio,
+      gflopsPerSecond: primary.gflopsPerSecond,
+      fractionOfPeak: primary.fractionOfPeak,
+      dense,
       perCovariance,
+      peak,
     };
   },
 };

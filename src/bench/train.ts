@@ -12,19 +12,21 @@ import { mulberry32, seededNormal } from '../util/random.js';
 import { oneHotFloat } from '../util/tensor.js';
 import { choiceFlag, integerFlag, parseFlags } from '../cli/flags.js';
 import type { Benchmark } from './benchmark.js';
+import { addFlops, countHeadFlops, countModelFlops, type FlopCount } from './flops.js';
+import { achieved, measurePeak } from './peak.js';
+import { peakRssMiB, rssMiB } from './memory.js';
+import { profileTrainStep } from './profile.js';
 
 const WHERE = 'bench train';
 const NUM_CLASSES = 10;
 const COVARIANCES = ['identity', 'isotropic', 'diagonal'] as const;
-const BENCH_NETS = ['lenetpp', 'resnet20'] as const;
-const INPUT_SHAPES: Record<(typeof BENCH_NETS)[number], number[]> = {
-  lenetpp: [28, 28, 1],
-  resnet20: [32, 32, 3],
-};
+const BENCH_NETS = ['lenetpp', 'resnet20', 'resnet32', 'resnet56', 'resnet110'] as const;
+/** LeNet++ on MNIST-shaped images, the ResNets on CIFAR-shaped ones. */
+const inputShapeOf = (net: (typeof BENCH_NETS)[number]) => (net === 'lenetpp' ? [28, 28, 1] : [32, 32, 3]);
 
 /** Settings of one benchmark run. */
 export interface TrainBenchOptions {
-  /** Network: 'lenetpp' (the paper's MNIST net, 28x28x1 inputs) or 'resnet20' (CIFAR shape, 32x32x3). */
+  /** Network: 'lenetpp' (the paper's MNIST net, 28x28x1 inputs) or 'resnet20/32/56/110' (CIFAR, 32x32x3). */
   net: (typeof BENCH_NETS)[number];
   /** Loss: 'lgm' (L-GM head with learned means) or 'softmax' (dense layer + softmax cross-entropy). */
   loss: 'lgm' | 'softmax';
@@ -55,15 +57,26 @@ function seededTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
 interface TrainStep {
   /** Runs one step; returns the loss when `withLoss` (it costs a read), else null. */
   run(withLoss: boolean): number | null;
+  /** Model FLOPs of one step (src/bench/flops.ts): the network's and the head's products, forward + backward. */
+  flops: FlopCount;
+  /** The step in its three phases, for the profile (src/bench/profile.ts): run in turn they make one step. */
+  phases: {
+    /** Forward pass and loss alone (result disposed). */
+    forward(): void;
+    /** Forward and backward: the gradients of every trained variable (caller disposes them). */
+    gradients(): tf.NamedTensorMap;
+    /** The optimizer update with those gradients. */
+    update(grads: tf.NamedTensorMap): void;
+  };
   dispose(): void;
 }
 
 /**
- * Builds LeNet++, the head's variables and a momentum optimizer; each step runs model.apply, the loss and
+ * Builds the network (LeNet++ or a CIFAR ResNet), the head's variables and a momentum optimizer; each step runs model.apply, the loss and
  * optimizer.minimize on one fixed batch (data loading is not part of what is measured).
  */
 export function buildTrainStep(o: TrainBenchOptions): TrainStep {
-  const inputShape = INPUT_SHAPES[o.net];
+  const inputShape = inputShapeOf(o.net);
   const model = buildNetwork(o.net, { featureDim: o.featureDim, inputShape, seed: o.seed });
   const images = seededTensor([o.batch, ...inputShape], o.seed + 1);
   const rand = mulberry32(o.seed + 2);
@@ -77,10 +90,29 @@ export function buildTrainStep(o: TrainBenchOptions): TrainStep {
   // A small rate: the bench runs on random images and labels, where 0.01 made ResNet-20 + L-GM diverge to NaN.
   const optimizer = tf.train.momentum(0.001, 0.9);
   const varList = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...head];
+  const flops = addFlops(
+    countModelFlops(model, o.batch, true),
+    countHeadFlops(o.loss === 'lgm' ? o.covariance : 'softmax', o.batch, o.featureDim, NUM_CLASSES, true),
+  );
+  // training: true, as the trainer does: batch norm on batch statistics with moving-average updates.
+  const loss = () => lossFn(model.apply(images, { training: true }) as tf.Tensor2D);
   return {
+    flops,
+    phases: {
+      forward: () => tf.tidy(() => void loss()),
+      gradients() {
+        const { value, grads } = optimizer.computeGradients(loss, varList);
+        value.dispose();
+        return grads;
+      },
+      // In varList order, as minimize does: the optimizer keys its slots by position, and a map's numeric
+      // names (tf.variable's default) would come first.
+      update: (grads) =>
+        optimizer.applyGradients(varList.map((v) => ({ name: v.name, tensor: grads[v.name] }))),
+    },
     run(withLoss) {
       // minimize computes the gradients inside its own tidy: only the cost (when asked for) survives.
-      const cost = optimizer.minimize(() => lossFn(model.apply(images) as tf.Tensor2D), withLoss, varList);
+      const cost = optimizer.minimize(loss, withLoss, varList);
       if (cost === null) return null;
       const value = cost.dataSync()[0];
       cost.dispose();
@@ -127,23 +159,45 @@ function softmaxHead(o: TrainBenchOptions, head: tf.Variable[], labels: tf.Tenso
     tf.losses.softmaxCrossEntropy(targets, tf.add(tf.matMul(features, weights), bias)) as tf.Scalar;
 }
 
-/** Times `steps` training steps after `warmup` untimed ones. */
+/**
+ * Times `steps` training steps after `warmup` untimed ones. Besides speed it reports memory: the resident set
+ * before the model is built, after warm-up, halfway through and at the end of the timed steps, and the process's
+ * high-water mark (what a training run needs); with many steps, end minus halfway shows growth, if any.
+ */
 export function timeTraining(o: TrainBenchOptions): Record<string, number | null> {
+  const rssBeforeModelMiB = rssMiB();
   const step = buildTrainStep(o);
   try {
     for (let i = 0; i < o.warmup; i++) step.run(false);
     const numTensorsBefore = tf.memory().numTensors;
+    const rssAfterWarmupMiB = rssMiB();
+    let rssHalfwayMiB = rssAfterWarmupMiB;
+    let numTensorsHalfway = numTensorsBefore;
     const start = performance.now();
     let finalLoss: number | null = null;
-    for (let i = 0; i < o.steps; i++) finalLoss = step.run(i === o.steps - 1);
+    for (let i = 0; i < o.steps; i++) {
+      finalLoss = step.run(i === o.steps - 1);
+      if (i === Math.floor(o.steps / 2) - 1) {
+        rssHalfwayMiB = rssMiB();
+        numTensorsHalfway = tf.memory().numTensors;
+      }
+    }
     const seconds = (performance.now() - start) / 1000;
     const numTensorsAfter = tf.memory().numTensors;
     return {
       imagesPerSecond: (o.steps * o.batch) / seconds,
       msPerStep: (1000 * seconds) / o.steps,
       finalLoss,
+      flopsPerStep: step.flops.total,
+      forwardFlopsPerStep: step.flops.forward,
       numTensorsBefore,
+      numTensorsHalfway,
       numTensorsAfter,
+      rssBeforeModelMiB,
+      rssAfterWarmupMiB,
+      rssHalfwayMiB,
+      rssEndMiB: rssMiB(),
+      peakRssMiB: peakRssMiB(),
     };
   } finally {
     step.dispose();
@@ -152,11 +206,13 @@ export function timeTraining(o: TrainBenchOptions): Record<string, number | null
 
 const USAGE = `Usage: lgm bench train [options]
 
-Times full training steps (forward, backward, optimizer update) after warm-up; prints JSON with
-imagesPerSecond, backend, threads and tensor counts before/after the timed steps.
+Times full training steps (forward, backward, optimizer update; batch norm in training mode) after warm-up;
+prints JSON with imagesPerSecond, msPerStep, the step's model FLOPs and achieved GFLOP/s against the machine's
+measured sgemm peak (fractionOfPeak; see lgm bench peak), memory (resident set before the model, after warm-up,
+halfway, at the end, and the process's peak) and tensor counts (before, halfway, after the timed steps).
 
 Options:
-  --net <name>          network: lenetpp | resnet20 (default lenetpp)
+  --net <name>          network: lenetpp | resnet20 | resnet32 | resnet56 | resnet110 (default lenetpp)
   --loss <name>         lgm | softmax (default lgm)
   --covariance <name>   L-GM covariance: identity | isotropic | diagonal (default identity)
   --batch <n>           images per step (default 64)
@@ -165,13 +221,16 @@ Options:
   --feature-dim <n>     feature width (default 2 for lenetpp, 64 for resnet20)
   --seed <n>            seed of weights and data (default 0)
   --backend <name>      tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)
-  --threads <n>         wasm threads 1..8 (default: all cores; $LGM_THREADS)`;
+  --threads <n>         wasm threads 1..8 (default: all cores; $LGM_THREADS)
+  --no-peak             skip the sgemm peak measurement (about a second)
+  --profile <n>         after timing, profile n more steps per phase and kernel (tf.profile; default 0)`;
 
 /** Parses the arguments after `lgm bench train`. */
 export function parseTrainBenchArgs(
   argv: string[],
-): TrainBenchOptions & { backend?: string; threads?: number } {
+): TrainBenchOptions & { backend?: string; threads?: number; peak: boolean; profile: number } {
   const { values } = parseFlags(argv, {
+    booleans: ['no-peak'],
     strings: [
       'net',
       'loss',
@@ -183,6 +242,7 @@ export function parseTrainBenchArgs(
       'seed',
       'backend',
       'threads',
+      'profile',
     ],
   });
   const net = choiceFlag(WHERE, 'net', values.net, BENCH_NETS, 'lenetpp');
@@ -194,13 +254,26 @@ export function parseTrainBenchArgs(
     steps: integerFlag(WHERE, 'steps', values.steps, 20, { min: 1 }),
     warmup: integerFlag(WHERE, 'warmup', values.warmup, 3, { min: 0 }),
     // The paper's 2-D feature for LeNet++; ResNet-20's own 64-wide feature.
-    featureDim: integerFlag(WHERE, 'feature-dim', values['feature-dim'], net === 'resnet20' ? 64 : 2, {
+    featureDim: integerFlag(WHERE, 'feature-dim', values['feature-dim'], net === 'lenetpp' ? 2 : 64, {
       min: 1,
     }),
     seed: integerFlag(WHERE, 'seed', values.seed, 0, { min: -(2 ** 31) }),
     backend: values.backend,
     threads: integerFlag(WHERE, 'threads', values.threads, undefined, { min: 1 }),
+    peak: values['no-peak'] !== true,
+    profile: integerFlag(WHERE, 'profile', values.profile, 0, { min: 0 }),
   };
+}
+
+/** Profiles `steps` steps of a fresh step of the same settings, after its warm-up. */
+async function profileOptions(o: TrainBenchOptions, steps: number) {
+  const step = buildTrainStep(o);
+  try {
+    for (let i = 0; i < Math.max(1, o.warmup); i++) step.run(false);
+    return await profileTrainStep(step.phases, steps);
+  } finally {
+    step.dispose();
+  }
 }
 
 export const trainBenchmark: Benchmark = {
@@ -208,10 +281,22 @@ export const trainBenchmark: Benchmark = {
   summary: 'images/s of LeNet++ or ResNet-20 training steps (L-GM or softmax loss) on the selected backend',
   usage: USAGE,
   async run(argv) {
-    const { backend, threads, ...options } = parseTrainBenchArgs(argv);
+    const { backend, threads, peak, profile, ...options } = parseTrainBenchArgs(argv);
     await initBackend(backend, { threads });
     const info = backendInfo();
     const result = timeTraining(options);
-    return { benchmark: 'train', ...options, backend: info.name, threads: info.threads, ...result };
+    // After the timed steps, so that peakRssMiB is the training's alone.
+    const sgemm = peak ? measurePeak() : null;
+    return {
+      benchmark: 'train',
+      ...options,
+      backend: info.name,
+      threads: info.threads,
+      native: info.native,
+      ...result,
+      ...achieved(result.flopsPerStep as number, result.msPerStep as number, sgemm),
+      peak: sgemm,
+      ...(profile > 0 ? { profile: await profileOptions(options, profile) } : {}),
+    };
   },
 };

@@ -39,6 +39,9 @@ export interface NativeAddon {
   ): void;
   maxPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  /** Average pooling and its gradient, windows without padding (pool.cc). */
+  avgPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   preluGradInput(
     dy: Float32Array,
     x: Float32Array,
@@ -104,6 +107,32 @@ export interface NativeAddon {
     dims: Int32Array,
     alpha: number,
     minLogVariance: number,
+  ): void;
+  /** y = (x - mean) scale / sqrt(variance + eps) + offset per channel; dims = [rows, channels] (batchnorm.cc). */
+  batchNorm(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    offset: Float32Array | null,
+    scale: Float32Array | null,
+    y: Float32Array,
+    dims: Int32Array,
+    eps: number,
+  ): void;
+  /** All five gradients of batchNorm in two passes; dims = [rows, channels]. */
+  batchNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array | null,
+    dx: Float32Array,
+    dmean: Float32Array,
+    dvariance: Float32Array,
+    dscale: Float32Array,
+    doffset: Float32Array,
+    dims: Int32Array,
+    eps: number,
   ): void;
 }
 

@@ -1,4 +1,5 @@
-import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
 import type { TensorMemory } from './memory.js';
 
@@ -37,4 +38,26 @@ export function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
 /** A view of an optional tensor, or null when it is absent (the addon's optional arguments). */
 export function viewOrNull(memory: TensorMemory, info: TensorInfo | null | undefined): Float32Array | null {
   return info ? memory.view(info) : null;
+}
+
+/** What a gradient function returns: one closure per input. */
+export type GradientClosures = ReturnType<GradConfig['gradFunc']>;
+
+/**
+ * A gradient that runs `native(dy, saved, attrs)` where `useNative(current backend)` says the native kernels are
+ * registered and `native` handles the case (it returns null otherwise), else TF.js's own gradient (`original`).
+ */
+export function nativeGradient(
+  original: GradConfig,
+  useNative: (backendName: string) => boolean,
+  native: (dy: tf.Tensor, saved: tf.Tensor[], attrs: NamedAttrMap) => GradientClosures | null,
+): GradConfig {
+  return {
+    ...original,
+    gradFunc(dy, saved, attrs) {
+      const grad = dy as tf.Tensor;
+      const out = useNative(tf.getBackend()) && grad.dtype === 'float32' ? native(grad, saved, attrs) : null;
+      return out ?? original.gradFunc(dy, saved, attrs);
+    },
+  };
 }

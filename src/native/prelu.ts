@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import '../gm/gradients.js';
-import { allFloat32, input, numel, type NativeKernel, type NativeKernelArgs } from './kernel.js';
+import {
+  allFloat32,
+  input,
+  nativeGradient,
+  numel,
+  type NativeKernel,
+  type NativeKernelArgs,
+} from './kernel.js';
 
 /** Kernel names of the two halves of the PReLU gradient (lgm's own; TF.js composes 5+ kernels instead). */
 export const PRELU_GRAD_INPUT = 'LgmPreluGradInput';
@@ -58,16 +65,10 @@ export function nativePreluGradient(
   original: GradConfig,
   useNative: (backendName: string) => boolean,
 ): GradConfig {
-  return {
-    ...original,
-    gradFunc(dy, saved, attrs) {
-      const [x, alpha] = saved as [tf.Tensor, tf.Tensor];
-      const grad = dy as tf.Tensor;
-      if (!useNative(tf.getBackend()) || preluPeriod(x, alpha) === null || grad.dtype !== 'float32') {
-        return original.gradFunc(dy, saved, attrs);
-      }
-      const run = (name: string) => tf.engine().runKernel(name, { dy: grad, x, alpha }) as tf.Tensor;
-      return { x: () => run(PRELU_GRAD_INPUT), alpha: () => run(PRELU_GRAD_ALPHA) };
-    },
-  };
+  return nativeGradient(original, useNative, (dy, saved) => {
+    const [x, alpha] = saved as [tf.Tensor, tf.Tensor];
+    if (preluPeriod(x, alpha) === null) return null;
+    const run = (name: string) => tf.engine().runKernel(name, { dy, x, alpha }) as tf.Tensor;
+    return { x: () => run(PRELU_GRAD_INPUT), alpha: () => run(PRELU_GRAD_ALPHA) };
+  });
 }

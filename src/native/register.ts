@@ -11,7 +11,7 @@ import {
 import type { NativeKernel } from './kernel.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { NATIVE_BACKENDS, tensorMemory, type NativeBackendName } from './memory.js';
-import { maxPoolGradKernel, maxPoolKernel } from './pool.js';
+import { avgPoolGradKernel, avgPoolKernel, maxPoolGradKernel, maxPoolKernel } from './pool.js';
 import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel } from './prelu.js';
 import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
@@ -19,6 +19,14 @@ import { tileKernel } from './tile.js';
 import { ELEMENTWISE_KERNELS } from './elementwise.js';
 import { lgmDistanceGradKernel, lgmDistanceKernel } from './distance.js';
 import { lgmLossGradKernel, lgmLossKernel } from './loss.js';
+import {
+  batchNormGradKernel,
+  castKernel,
+  fusedBatchNormKernel,
+  meanKernel,
+  nativeBatchNormGradient,
+  nativeMeanGradient,
+} from './batchnorm.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -30,6 +38,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   fusedMatMulKernel,
   maxPoolKernel,
   maxPoolGradKernel,
+  avgPoolKernel,
+  avgPoolGradKernel,
   preluGradInputKernel,
   preluGradAlphaKernel,
   sumKernel,
@@ -40,6 +50,10 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   lgmDistanceGradKernel,
   lgmLossKernel,
   lgmLossGradKernel,
+  fusedBatchNormKernel,
+  batchNormGradKernel,
+  meanKernel,
+  castKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
@@ -78,18 +92,33 @@ function kernelFunc(
   return func;
 }
 
-/** TF.js's own Prelu gradient while the native one is installed (it is installed while any backend has kernels). */
-let tfjsPreluGradient: GradConfig | undefined;
+/**
+ * Gradients replaced while native kernels are registered on any backend: each replacement runs native kernels on
+ * a backend that has them and the TF.js gradient it replaced (kept in `ownGradients`) everywhere else.
+ */
+const NATIVE_GRADIENTS: readonly {
+  kernelName: string;
+  make(own: GradConfig, useNative: (backendName: string) => boolean): GradConfig;
+}[] = [
+  { kernelName: 'Prelu', make: nativePreluGradient },
+  { kernelName: 'FusedBatchNorm', make: nativeBatchNormGradient },
+  { kernelName: 'Mean', make: nativeMeanGradient },
+];
+const ownGradients = new Map<string, GradConfig>();
 
-function swapPreluGradient() {
-  if (replaced.size > 0 && tfjsPreluGradient === undefined) {
-    tfjsPreluGradient = tf.getGradient('Prelu');
-    if (tfjsPreluGradient !== undefined) {
-      tf.registerGradient(nativePreluGradient(tfjsPreluGradient, (name) => replaced.has(name)));
+function swapGradients() {
+  for (const { kernelName, make } of NATIVE_GRADIENTS) {
+    const own = ownGradients.get(kernelName);
+    if (replaced.size > 0 && own === undefined) {
+      const tfjs = tf.getGradient(kernelName);
+      if (tfjs !== undefined) {
+        ownGradients.set(kernelName, tfjs);
+        tf.registerGradient(make(tfjs, (name) => replaced.has(name)));
+      }
+    } else if (replaced.size === 0 && own !== undefined) {
+      tf.registerGradient(own);
+      ownGradients.delete(kernelName);
     }
-  } else if (replaced.size === 0 && tfjsPreluGradient !== undefined) {
-    tf.registerGradient(tfjsPreluGradient);
-    tfjsPreluGradient = undefined;
   }
 }
 
@@ -124,7 +153,7 @@ export function registerNativeKernels(backendName: string): boolean {
     });
   }
   replaced.set(backendName, saved);
-  swapPreluGradient();
+  swapGradients();
   lastReason = '';
   return true;
 }
@@ -138,7 +167,7 @@ export function unregisterNativeKernels(backendName: string): boolean {
     if (own !== undefined) tf.registerKernel(own);
   }
   replaced.delete(backendName);
-  swapPreluGradient();
+  swapGradients();
   return true;
 }
 

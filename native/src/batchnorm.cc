@@ -1,0 +1,127 @@
+// Batch normalisation, forward and gradient, one kernel each (TF.js: FusedBatchNorm, and a gradient of ~12
+// full-size kernels per layer: sub, several muls, a full-size tile of 1/sqrt(var), four sums).
+// x is viewed as [rows, channels]: NHWC with one mean/variance/scale/offset per channel.
+// Single-threaded, as the other memory-bound kernels (reduce.cc explains why): one pass forward, two backward.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "common.h"
+
+namespace lgm {
+
+namespace {
+
+// Per-channel factor scale / sqrt(variance + eps), in double then rounded once.
+std::vector<float> inverseStd(const float *variance, const float *scale, int64_t channels, float eps) {
+  std::vector<float> k(channels);
+  for (int64_t c = 0; c < channels; c++) {
+    k[c] = float(double(scale ? scale[c] : 1.f) / std::sqrt(double(variance[c]) + double(eps)));
+  }
+  return k;
+}
+
+void normalise(const float *__restrict x, const float *__restrict mean, const float *__restrict k,
+               const float *__restrict offset, float *__restrict y, int64_t rows, int64_t channels) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * channels;
+    float *yr = y + r * channels;
+    for (int64_t c = 0; c < channels; c++) yr[c] = (xr[c] - mean[c]) * k[c] + offset[c];
+  }
+}
+
+// sumDy[c] = sum of dy, sumDyXm[c] = sum of dy (x - mean) over the rows: float partial sums over blocks of rows
+// (vectorised across channels), accumulated in double across blocks.
+void channelSums(const float *__restrict dy, const float *__restrict x, const float *__restrict mean,
+                 int64_t rows, int64_t channels, std::vector<double> &sumDy, std::vector<double> &sumDyXm) {
+  std::vector<float> a(channels), b(channels);
+  const int64_t rowsPerBlock = 64;
+  for (int64_t start = 0; start < rows; start += rowsPerBlock) {
+    const int64_t end = std::min(rows, start + rowsPerBlock);
+    float *__restrict pa = a.data();
+    float *__restrict pb = b.data();
+    for (int64_t c = 0; c < channels; c++) pa[c] = pb[c] = 0.f;
+    for (int64_t r = start; r < end; r++) {
+      const float *g = dy + r * channels;
+      const float *v = x + r * channels;
+      for (int64_t c = 0; c < channels; c++) {
+        pa[c] += g[c];
+        pb[c] += g[c] * (v[c] - mean[c]);
+      }
+    }
+    for (int64_t c = 0; c < channels; c++) {
+      sumDy[c] += pa[c];
+      sumDyXm[c] += pb[c];
+    }
+  }
+}
+
+void scaleRows(const float *__restrict dy, const float *__restrict k, float *__restrict dx, int64_t rows,
+               int64_t channels) {
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t c = 0; c < channels; c++) dx[r * channels + c] = dy[r * channels + c] * k[c];
+  }
+}
+
+}  // namespace
+
+// batchNorm(x, mean, variance, offset|null, scale|null, y, dims [rows, channels], eps):
+// y = (x - mean) scale / sqrt(variance + eps) + offset, per channel.
+Napi::Value batchNorm(const Napi::CallbackInfo &info) {
+  const int32_t *d = intsArg(info, 6, 2, "dims");
+  if (d == nullptr) return info.Env().Undefined();
+  const int64_t rows = d[0], channels = d[1];
+  bool ok = true;
+  float *x = floatArg(info, 0, size_t(rows) * channels, "x");
+  float *mean = x ? floatArg(info, 1, channels, "mean") : nullptr;
+  float *variance = mean ? floatArg(info, 2, channels, "variance") : nullptr;
+  float *offset = variance ? optionalFloatArg(info, 3, channels, "offset", &ok) : nullptr;
+  float *scale = variance && ok ? optionalFloatArg(info, 4, channels, "scale", &ok) : nullptr;
+  float *y = variance && ok ? floatArg(info, 5, size_t(rows) * channels, "y") : nullptr;
+  if (y == nullptr) return info.Env().Undefined();
+  const float eps = info[7].As<Napi::Number>().FloatValue();
+  const std::vector<float> k = inverseStd(variance, scale, channels, eps);
+  const std::vector<float> zeros(offset ? 0 : channels, 0.f);
+  normalise(x, mean, k.data(), offset ? offset : zeros.data(), y, rows, channels);
+  return info.Env().Undefined();
+}
+
+// batchNormGrad(dy, x, mean, variance, scale|null, dx, dmean, dvariance, dscale, doffset, dims [rows, channels],
+// eps): the gradients of y = (x - mean) s inv + offset, inv = 1/sqrt(variance + eps), with mean and variance as
+// independent inputs (as TF.js's FusedBatchNorm gradient; the path through the batch statistics is the graph's):
+//   dx = dy s inv, dmean = -s inv sum(dy), dvariance = -s inv^3 / 2 sum(dy (x - mean)),
+//   dscale = inv sum(dy (x - mean)), doffset = sum(dy).
+Napi::Value batchNormGrad(const Napi::CallbackInfo &info) {
+  const int32_t *d = intsArg(info, 10, 2, "dims");
+  if (d == nullptr) return info.Env().Undefined();
+  const int64_t rows = d[0], channels = d[1];
+  const size_t total = size_t(rows) * channels;
+  bool ok = true;
+  float *dy = floatArg(info, 0, total, "dy");
+  float *x = dy ? floatArg(info, 1, total, "x") : nullptr;
+  float *mean = x ? floatArg(info, 2, channels, "mean") : nullptr;
+  float *variance = mean ? floatArg(info, 3, channels, "variance") : nullptr;
+  float *scale = variance ? optionalFloatArg(info, 4, channels, "scale", &ok) : nullptr;
+  float *dx = variance && ok ? floatArg(info, 5, total, "dx") : nullptr;
+  float *dmean = dx ? floatArg(info, 6, channels, "dmean") : nullptr;
+  float *dvariance = dmean ? floatArg(info, 7, channels, "dvariance") : nullptr;
+  float *dscale = dvariance ? floatArg(info, 8, channels, "dscale") : nullptr;
+  float *doffset = dscale ? floatArg(info, 9, channels, "doffset") : nullptr;
+  if (doffset == nullptr) return info.Env().Undefined();
+  const float eps = info[11].As<Napi::Number>().FloatValue();
+  std::vector<double> sumDy(channels, 0.0), sumDyXm(channels, 0.0);
+  channelSums(dy, x, mean, rows, channels, sumDy, sumDyXm);
+  const std::vector<float> k = inverseStd(variance, scale, channels, eps);
+  for (int64_t c = 0; c < channels; c++) {
+    const double inv = 1.0 / std::sqrt(double(variance[c]) + double(eps));
+    const double s = scale ? scale[c] : 1.0;
+    dmean[c] = float(-s * inv * sumDy[c]);
+    dvariance[c] = float(-0.5 * s * inv * inv * inv * sumDyXm[c]);
+    dscale[c] = float(inv * sumDyXm[c]);
+    doffset[c] = float(sumDy[c]);
+  }
+  scaleRows(dy, k.data(), dx, rows, channels);
+  return info.Env().Undefined();
+}
+
+}  // namespace lgm
