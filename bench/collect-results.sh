@@ -8,8 +8,9 @@ root=${1:?usage: bench/collect-results.sh <root> <dest>}
 dest=${2:?usage: bench/collect-results.sh <root> <dest>}
 cd "$(dirname "$0")/.."
 mkdir -p "$dest"
-tar -C "$root" -cf - --exclude='checkpoint' --exclude='checkpoint.*' --exclude='*.f32' --exclude='features.json' \
-  --exclude='*.svg' --exclude='*.lock' --exclude='*.tmp*' seed-* | tar -C "$dest" -xf -
+# The glob is expanded inside <root>, where the reproductions are.
+(cd "$root" && tar -cf - --exclude='checkpoint' --exclude='checkpoint.*' --exclude='*.f32' --exclude='features.json' \
+  --exclude='*.svg' --exclude='*.lock' --exclude='*.tmp*' seed-*) | tar -C "$dest" -xf -
 for experiment in mnist fashion; do
   if [ "$experiment" = mnist ]; then dirs=("$dest"/seed-*-100d "$dest"/seed-*-2d "$dest"/seed-*-others); else dirs=("$dest"/seed-*-fashion); fi
   existing=()
