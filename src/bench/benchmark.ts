@@ -9,3 +9,8 @@ export interface Benchmark {
   /** Runs with the arguments after the target name; resolves to the JSON-serialisable result. */
   run(argv: string[]): Promise<Record<string, unknown>>;
 }
+
+/** Rounds a printed figure to 3 decimals (every bench's JSON uses it). */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

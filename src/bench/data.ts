@@ -10,7 +10,7 @@ import {
   type PipelineOptions,
 } from '../data/index.js';
 import { integerFlag, parseFlags } from '../cli/flags.js';
-import type { Benchmark } from './benchmark.js';
+import { type Benchmark, round3 } from './benchmark.js';
 
 const USAGE = `Usage: lgm bench data [options]
 
@@ -46,16 +46,12 @@ function timeBatches(dataset: ImageDataset, options: PipelineOptions, batches: n
     batchSize: options.batchSize,
     augment: options.augment ?? null,
     batches,
-    seconds: round(seconds),
-    batchesPerSecond: round(batches / seconds),
+    seconds: round3(seconds),
+    batchesPerSecond: round3(batches / seconds),
     imagesPerSecond: Math.round(images / seconds),
     epochUint8Bytes: dataset.images.length,
     batchFloat32Bytes: batchBytes,
   };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 export const dataBenchmark: Benchmark = {

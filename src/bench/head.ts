@@ -4,7 +4,7 @@ import { lgmLoss } from '../losses/lgm.js';
 import { COVARIANCE_KINDS, CovarianceKind } from '../gm/params.js';
 import { integerFlag, parseFlags } from '../cli/flags.js';
 import '../gm/gradients.js';
-import type { Benchmark } from './benchmark.js';
+import { type Benchmark, round3 } from './benchmark.js';
 import { countHeadFlops, type HeadKind } from './flops.js';
 import { achieved, measurePeak, type PeakResult } from './peak.js';
 
@@ -103,16 +103,12 @@ export function benchHead(shape: Shape, repeats: number, peak: PeakResult | null
   const perCovariance: Record<string, { ms: number; ratio: number } & ReturnType<typeof rate>> = {};
   COVARIANCE_KINDS.forEach((kind, i) => {
     perCovariance[kind] = {
-      ms: round(lgmMs[i]),
-      ratio: round(lgmMs[i] / denseMs),
+      ms: round3(lgmMs[i]),
+      ratio: round3(lgmMs[i] / denseMs),
       ...rate(kind, shape, lgmMs[i], peak),
     };
   });
-  return { denseMs: round(denseMs), dense: rate('softmax', shape, denseMs, peak), perCovariance };
-}
-
-function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
+  return { denseMs: round3(denseMs), dense: rate('softmax', shape, denseMs, peak), perCovariance };
 }
 
 export const headBenchmark: Benchmark = {

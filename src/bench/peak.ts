@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon } from '../native/index.js';
 import { integerFlag, parseFlags } from '../cli/flags.js';
 import { backendInfo, initBackend } from '../backend/index.js';
-import type { Benchmark } from './benchmark.js';
+import { type Benchmark, round3 } from './benchmark.js';
 
 /** One peak measurement. */
 export interface PeakResult {
@@ -39,8 +39,8 @@ function summarise(seconds: number[], size: number, source: string): PeakResult 
   const flops = 2 * size ** 3;
   const rates = seconds.map((s) => flops / s / 1e9).sort((a, b) => a - b);
   return {
-    gflops: round(rates[rates.length - 1]),
-    medianGflops: round(rates[Math.floor(rates.length / 2)]),
+    gflops: round3(rates[rates.length - 1]),
+    medianGflops: round3(rates[Math.floor(rates.length / 2)]),
     source,
     size,
     calls: rates.length,
@@ -83,14 +83,10 @@ export function measurePeak(size = 1024, calls = 8): PeakResult {
 export function achieved(flops: number, msPerStep: number, peak: PeakResult | null) {
   const gflops = flops / (msPerStep / 1000) / 1e9;
   return {
-    gflopsPerSecond: round(gflops),
+    gflopsPerSecond: round3(gflops),
     peakGflops: peak?.gflops ?? null,
-    fractionOfPeak: peak === null ? null : round(gflops / peak.gflops),
+    fractionOfPeak: peak === null ? null : round3(gflops / peak.gflops),
   };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 export const peakBenchmark: Benchmark = {
