@@ -4,6 +4,8 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
+#include <algorithm>
 
 #include "common.h"
 
@@ -177,15 +179,52 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
   });
 }
 
+namespace {
+
+// True for an unpadded 1x1 convolution with a stride above 1. oneDNN 2.6's backward-weights primitive for this case
+// (its "reduce to unit stride" path) writes outside its buffers and corrupts the heap; the result is also wrong
+// when it runs on more than one thread. Such a convolution only ever reads every stride-th pixel, so it equals a
+// unit-stride 1x1 convolution of those pixels, which convBackwardFilter computes instead.
+bool stridedPointwise(const int32_t *g) {
+  return g[KH] == 1 && g[KW] == 1 && (g[SH] > 1 || g[SW] > 1) && g[PT] == 0 && g[PL] == 0 && g[PB] == 0 &&
+         g[PR] == 0;
+}
+
+// Copies the pixels a strided 1x1 convolution reads, x[n, oh*SH, ow*SW, :], into `out` as [N, OH, OW, C].
+void gatherStrided(const int32_t *g, const float *x, float *out) {
+  const size_t c = size_t(g[C]);
+  for (int n = 0; n < g[N]; n++)
+    for (int oh = 0; oh < g[OH]; oh++)
+      for (int ow = 0; ow < g[OW]; ow++) {
+        const float *from = x + ((size_t(n) * g[H] + size_t(oh) * g[SH]) * g[W] + size_t(ow) * g[SW]) * c;
+        std::copy(from, from + c, out + ((size_t(n) * g[OH] + oh) * g[OW] + ow) * c);
+      }
+}
+
+}  // namespace
+
 // convBackwardFilter(x, dy, dw, geometry): dw (HWIO) = gradient of conv w.r.t. its filter.
 Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
-  const int32_t *g = intsArg(info, 3, kGeometrySize, "geometry");
-  if (g == nullptr) return info.Env().Undefined();
-  Geometry geo{g};
-  float *x = floatArg(info, 0, geo.srcSize(), "x");
-  float *dy = x ? floatArg(info, 1, geo.dstSize(), "dy") : nullptr;
-  float *dw = dy ? floatArg(info, 2, geo.weightsSize(), "dw") : nullptr;
+  const int32_t *given = intsArg(info, 3, kGeometrySize, "geometry");
+  if (given == nullptr) return info.Env().Undefined();
+  float *x = floatArg(info, 0, Geometry{given}.srcSize(), "x");
+  float *dy = x ? floatArg(info, 1, Geometry{given}.dstSize(), "dy") : nullptr;
+  float *dw = dy ? floatArg(info, 2, Geometry{given}.weightsSize(), "dw") : nullptr;
   if (dw == nullptr) return info.Env().Undefined();
+  int32_t unit[kGeometrySize];
+  std::vector<float> gathered;
+  const int32_t *g = given;
+  if (stridedPointwise(given)) {
+    std::copy(given, given + kGeometrySize, unit);
+    unit[H] = given[OH];
+    unit[W] = given[OW];
+    unit[SH] = unit[SW] = 1;
+    gathered.resize(Geometry{unit}.srcSize());
+    gatherStrided(given, x, gathered.data());
+    x = gathered.data();
+    g = unit;
+  }
+  Geometry geo{g};
   return guarded(info, [&] {
     auto &slot = cache()[geo.key("bwd_filter", 0, 0.f, false)];
     if (!slot) {
