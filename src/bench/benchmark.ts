@@ -9,3 +9,8 @@ export interface Benchmark {
   /** Runs with the arguments after the target name; resolves to the JSON-serialisable result. */
   run(argv: string[]): Promise<Record<string, unknown>>;
 }
+
+/** A figure rounded to 3 decimals for the printed JSON. */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

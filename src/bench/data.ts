@@ -10,7 +10,7 @@ import {
   type PipelineOptions,
 } from '../data/index.js';
 import { integerFlag, parseFlags } from '../cli/flags.js';
-import type { Benchmark } from './benchmark.js';
+import { round3 as round, type Benchmark } from './benchmark.js';
 
 const USAGE = `Usage: lgm bench data [options]
 
@@ -52,10 +52,6 @@ function timeBatches(dataset: ImageDataset, options: PipelineOptions, batches: n
     epochUint8Bytes: dataset.images.length,
     batchFloat32Bytes: batchBytes,
   };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 export const dataBenchmark: Benchmark = {

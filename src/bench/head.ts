@@ -4,7 +4,7 @@ import { lgmLoss } from '../losses/lgm.js';
 import { COVARIANCE_KINDS, CovarianceKind } from '../gm/params.js';
 import { integerFlag, parseFlags } from '../cli/flags.js';
 import '../gm/gradients.js';
-import type { Benchmark } from './benchmark.js';
+import { round3 as round, type Benchmark } from './benchmark.js';
 import { countHeadFlops, type HeadKind } from './flops.js';
 import { achieved, measurePeak, type PeakResult } from './peak.js';
 
@@ -109,10 +109,6 @@ export function benchHead(shape: Shape, repeats: number, peak: PeakResult | null
     };
   });
   return { denseMs: round(denseMs), dense: rate('softmax', shape, denseMs, peak), perCovariance };
-}
-
-function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
 }
 
 export const headBenchmark: Benchmark = {

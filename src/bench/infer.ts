@@ -13,7 +13,7 @@ import { DETECTOR_NAMES, createDetector, type DetectorName } from '../detect/fac
 import type { Detector } from '../detect/detector.js';
 import { mulberry32, seededNormal } from '../util/random.js';
 import { choiceFlag, integerFlag, parseFlags } from '../cli/flags.js';
-import type { Benchmark } from './benchmark.js';
+import { round3 as round, type Benchmark } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
 import { peakRssMiB, rssMiB } from './memory.js';
@@ -44,8 +44,6 @@ function seeded(shape: number[], seed: number): tf.Tensor {
     shape,
   );
 }
-
-const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Times the forward pass and each detector, interleaved within every step so that load hits all alike. */
 export function timeInference(o: InferBenchOptions) {

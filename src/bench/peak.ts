@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon } from '../native/index.js';
 import { integerFlag, parseFlags } from '../cli/flags.js';
 import { backendInfo, initBackend } from '../backend/index.js';
-import type { Benchmark } from './benchmark.js';
+import { round3 as round, type Benchmark } from './benchmark.js';
 
 /** One peak measurement. */
 export interface PeakResult {
@@ -87,10 +87,6 @@ export function achieved(flops: number, msPerStep: number, peak: PeakResult | nu
     peakGflops: peak?.gflops ?? null,
     fractionOfPeak: peak === null ? null : round(gflops / peak.gflops),
   };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 export const peakBenchmark: Benchmark = {
