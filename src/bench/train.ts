@@ -1,7 +1,8 @@
 /**
  * `lgm bench train`: images per second of full training steps (forward, backward, optimizer update) of LeNet++
- * with the L-GM loss or softmax cross-entropy, after warm-up steps, on seeded random MNIST-shaped batches.
- * This is how training speed is judged; it also reports tensor counts so that growth over many steps shows.
+ * or a CIFAR ResNet with the L-GM loss or softmax cross-entropy, after warm-up steps, on seeded random batches.
+ * This is how training speed is judged; it also reports model FLOPs against the measured sgemm peak, memory and
+ * tensor counts (so that growth over many steps shows), and optionally a per-kernel profile.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
@@ -72,8 +73,8 @@ interface TrainStep {
 }
 
 /**
- * Builds the network (LeNet++ or a CIFAR ResNet), the head's variables and a momentum optimizer; each step runs model.apply, the loss and
- * optimizer.minimize on one fixed batch (data loading is not part of what is measured).
+ * Builds the network (LeNet++ or a CIFAR ResNet), the head's variables and a momentum optimizer; each step runs
+ * model.apply, the loss and optimizer.minimize on one fixed batch (data loading is not part of what is measured).
  */
 export function buildTrainStep(o: TrainBenchOptions): TrainStep {
   const inputShape = inputShapeOf(o.net);

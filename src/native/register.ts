@@ -12,7 +12,7 @@ import type { NativeKernel } from './kernel.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { NATIVE_BACKENDS, tensorMemory, type NativeBackendName } from './memory.js';
 import { avgPoolGradKernel, avgPoolKernel, maxPoolGradKernel, maxPoolKernel } from './pool.js';
-import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel } from './prelu.js';
+import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel, preluKernel } from './prelu.js';
 import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
 import { tileKernel } from './tile.js';
@@ -40,6 +40,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   maxPoolGradKernel,
   avgPoolKernel,
   avgPoolGradKernel,
+  preluKernel,
   preluGradInputKernel,
   preluGradAlphaKernel,
   sumKernel,

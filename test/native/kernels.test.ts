@@ -131,7 +131,7 @@ describe('native kernels agree with the cpu backend', { skip }, () => {
       }
     });
 
-    test(`${backend}: MaxPool forward and gradient, PReLU gradient, Sum over axes, Tile`, async () => {
+    test(`${backend}: MaxPool forward and gradient, PReLU forward and gradient, Sum over axes, Tile`, async () => {
       const rand = mulberry32(13);
       for (let trial = 0; trial < 5; trial++) {
         const shape = [randInt(rand, 1, 3), randInt(rand, 2, 9), randInt(rand, 2, 9), randInt(rand, 1, 8)];
@@ -163,9 +163,10 @@ describe('native kernels agree with the cpu backend', { skip }, () => {
             )([x, alpha]);
             const sums = [tf.sum(x, [0, 1, 2]), tf.sum(x, [2, 3], true), tf.sum(x, [1, 3]), tf.sum(x)];
             const tiles = [tf.tile(x, [1, 2, 1, 3]), tf.tile(tf.reshape(alpha, [-1]), [trial + 1])];
-            return [tf.maxPool(x, size, stride, pad), dx!, ...preluGrads, ...sums, ...tiles];
+            const prelu = tf.prelu(x, alpha);
+            return [tf.maxPool(x, size, stride, pad), dx!, prelu, ...preluGrads, ...sums, ...tiles];
           },
-          ['MaxPool', 'MaxPoolGrad', 'LgmPreluGradInput', 'LgmPreluGradAlpha', 'Sum', 'Tile'],
+          ['MaxPool', 'MaxPoolGrad', 'Prelu', 'LgmPreluGradInput', 'LgmPreluGradAlpha', 'Sum', 'Tile'],
         );
       }
     });
