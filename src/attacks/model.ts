@@ -1,4 +1,4 @@
-import '../gm/gradients.js';
+import '../util/tf-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier } from '../nets/classifier.js';
 import { LgmError, describe } from '../util/errors.js';

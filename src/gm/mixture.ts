@@ -1,4 +1,4 @@
-import './gradients.js';
+import '../util/tf-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkKnownKeys, choiceOption, numberOption, booleanOption } from '../util/options.js';
 import { LgmError } from '../util/errors.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GaussianMixtureParams } from '../gm/params.js';
 import type { ResolvedMixtureOptions } from '../gm/mixture.js';
-import { LGM_LOSS, LGM_LOSS_GRAD } from '../native/loss.js';
-import { fusedKernelServes, fusedOp } from '../native/fused.js';
+import { COVARIANCE_CODES, LGM_LOSS, LGM_LOSS_GRAD, type LgmLossAttrs } from '../gm/kernel-names.js';
+import { fusedKernelServes, fusedOp } from '../gm/fused-op.js';
 import type { PerSampleLoss } from './reduce.js';
 
 /** Whether the addon's fused L-GM loss kernels serve this call: registered on the current backend, float32. */
@@ -27,8 +27,12 @@ export function fusedLgmLossPerSample(
   lambda: number,
 ): PerSampleLoss {
   const [n, k] = [features.shape[0], params.means.shape[0]];
-  const covariance = { identity: 0, isotropic: 1, diagonal: 2 }[opts.covariance];
-  const attrs = { covariance, logDet: opts.logDet, alpha, minLogVariance: opts.minLogVariance };
+  const attrs: LgmLossAttrs = {
+    covariance: COVARIANCE_CODES[opts.covariance],
+    logDet: opts.logDet,
+    alpha,
+    minLogVariance: opts.minLogVariance,
+  };
   const labelValues = tf.cast(labels, 'float32');
   const { means, logVariances, logPriors } = params;
   const differentiable = { x: features, means, logVariances, logPriors };
@@ -37,7 +41,7 @@ export function fusedLgmLossPerSample(
     LGM_LOSS_GRAD,
     differentiable,
     { labels: labelValues },
-    attrs,
+    { ...attrs },
   ) as tf.Tensor2D;
   labelValues.dispose();
   // The two per-sample columns as products with one-hot [K+2, 1] selectors rather than slices: a slice's gradient

@@ -1,4 +1,4 @@
-import '../gm/gradients.js';
+import '../util/tf-gradients.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';

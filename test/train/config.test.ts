@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configDifferences, resolveTrainConfig } from '../../src/train/config.js';
-import { configFromFlags, parseScheduleSpec, parseTrainArgv } from '../../src/train/args.js';
+import { configFromFlags, parseScheduleSpec, parseTrainArgv } from '../../src/cli/train-args.js';
 import { buildModel } from '../../src/train/model.js';
 import { useCpu } from './fixtures.js';
 
