@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GaussianMixtureParams } from '../gm/params.js';
-import type { ResolvedMixtureOptions } from '../gm/mixture.js';
+import type { LgmComputeOptions } from './lgm-options.js';
 import { COVARIANCE_CODES, LGM_LOSS, LGM_LOSS_GRAD, type LgmLossAttrs } from '../gm/kernel-names.js';
 import { fusedKernelServes, fusedOp } from '../gm/fused-op.js';
 import type { PerSampleLoss } from './reduce.js';
@@ -22,15 +22,13 @@ export function fusedLgmLossPerSample(
   features: tf.Tensor2D,
   labels: tf.Tensor1D,
   params: GaussianMixtureParams,
-  opts: ResolvedMixtureOptions,
-  alpha: number,
-  lambda: number,
+  opts: LgmComputeOptions,
 ): PerSampleLoss {
   const [n, k] = [features.shape[0], params.means.shape[0]];
   const attrs: LgmLossAttrs = {
     covariance: COVARIANCE_CODES[opts.covariance],
     logDet: opts.logDet,
-    alpha,
+    alpha: opts.alpha,
     minLogVariance: opts.minLogVariance,
   };
   const labelValues = tf.cast(labels, 'float32');
@@ -56,7 +54,7 @@ export function fusedLgmLossPerSample(
   return {
     classification: column(k),
     auxiliary: column(k + 1),
-    auxiliaryWeight: lambda,
+    auxiliaryWeight: opts.lambda,
     logits: tf.slice(packed, [0, 0], [n, k]),
   };
 }
