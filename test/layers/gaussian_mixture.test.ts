@@ -72,7 +72,10 @@ test('getConfig round trip through the serialization registry', () => {
   });
 });
 
-test('a functional model with the layer saves to disk and loads back with identical outputs', async () => {
+/** Saves buildModel(0.1) into a temp directory and calls `check` with it and the model's outputs on data(). */
+async function withSavedModel(
+  check: (dir: string, inputs: tf.Tensor[], before: unknown) => Promise<void>,
+): Promise<void> {
   registerFileSystemRouter();
   const { model } = buildModel(0.1);
   const { x, y } = data();
@@ -80,27 +83,27 @@ test('a functional model with the layer saves to disk and loads back with identi
   const dir = mkdtempSync(join(tmpdir(), 'lgm-layer-'));
   try {
     await model.save(`file://${dir}`);
+    await check(dir, [x, y], before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a functional model with the layer saves to disk and loads back with identical outputs', async () => {
+  await withSavedModel(async (dir, inputs, before) => {
     const loaded = await tfl.loadLayersModel(`file://${dir}/model.json`);
-    assert.deepEqual((loaded.predict([x, y]) as tf.Tensor).arraySync(), before);
+    assert.deepEqual((loaded.predict(inputs) as tf.Tensor).arraySync(), before);
     const head = loaded.layers.find((l) => l instanceof GaussianMixtureLayer) as GaussianMixtureLayer;
     assert.equal(head.alpha, 0.2);
     assert.equal(head.covariance, 'diagonal');
     // Explicit handler, same result.
     const again = await tfl.loadLayersModel(fileSystem(dir));
-    assert.deepEqual((again.predict([x, y]) as tf.Tensor).arraySync(), before);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    assert.deepEqual((again.predict(inputs) as tf.Tensor).arraySync(), before);
+  });
 });
 
 test('a model saved before learnPriors was named (trainablePriors in its config) loads with its priors setting', async () => {
-  registerFileSystemRouter();
-  const { model } = buildModel(0.1);
-  const { x, y } = data();
-  const before = (model.predict([x, y]) as tf.Tensor).arraySync();
-  const dir = mkdtempSync(join(tmpdir(), 'lgm-layer-old-'));
-  try {
-    await model.save(`file://${dir}`);
+  await withSavedModel(async (dir, inputs, before) => {
     // Rewrite the saved config as main's lgm 0.1.0 wrote it: trainablePriors, no learnPriors.
     const file = join(dir, 'model.json');
     const text = readFileSync(file, 'utf8');
@@ -117,10 +120,8 @@ test('a model saved before learnPriors was named (trainablePriors in its config)
     );
     assert.equal(head.getConfig().learnPriors, true);
     assert.equal(head.getConfig().trainablePriors, undefined, 'written under the one name');
-    assert.deepEqual((loaded.predict([x, y]) as tf.Tensor).arraySync(), before);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    assert.deepEqual((loaded.predict(inputs) as tf.Tensor).arraySync(), before);
+  });
   assert.throws(
     () => new GaussianMixtureLayer({ numClasses: 2, learnPriors: true, trainablePriors: false }),
     /GaussianMixtureLayer: trainablePriors \(the old name of learnPriors\) must agree with learnPriors, got boolean false and boolean true/,
