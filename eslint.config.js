@@ -40,26 +40,12 @@ const LAYERS = [
   { dir: 'export', folders: ['cli', 'reproduce', 'viz'] },
   { dir: 'reproduce', folders: ['cli'] },
 ];
-const SRC_FOLDERS = [
-  'util',
-  'gm',
-  'losses',
-  'nets',
-  'layers',
-  'io',
-  'native',
-  'data',
-  'attacks',
-  'detect',
-  'backend',
-];
-const OTHER_FOLDERS = ['examples', 'viz', 'train', 'export', 'reproduce', 'cli', 'run'];
+// Every src/ folder ('*' in LAYERS bans all but the listed `allow`).
+const FOLDERS = ['util', 'gm', 'losses', 'nets', 'layers', 'io', 'native', 'data', 'attacks', 'detect'];
+FOLDERS.push('backend', 'examples', 'viz', 'train', 'export', 'reproduce', 'cli', 'run');
 
 function layerRules({ dir, folders, allow = [], node = false, nodeFiles = [] }) {
-  const banned =
-    folders[0] === '*'
-      ? [...SRC_FOLDERS, ...OTHER_FOLDERS].filter((f) => f !== dir && !allow.includes(f))
-      : folders;
+  const banned = folders[0] === '*' ? FOLDERS.filter((f) => f !== dir && !allow.includes(f)) : folders;
   const folderPattern = {
     regex: `^(\\.\\./)+(${banned.join('|')})(/|$)`,
     message: `src/${dir} sits below these folders and must not import them (see LAYERS in eslint.config.js).`,
