@@ -35,6 +35,7 @@ export class CenterLoss extends LossBase {
     ];
   }
 
+  /** The per-sample loss of a batch already validated (see LossModule.computePerSample). */
   computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D, values: LossStepValues = {}): PerSampleLoss {
     const lambda = numberOption(this.where, 'lambda', values.lambda, this.options.lambda, { min: 0 });
     const oneHot = oneHotFloat(labels, this.numClasses);
@@ -46,6 +47,7 @@ export class CenterLoss extends LossBase {
     return { classification, auxiliary, auxiliaryWeight: lambda, logits };
   }
 
+  /** The inference logits of features already validated (see LossModule.computeLogits). */
   computeLogits(features: tf.Tensor2D): tf.Tensor2D {
     return linearLogits(features, this.weights);
   }

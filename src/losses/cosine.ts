@@ -55,6 +55,7 @@ export abstract class CosineMarginLoss extends LossBase {
   /** The true-class target logit before scaling, given its cosines [N,K] (applied only where oneHot is 1). */
   protected abstract marginCosines(cos: tf.Tensor2D): tf.Tensor2D;
 
+  /** The per-sample loss of a batch already validated (see LossModule.computePerSample). */
   computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D): PerSampleLoss {
     const cos = this.cosines(features);
     const oneHot = oneHotFloat(labels, this.numClasses);
@@ -70,6 +71,7 @@ export abstract class CosineMarginLoss extends LossBase {
     };
   }
 
+  /** The inference logits of features already validated (see LossModule.computeLogits). */
   computeLogits(features: tf.Tensor2D): tf.Tensor2D {
     return tf.mul(this.cosines(features), this.options.scale) as tf.Tensor2D;
   }

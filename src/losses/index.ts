@@ -2,7 +2,7 @@ export type { PerSampleLoss, ReducedLoss } from './reduce.js';
 export { reduceLoss, softmaxCrossEntropyPerSample } from './reduce.js';
 export type { LgmLossOptions, LgmLossResult } from './lgm.js';
 export { lgmLoss, lgmLossPerSample } from './lgm.js';
-export type { LgmOptions, ResolvedLgmOptions } from './lgm-options.js';
+export type { LgmOptions, LgmOptionKey, LgmOptionsUse, ResolvedLgmOptions } from './lgm-options.js';
 export { resolveLgmOptions } from './lgm-options.js';
 export { LossBase } from './loss-base.js';
 export type { LossModule, LossWeight, LossStepValues, LossBaseOptions, WeightGroup } from './module.js';

@@ -36,8 +36,9 @@ export type LgmComputeOptions = Pick<
   'covariance' | 'alpha' | 'lambda' | 'logDet' | 'minLogVariance'
 >;
 
-/** The names of the L-GM options. */
+/** The name of an L-GM option. */
 export type LgmOptionKey = keyof LgmOptions;
+/** The names of the L-GM options. */
 export const LGM_OPTION_KEYS: readonly LgmOptionKey[] = [
   'covariance',
   'alpha',

@@ -120,6 +120,7 @@ export class LgmLossModule extends LossBase {
     else checkLgmInputs(where, features, labels, this.params(), opts);
   }
 
+  /** The per-sample loss of a batch already validated (see LossModule.computePerSample). */
   computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D, values: LossStepValues = {}): PerSampleLoss {
     const alpha = values.alpha ?? this.options.alpha;
     const lambda = values.lambda ?? this.options.lambda;
@@ -130,6 +131,7 @@ export class LgmLossModule extends LossBase {
     });
   }
 
+  /** The inference logits of features already validated (see LossModule.computeLogits). */
   computeLogits(features: tf.Tensor2D): tf.Tensor2D {
     return computeMixtureLogits(features, this.params(), this.mixtureOptions());
   }

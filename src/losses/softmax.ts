@@ -40,12 +40,14 @@ export class SoftmaxLoss extends LossBase {
     this.weights = linearHeadWeights(numClasses, featureDim, seed);
   }
 
+  /** The per-sample loss of a batch already validated (see LossModule.computePerSample). */
   computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D): PerSampleLoss {
     const logits = linearLogits(features, this.weights);
     const classification = softmaxCrossEntropyPerSample(logits, oneHotFloat(labels, this.numClasses));
     return { classification, auxiliary: null, auxiliaryWeight: 0, logits };
   }
 
+  /** The inference logits of features already validated (see LossModule.computeLogits). */
   computeLogits(features: tf.Tensor2D): tf.Tensor2D {
     return linearLogits(features, this.weights);
   }
