@@ -51,7 +51,7 @@ function headLayer(
       lambda,
       logDet,
       minLogVariance,
-      trainablePriors: learnPriors,
+      learnPriors,
       // No host reads per call: the exported model runs in browsers, where they would stall the GPU.
       checkValues: false,
       name: HEAD_LAYER,

@@ -9,6 +9,7 @@ import type { Variant } from './experiments.js';
 
 /** The attacks of the paper's comparison, in table order. */
 export const REPRODUCE_ATTACKS = ['fgsm', 'bim', 'deepfool', 'cw'] as const;
+/** The name of an attack the reproduction runs. */
 export type ReproduceAttack = (typeof REPRODUCE_ATTACKS)[number];
 
 /** The options one attack runs with under a budget (recorded in the adversarial file). */

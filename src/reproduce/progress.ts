@@ -50,6 +50,7 @@ export class Progress {
     return new Progress(file, data);
   }
 
+  /** Whether `stage` finished in an earlier session. */
   done(stage: string): boolean {
     return stage in this.data.stages;
   }

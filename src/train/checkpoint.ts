@@ -39,7 +39,9 @@ const MAX_VALUES = 2 ** 30;
  * each one).
  */
 export interface CheckpointHooks {
+  /** Runs once the temp dir is complete, before it replaces the checkpoint. */
   beforeRename?: () => void | Promise<void>;
+  /** Runs before every file operation, with its name. */
   beforeOperation?: (operation: string) => void | Promise<void>;
 }
 

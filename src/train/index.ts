@@ -19,5 +19,6 @@ export { terminalReporter, lineReporter, silentReporter } from './progress.js';
 export type { LoadedRun, RunConfigFile } from './run.js';
 export { loadRun, readRunConfig, writeFeatures, writeMixture } from './run.js';
 export type { TrainState } from './state.js';
+export type { CheckpointEvery } from './checkpoint-every.js';
 export type { TrainRunOptions, TrainRunResult } from './trainer.js';
 export { trainRun } from './trainer.js';

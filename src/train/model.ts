@@ -131,6 +131,7 @@ export function asClassifier(model: TrainableModel): Classifier {
   };
 }
 
+/** Disposes the network's and the loss's weights. */
 export function disposeModel(model: TrainableModel): void {
   model.net.dispose();
   model.loss.dispose();

@@ -1,4 +1,4 @@
-import '../gm/gradients.js';
+import '../util/tf-gradients.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -362,8 +362,12 @@ function trainStep(
   const kept: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const features = model.net.apply(x, { training: true }) as tf.Tensor2D;
-    const reduced = reduceLoss(model.loss.perSample(features, y, values));
-    const correct = tf.mean(tf.cast(tf.equal(tf.argMax(model.loss.logits(features), 1), y), 'float32'));
+    // The compute methods run unchecked: the batch comes from a checked data source, and the step reads back
+    // only the scalars it reports (whose loss the caller checks is finite).
+    const reduced = reduceLoss(model.loss.computePerSample(features, y, values));
+    const correct = tf.mean(
+      tf.cast(tf.equal(tf.argMax(model.loss.computeLogits(features), 1), y), 'float32'),
+    );
     kept.push(tf.keep(reduced.classificationLoss), tf.keep(reduced.auxiliaryLoss), tf.keep(correct));
     return reduced.loss;
   }, varList);

@@ -12,7 +12,7 @@ import { softmaxCrossEntropyPerSample } from '../../../src/losses/reduce.js';
 import { mixtureLogits } from '../../../src/gm/density.js';
 import type { CovarianceKind } from '../../../src/gm/params.js';
 import { oneHotFloat } from '../../../src/util/tensor.js';
-import '../../../src/gm/gradients.js';
+import '../../../src/util/tf-gradients.js';
 
 export type LossKind = 'softmax' | 'lgm';
 export const NUM_CLASSES = 10;

@@ -6,12 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-import { backendInfo, initBackend } from '../backend/index.js';
-import { lgmLoss } from '../losses/lgm.js';
-import { buildNetwork } from '../nets/registry.js';
-import { mulberry32, seededNormal } from '../util/random.js';
-import { oneHotFloat } from '../util/tensor.js';
-import { choiceFlag, integerFlag, parseFlags } from '../cli/flags.js';
+import { backendInfo, initBackend } from '../../backend/index.js';
+import { lgmLoss } from '../../losses/lgm.js';
+import { buildNetwork } from '../../nets/registry.js';
+import { mulberry32, seededNormal } from '../../util/random.js';
+import { oneHotFloat } from '../../util/tensor.js';
+import { choiceFlag, integerFlag, parseFlags } from '../flags.js';
 import type { Benchmark } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops, type FlopCount } from './flops.js';
 import { achieved, measurePeak } from './peak.js';

@@ -1,8 +1,8 @@
-import { numberFlag, numberListFlag, parseFlags } from '../cli/flags.js';
+import { numberFlag, numberListFlag, parseFlags } from './flags.js';
 import { resolve } from 'node:path';
 import { LgmError } from '../util/errors.js';
-import type { TrainConfigInput } from './config.js';
-import type { ValueSchedule } from './schedules.js';
+import type { TrainConfigInput } from '../train/config.js';
+import type { ValueSchedule } from '../train/schedules.js';
 
 /** The flags of `lgm train` that take a value and set the config (the rest: --out, --resume, --backend). */
 const CONFIG_STRING_FLAGS = [

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../backend/index.js';
+import { initBackend } from '../../backend/index.js';
 import {
   channelStats,
   createPipeline,
@@ -8,8 +8,8 @@ import {
   syntheticImages,
   type ImageDataset,
   type PipelineOptions,
-} from '../data/index.js';
-import { integerFlag, parseFlags } from '../cli/flags.js';
+} from '../../data/index.js';
+import { integerFlag, parseFlags } from '../flags.js';
 import { type Benchmark, round3 } from './benchmark.js';
 
 const USAGE = `Usage: lgm bench data [options]

@@ -16,7 +16,7 @@
  * L-GM diagonal twice that (x^2 (1/s^2)^T and x (mu/s^2)^T forward, four products backward).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { LgmError } from '../util/errors.js';
+import { LgmError } from '../../util/errors.js';
 
 /** FLOPs of one pass, split as the formula above. */
 export interface FlopCount {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * How lgm calls its fused native kernels (the L-GM distance and loss): a forward kernel with outputs
+ * How lgm calls its fused kernels (the L-GM distance and loss): a forward kernel with outputs
  * [value, state] and a gradient kernel with inputs dy, state and the forward inputs, returning one gradient per
  * differentiable input in order. Only the addon registers these kernel names, so callers check first
  * (`fusedKernelServes`) and otherwise run the same algorithm as TF.js ops.

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { addFlops, countHeadFlops, countModelFlops } from '../../src/bench/flops.js';
-import { buildNetwork } from '../../src/nets/registry.js';
+import { addFlops, countHeadFlops, countModelFlops } from '../../../src/cli/bench/flops.js';
+import { buildNetwork } from '../../../src/nets/registry.js';
 
 // Every expected value below is worked out by hand from the formula in src/bench/flops.ts.
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { initBackend } from '../../src/backend/index.js';
-import { parseTrainBenchArgs, timeTraining } from '../../src/bench/train.js';
+import { initBackend } from '../../../src/backend/index.js';
+import { parseTrainBenchArgs, timeTraining } from '../../../src/cli/bench/train.js';
 
 before(async () => {
   await initBackend('wasm', { threads: 1 });
@@ -80,7 +80,7 @@ test('timeTraining: model FLOPs per step and memory figures', () => {
 });
 
 test('trainBenchmark: GFLOP/s against the sgemm peak, and a per-kernel profile', async () => {
-  const { trainBenchmark } = await import('../../src/bench/train.js');
+  const { trainBenchmark } = await import('../../../src/cli/bench/train.js');
   const r = await trainBenchmark.run(['--batch', '2', '--steps', '1', '--warmup', '1', '--profile', '1']);
   const gflops = (r.flopsPerStep as number) / (r.msPerStep as number) / 1e6;
   assert.ok(Math.abs((r.gflopsPerSecond as number) - gflops) <= 1e-3 * gflops + 1e-3);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { headBenchmark } from '../../src/bench/head.js';
+import { headBenchmark } from '../../../src/cli/bench/head.js';
 
 test('lgm bench head prints timings, the ratio and every covariance kind, without leaking', async () => {
   const result = await headBenchmark.run([

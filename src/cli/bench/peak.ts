@@ -6,9 +6,9 @@
  * cores can do when the product gets them; the load of the moment is what the fraction then shows.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon } from '../native/index.js';
-import { integerFlag, parseFlags } from '../cli/flags.js';
-import { backendInfo, initBackend } from '../backend/index.js';
+import { loadAddon } from '../../native/index.js';
+import { integerFlag, parseFlags } from '../flags.js';
+import { backendInfo, initBackend } from '../../backend/index.js';
 import { type Benchmark, round3 } from './benchmark.js';
 
 /** One peak measurement. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend } from '../../src/backend/index.js';
-import { achieved, measurePeak, peakBenchmark } from '../../src/bench/peak.js';
+import { initBackend } from '../../../src/backend/index.js';
+import { achieved, measurePeak, peakBenchmark } from '../../../src/cli/bench/peak.js';
 
 test('achieved: GFLOP/s of FLOPs per step at ms per step, and the fraction of the peak', () => {
   const peak = { gflops: 100, medianGflops: 90, source: 'test', size: 1, calls: 1 };

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
-import { dataBenchmark } from '../../src/bench/data.js';
+import { initBackend } from '../../../src/backend/index.js';
+import { dataBenchmark } from '../../../src/cli/bench/data.js';
 
 test('lgm bench data reports batches/s for MNIST and generated CIFAR-shaped data without leaking', async () => {
   await initBackend('cpu');

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../backend/index.js';
-import { lgmLoss } from '../losses/lgm.js';
-import { COVARIANCE_KINDS, CovarianceKind } from '../gm/params.js';
-import { integerFlag, parseFlags } from '../cli/flags.js';
-import '../gm/gradients.js';
+import { initBackend } from '../../backend/index.js';
+import { lgmLoss } from '../../losses/lgm.js';
+import { COVARIANCE_KINDS, CovarianceKind } from '../../gm/params.js';
+import { integerFlag, parseFlags } from '../flags.js';
+import '../../util/tf-gradients.js';
 import { type Benchmark, round3 } from './benchmark.js';
 import { countHeadFlops, type HeadKind } from './flops.js';
 import { achieved, measurePeak, type PeakResult } from './peak.js';

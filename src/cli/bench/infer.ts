@@ -6,13 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-import { backendInfo, initBackend } from '../backend/index.js';
-import { buildNetwork } from '../nets/registry.js';
-import { mixtureLogits } from '../gm/density.js';
-import { DETECTOR_NAMES, createDetector, type DetectorName } from '../detect/factory.js';
-import type { Detector } from '../detect/detector.js';
-import { mulberry32, seededNormal } from '../util/random.js';
-import { choiceFlag, integerFlag, parseFlags } from '../cli/flags.js';
+import { backendInfo, initBackend } from '../../backend/index.js';
+import { buildNetwork } from '../../nets/registry.js';
+import { mixtureLogits } from '../../gm/density.js';
+import { DETECTOR_NAMES, createDetector, type DetectorName } from '../../detect/factory.js';
+import type { Detector } from '../../detect/detector.js';
+import { mulberry32, seededNormal } from '../../util/random.js';
+import { choiceFlag, integerFlag, parseFlags } from '../flags.js';
 import { type Benchmark, round3 } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
