@@ -9,3 +9,4 @@ export * from './examples/index.js';
 export * from './data/index.js';
 export * from './export/index.js';
 export * from './detect/index.js';
+export * from './run/index.js';

@@ -9,7 +9,5 @@ export type { DeepFoolOptions } from './deepfool.js';
 export { deepFool } from './deepfool.js';
 export type { CarliniWagnerOptions } from './cw.js';
 export { carliniWagnerL2 } from './cw.js';
-export type { AdversarialSetFile } from './io.js';
-export { writeAdversarialSet, readAdversarialSet } from './io.js';
 export type { AttackName, NamedAttackSettings } from './registry.js';
 export { ATTACK_NAMES, attackOptions, runNamedAttack } from './registry.js';

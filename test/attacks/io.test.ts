@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
-import { AttackResult, readAdversarialSet, writeAdversarialSet } from '../../src/attacks/index.js';
+import type { AttackResult } from '../../src/attacks/index.js';
+import { readAdversarialSet, writeAdversarialSet } from '../../src/run/adversarial.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -65,11 +66,14 @@ test('corrupt or truncated adversarial files name the file and the problem', asy
   );
   const json = join(dir, 'adversarial', 'bim.json');
   writeFileSync(json, readFileSync(json, 'utf8').slice(0, 30));
-  await assert.rejects(readAdversarialSet(dir, 'bim'), /bim.json is not valid JSON \(truncated or corrupt\)/);
+  await assert.rejects(
+    readAdversarialSet(dir, 'bim'),
+    /readAdversarialSet: .*bim.json must be valid JSON \(truncated or corrupt\), got/,
+  );
   writeFileSync(json, JSON.stringify({ format: 'lgm-adversarial-1', shape: [2, 3], labels: [0] }));
   await assert.rejects(
     readAdversarialSet(dir, 'bim'),
-    /must be an lgm-adversarial-1 file with 2 labels, successes and predictions/,
+    /readAdversarialSet: .*bim.json labels must be an array of 2, got array of length 1/,
   );
   await assert.rejects(
     writeAdversarialSet(dir, '../x', fakeResult(), { attack: 'x', options: {}, indices: [], labels: [] }),

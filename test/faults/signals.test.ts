@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { trainRun } from '../../src/train/trainer.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { checkpointDue, parseCheckpointEvery } from '../../src/train/checkpoint-every.js';
-import { readMetrics } from '../../src/train/metrics.js';
+import { readMetrics } from '../../src/run/metrics.js';
 import { blobData, finalWeights, mlpConfig, tempDir, useCpu } from '../train/fixtures.js';
 import { runCli, tinyTrainArgs } from './helpers.js';
 

@@ -41,7 +41,7 @@ test('corrupt or truncated checkpoint files are errors naming the file and the p
   writeFileSync(manifest, readFileSync(manifest, 'utf8').slice(0, 20));
   await assert.rejects(
     readCheckpoint(runDir),
-    new RegExp(`${manifest} is not valid JSON \\(truncated or corrupt\\)`),
+    new RegExp(`readCheckpoint: ${manifest} must be valid JSON \\(truncated or corrupt\\), got`),
   );
   writeFileSync(manifest, '{"format": "other"}');
   await assert.rejects(
