@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier } from '../nets/classifier.js';
 import type { AttackResult } from './attack.js';
-import { AttackName, runNamedAttack } from './registry.js';
+import { AttackName, NamedAttackSettings, runNamedAttack } from './registry.js';
+
+/** The settings of `lgm attack` and the demo's attacks when none are given (pixels in [0, 1]). */
+export const ATTACK_DEFAULTS: NamedAttackSettings = {
+  epsilon: 0.3,
+  epsilonL2: 3,
+  steps: 10,
+  seed: 0,
+  batchSize: 100,
+  clipMin: 0,
+  clipMax: 1,
+};
 
 /**
  * What a "successful" adversarial example is, in every table, set and picture of lgm: the attack flipped an

@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { SEED_RANGE, integerFlag, listFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
 import { withRunLock } from '../../io/run-lock.js';
 import { attackRunDir } from '../../run/attack-run.js';
+import { ATTACK_DEFAULTS } from '../../attacks/run.js';
 
 export const attackCommand: Command = {
   name: 'attack',
@@ -14,7 +15,8 @@ export const attackCommand: Command = {
     '',
     "Attacks the first --limit test images of the run's dataset in pixel space ([0, 1], normalised for the model",
     'as lgm train does) and writes each adversarial',
-    'set to <out>/adversarial/<attack>.json (per-example success, norms) and <attack>.f32 (float32 inputs).',
+    'set to <out>/adversarial/<attack>.json (per-example success, norms, features of the successful examples)',
+    'and <attack>.f32 (float32 inputs). Successful: the image was classified correctly and the attack flipped it.',
     '',
     '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
     '  --out <dir>          output directory (default: the run directory; runs/pretrained-<name> for a',
@@ -48,14 +50,15 @@ export const attackCommand: Command = {
     const where = 'attack';
     const runDir = requiredFlag(where, 'run', values.run, 'name a run directory');
     const attacks = listFlag<AttackName>(where, 'attacks', values.attacks ?? 'fgsm,bim', ATTACK_NAMES);
+    const d = ATTACK_DEFAULTS;
     const settings = {
-      epsilon: numberFlag(where, 'epsilon', values.epsilon, 0.3, { min: 0 }),
-      epsilonL2: numberFlag(where, 'epsilon-l2', values['epsilon-l2'], 3, { min: 0 }),
-      steps: integerFlag(where, 'steps', values.steps, 10, { min: 1 }),
-      seed: integerFlag(where, 'seed', values.seed, 0, SEED_RANGE),
-      batchSize: integerFlag(where, 'batch-size', values['batch-size'], 100, { min: 1 }),
-      clipMin: 0,
-      clipMax: 1,
+      epsilon: numberFlag(where, 'epsilon', values.epsilon, d.epsilon, { min: 0 }),
+      epsilonL2: numberFlag(where, 'epsilon-l2', values['epsilon-l2'], d.epsilonL2, { min: 0 }),
+      steps: integerFlag(where, 'steps', values.steps, d.steps, { min: 1 }),
+      seed: integerFlag(where, 'seed', values.seed, d.seed, SEED_RANGE),
+      batchSize: integerFlag(where, 'batch-size', values['batch-size'], d.batchSize, { min: 1 }),
+      clipMin: d.clipMin,
+      clipMax: d.clipMax,
     };
     const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
     const backend = await initBackend(values.backend);

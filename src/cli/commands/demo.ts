@@ -6,6 +6,7 @@ import { SEED_RANGE, integerFlag, parseFlags } from '../flags.js';
 import { loadAddon } from '../../native/addon.js';
 import { withRunLock } from '../../io/run-lock.js';
 import { writeReport } from '../../viz/report.js';
+import { ATTACK_DEFAULTS } from '../../attacks/run.js';
 import { formatDetectionTable } from '../../detect/evaluate.js';
 import { detectorNamesFor } from '../../detect/factory.js';
 import { readMixtureFile } from '../../run/mixture.js';
@@ -88,15 +89,7 @@ async function detectionAndReport(
   });
   try {
     const dataset = { name: run.config.dataset.name, dataDir: run.config.dataset.dataDir };
-    const settings = {
-      epsilon: 0.3,
-      epsilonL2: 3,
-      steps: 10,
-      seed: 0,
-      batchSize: 100,
-      clipMin: 0,
-      clipMax: 1,
-    };
+    const settings = ATTACK_DEFAULTS;
     const attacks = ['fgsm', 'bim'] as const;
     await attackRunDir(runDir, run.classifier, dataset, {
       attacks,
