@@ -11,3 +11,5 @@ export type { CarliniWagnerOptions } from './cw.js';
 export { carliniWagnerL2 } from './cw.js';
 export type { AttackName, NamedAttackSettings } from './registry.js';
 export { ATTACK_NAMES, attackOptions, runNamedAttack } from './registry.js';
+export type { AttackedImages } from './run.js';
+export { ATTACK_DEFAULTS, attackImages, attackedRows, successfulRows } from './run.js';

@@ -18,3 +18,5 @@ export type { LoadedInputs } from './input-sets.js';
 export { loadInputs, noiseInputs, NOISE_SETS, pixelClassifier } from './input-sets.js';
 export type { DetectorName, DetectorSources } from './factory.js';
 export { DETECTOR_NAMES, createDetector, detectorNamesFor } from './factory.js';
+export type { AttackedSet, DetectionInputs, DetectionOutcome } from './pipeline.js';
+export { attackInputSets, detectionPipeline, fitMahalanobis } from './pipeline.js';
