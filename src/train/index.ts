@@ -6,8 +6,8 @@ export type { BatchSource, TrainBatch, TrainData, ArraySourceOptions } from './d
 export { arraySource } from './data.js';
 export type { Param } from './optimizer.js';
 export { Optimizer } from './optimizer.js';
-export type { Checkpoint, StoredTensor, CheckpointHooks } from './checkpoint.js';
-export { writeCheckpoint, readCheckpoint } from './checkpoint.js';
+export type { Checkpoint, StoredTensor, CheckpointHooks } from '../run/checkpoint.js';
+export { writeCheckpoint, readCheckpoint } from '../run/checkpoint.js';
 export type { TrainableModel } from './model.js';
 export { buildModel, asClassifier, disposeModel } from './model.js';
 export type { Evaluation, ClassStats, EvaluateOptions } from './evaluate.js';

@@ -5,7 +5,7 @@ import { LgmLossModule } from '../losses/lgm_module.js';
 import { LgmError } from '../util/errors.js';
 import { loadCustomNetwork } from './custom-net.js';
 import { LIMITS, TrainConfig, resolveTrainConfig } from './config.js';
-import { readCheckpoint } from './checkpoint.js';
+import { readCheckpoint } from '../run/checkpoint.js';
 import { type Normalization, unitScale } from '../data/normalization.js';
 import { pixelClassifier } from '../detect/input-sets.js';
 import { objectOf, readJsonFile, writeJsonFile } from '../run/json-file.js';

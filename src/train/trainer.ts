@@ -14,7 +14,7 @@ import {
   readCheckpoint,
   removeStaleTemps,
   writeCheckpoint,
-} from './checkpoint.js';
+} from '../run/checkpoint.js';
 import { CheckpointEvery, DEFAULT_CHECKPOINT_EVERY, checkpointDue } from './checkpoint-every.js';
 import { withRunLock } from '../io/run-lock.js';
 import type { TrainData } from './data.js';

@@ -14,7 +14,7 @@ import { trainRun } from '../../src/train/trainer.js';
 import { appendMetrics } from '../../src/run/metrics.js';
 import { loadRun } from '../../src/train/run.js';
 import { disposeModel } from '../../src/train/model.js';
-import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../../src/run/checkpoint.js';
 import { fileSystem } from '../../src/io/file_system.js';
 import { readAdversarialSet, writeAdversarialSet } from '../../src/run/adversarial.js';
 import { detectCommand } from '../../src/cli/commands/detect.js';

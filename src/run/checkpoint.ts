@@ -5,8 +5,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { fsyncDirectory } from '../io/atomic.js';
 import { writing } from '../io/fs-errors.js';
 import { LgmError } from '../util/errors.js';
-import { readJsonFile } from '../run/json-file.js';
-import { CHECKPOINT_DIR, CHECKPOINT_OLD_DIR, CHECKPOINT_TMP_PREFIX } from '../run/layout.js';
+import { readJsonFile } from './json-file.js';
+import { CHECKPOINT_DIR, CHECKPOINT_OLD_DIR, CHECKPOINT_TMP_PREFIX } from './layout.js';
 
 /** A tensor as stored in a checkpoint. */
 export interface StoredTensor {

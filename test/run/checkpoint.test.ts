@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync, truncateSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
-import { tempDir, useCpu } from './fixtures.js';
+import { readCheckpoint, writeCheckpoint } from '../../src/run/checkpoint.js';
+import { tempDir, useCpu } from '../train/fixtures.js';
 
 test('checkpoints round-trip tensors bit-exactly and state as JSON', async () => {
   await useCpu();
