@@ -8,3 +8,4 @@ export * from './io/index.js';
 export * from './data/index.js';
 export * from './export/index.js';
 export * from './detect/index.js';
+export * from './run/index.js';

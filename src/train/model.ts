@@ -7,7 +7,7 @@ import type { LossModule } from '../losses/module.js';
 import { LgmError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import type { Param } from './optimizer.js';
-import type { StoredTensor } from './checkpoint.js';
+import type { StoredTensor } from '../run/checkpoint.js';
 
 /** A network (inputs -> features) and the loss head on top, as one trainable model. */
 export interface TrainableModel {

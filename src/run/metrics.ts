@@ -1,14 +1,17 @@
-import { lstat, open, readFile } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import { writing } from '../io/fs-errors.js';
 import { LgmError } from '../util/errors.js';
+import { fileProblem, isMissingFile, objectOf, readTextFile } from './json-file.js';
+import { METRICS_FILE } from './layout.js';
 
-/** A record of metrics.jsonl (see the run-directory contract: 'step' and 'epoch' records). */
+/**
+ * A record of metrics.jsonl (see the run-directory contract: 'step' and 'epoch' records, with numeric fields as
+ * written). Readers check only that `type` is a string.
+ */
 export type MetricsRecord = { type: 'step' | 'epoch'; step: number; epoch: number } & Record<string, unknown>;
-
-export const METRICS_FILE = 'metrics.jsonl';
 
 /**
  * Checks that `<runDir>/metrics.jsonl` is absent or a regular file: a symbolic link (or anything else) there
@@ -39,26 +42,33 @@ export async function appendMetrics(runDir: string, records: MetricsRecord[]): P
   });
 }
 
-/** Reads every record of a run's metrics.jsonl (a truncated last line, from a crash, is skipped). */
+/**
+ * Reads `<runDir>/metrics.jsonl`: one JSON object with a string `type` per non-empty line. The one policy of
+ * every reader: a truncated LAST line (no newline after it: a run killed mid-append) is skipped, as the trainer
+ * drops it on resume; a bad line before it is an error naming the file and the line. An absent file is a
+ * MissingFileError.
+ */
 export async function readMetrics(runDir: string): Promise<MetricsRecord[]> {
+  const where = 'readMetrics';
   const file = join(runDir, METRICS_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return [];
-    throw new LgmError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  const out: MetricsRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
+  const text = await readTextFile(file, where, 'written by lgm train');
+  const records: MetricsRecord[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const at = `line ${i + 1}`;
+    let value: unknown;
     try {
-      out.push(JSON.parse(line) as MetricsRecord);
+      value = JSON.parse(line);
     } catch {
-      // Only a crash mid-append leaves a partial line; it is after the checkpoint and is dropped on resume.
+      if (i === lines.length - 1) return;
+      throw new LgmError(`${where}: ${file} ${at} must be a JSON object, got '${line.slice(0, 40)}'`);
     }
-  }
-  return out;
+    const r = objectOf(where, file, value, at);
+    if (typeof r.type !== 'string') fileProblem(where, file)(`${at} type must be a string`, r.type);
+    records.push(r as MetricsRecord);
+  });
+  return records;
 }
 
 /**
@@ -68,8 +78,10 @@ export async function readMetrics(runDir: string): Promise<MetricsRecord[]> {
  */
 export async function truncateMetrics(runDir: string, step: number, epoch: number): Promise<void> {
   await checkMetricsFile(runDir);
-  const kept = (await readMetrics(runDir)).filter((r) =>
-    r.type === 'step' ? r.step < step : r.epoch < epoch,
-  );
+  const all = await readMetrics(runDir).catch((error: unknown) => {
+    if (isMissingFile(error)) return [];
+    throw error;
+  });
+  const kept = all.filter((r) => (r.type === 'step' ? r.step < step : r.epoch < epoch));
   await writeFileAtomicAsync(join(runDir, METRICS_FILE), kept.map((r) => JSON.stringify(r) + '\n').join(''));
 }

@@ -5,6 +5,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { fsyncDirectory } from '../io/atomic.js';
 import { writing } from '../io/fs-errors.js';
 import { LgmError } from '../util/errors.js';
+import { readJsonFile } from './json-file.js';
+import { CHECKPOINT_DIR, CHECKPOINT_OLD_DIR, CHECKPOINT_TMP_PREFIX } from './layout.js';
 
 /** A tensor as stored in a checkpoint. */
 export interface StoredTensor {
@@ -27,9 +29,7 @@ interface ManifestEntry {
   offset: number;
 }
 
-export const CHECKPOINT_DIR = 'checkpoint';
-const OLD_DIR = 'checkpoint.old';
-export const CHECKPOINT_TMP_PREFIX = 'checkpoint.tmp-';
+const OLD_DIR = CHECKPOINT_OLD_DIR;
 /** The most float32 values a checkpoint may hold (4 GiB of weights): bounds what a corrupt manifest asks for. */
 const MAX_VALUES = 2 ** 30;
 
@@ -172,19 +172,7 @@ async function readDir(dir: string): Promise<Checkpoint> {
   const manifestFile = join(dir, 'tensors.json');
   const binFile = join(dir, 'tensors.bin');
   const stateFile = join(dir, 'state.json');
-  const parse = async (file: string) => {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw corrupt(file, 'is missing');
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw corrupt(file, 'is not valid JSON (truncated or corrupt)');
-    }
-  };
+  const parse = (file: string) => readJsonFile(file, 'readCheckpoint', 'a checkpoint holds it');
   const manifest = (await parse(manifestFile)) as { format?: string; tensors?: ManifestEntry[] };
   if (manifest?.format !== 'lgm-checkpoint-1' || !Array.isArray(manifest.tensors)) {
     throw corrupt(manifestFile, "must be {format: 'lgm-checkpoint-1', tensors: [...]}");

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync, truncateSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
-import { tempDir, useCpu } from './fixtures.js';
+import { readCheckpoint, writeCheckpoint } from '../../src/run/checkpoint.js';
+import { tempDir, useCpu } from '../train/fixtures.js';
 
 test('checkpoints round-trip tensors bit-exactly and state as JSON', async () => {
   await useCpu();
@@ -41,7 +41,7 @@ test('corrupt or truncated checkpoint files are errors naming the file and the p
   writeFileSync(manifest, readFileSync(manifest, 'utf8').slice(0, 20));
   await assert.rejects(
     readCheckpoint(runDir),
-    new RegExp(`${manifest} is not valid JSON \\(truncated or corrupt\\)`),
+    new RegExp(`readCheckpoint: ${manifest} must be valid JSON \\(truncated or corrupt\\), got`),
   );
   writeFileSync(manifest, '{"format": "other"}');
   await assert.rejects(
