@@ -21,3 +21,7 @@ export { loadRun, readRunConfig, writeFeatures, writeMixture } from './run.js';
 export type { TrainState } from './state.js';
 export type { TrainRunOptions, TrainRunResult } from './trainer.js';
 export { trainRun } from './trainer.js';
+export type { ObjectiveValue, StepObjective, StepMetrics } from './step.js';
+export { modelObjective, trainStep } from './step.js';
+export type { StepPosition, StepResult, TrainerOptions, FitAsyncOptions } from './step-trainer.js';
+export { Trainer } from './step-trainer.js';
