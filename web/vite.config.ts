@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import { browserOnlyPlugin } from './build/browserOnly.js';
-import { mnistSubsetPlugin } from './build/mnistSubset.js';
+import { browserOnlyPlugin } from './build/browser-only.js';
+import { mnistSubsetPlugin } from './build/mnist-subset.js';
 import { trainedModelPlugin } from './build/pretrained.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@ import { DigitNetwork, MEAN_CIRCLE_RADIUS } from '../../web/src/model/network.js
 import { featureLogLikelihood, fitClassGaussians, trainedMixture } from '../../web/src/model/mixture.js';
 import { evaluate, lowerQuantile, probe } from '../../web/src/model/evaluate.js';
 import { fgsm } from '../../web/src/model/fgsm.js';
-import { fgsmRate } from '../../web/src/model/fgsmRate.js';
+import { fgsmRate } from '../../web/src/model/fgsm-rate.js';
 
 before(async () => {
   await initBackend('cpu');

@@ -17,10 +17,10 @@ import {
   type Probe,
 } from './model/evaluate.js';
 import { fgsm } from './model/fgsm.js';
-import { fgsmRate, type FgsmRate } from './model/fgsmRate.js';
+import { fgsmRate, type FgsmRate } from './model/fgsm-rate.js';
 import type { SavedState } from './model/storage.js';
 import type { LgmModel } from '../../src/export/lgm-model.js';
-import { exportCheck, type ExportCheck } from './model/exportCheck.js';
+import { exportCheck, type ExportCheck } from './model/export-check.js';
 import type { Settings } from './settings.js';
 
 /** Callbacks into the page. */

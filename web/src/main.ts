@@ -16,10 +16,10 @@ import {
   type Loaded,
 } from './model/storage.js';
 import { readSettings } from './settings.js';
-import { DrawPad } from './ui/drawPad.js';
+import { DrawPad } from './ui/draw-pad.js';
 import { drawFeaturePlot, type Marker } from './ui/plot.js';
 import { paintDigit } from './ui/paint.js';
-import { byId, clearAdversarial, clearProbe, showAdversarial, showProbe, showRate } from './ui/probeView.js';
+import { byId, clearAdversarial, clearProbe, showAdversarial, showProbe, showRate } from './ui/probe-view.js';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));

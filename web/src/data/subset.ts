@@ -65,7 +65,7 @@ export function subsetDataset(
   return dataset;
 }
 
-/** Fetches the subset written at build time by web/build/mnistSubset.ts (served next to the page). */
+/** Fetches the subset written at build time by web/build/mnist-subset.ts (served next to the page). */
 export async function loadDigitSubset(base = new URL('./', document.baseURI)): Promise<DigitSubset> {
   const response = await fetch(new URL(SUBSET_MANIFEST, base));
   if (!response.ok) {

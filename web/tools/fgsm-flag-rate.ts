@@ -4,7 +4,7 @@
  * subset (web/dist, from `npm run web:build`). Prints one JSON line per checkpoint. The numbers in docs/web.md
  * come from here:
  *
- *   npm run build && node dist/web/tools/fgsmFlagRate.js --checkpoints 150,300,400,1000 --seed 0
+ *   npm run build && node dist/web/tools/fgsm-flag-rate.js --checkpoints 150,300,400,1000 --seed 0
  *
  * The backend is wasm with lgm's native kernels when built (about 10 times faster than the browser's wasm);
  * the browser is not bit-identical to it, so the browser test checks rates, not these exact numbers.
@@ -22,11 +22,11 @@ import { COVARIANCE_KINDS, type CovarianceKind } from '../../src/gm/params.js';
 import { SUBSET_MANIFEST, type SubsetManifest } from '../src/data/manifest.js';
 import { subsetDataset } from '../src/data/subset.js';
 import { evaluate } from '../src/model/evaluate.js';
-import { fgsmRate } from '../src/model/fgsmRate.js';
+import { fgsmRate } from '../src/model/fgsm-rate.js';
 import { DigitNetwork, MEAN_CIRCLE_RADIUS } from '../src/model/network.js';
 import { Trainer, type StepStats } from '../src/model/trainer.js';
 
-const USAGE = `node dist/web/tools/fgsmFlagRate.js [--checkpoints 150,300,400,1000] [--lambda 0.1] [--alpha 0.1]
+const USAGE = `node dist/web/tools/fgsm-flag-rate.js [--checkpoints 150,300,400,1000] [--lambda 0.1] [--alpha 0.1]
   [--covariance isotropic] [--mixture-lr 0.02] [--batch 32] [--seed 0] [--circle ${MEAN_CIRCLE_RADIUS}]
   [--eps 0.1,0.25,0.3] [--eval 300] [--digits 200]`;
 
