@@ -27,6 +27,7 @@ export { deepFool, type DeepFoolOptions } from './attacks/deepfool.js';
 export { carliniWagnerL2, type CarliniWagnerOptions } from './attacks/cw.js';
 export type { Detector, DetectionData, DetectorBaseOptions, LogitsHead } from './detect/detector.js';
 export { FeatureDetector, batchedFeatures } from './detect/detector.js';
+export { fitClassGaussians, type ClassGaussians } from './detect/class-gaussians.js';
 export { MahalanobisDetector, type MahalanobisOptions } from './detect/mahalanobis.js';
 export { LgmLikelihoodDetector, LGM_SCORE_MODES, type LgmLikelihoodOptions } from './detect/lgm.js';
 export { MaxSoftmaxDetector, EnergyDetector, type LogitDetectorOptions } from './detect/logits.js';

@@ -21,3 +21,5 @@ export { loadInputs, noiseInputs, NOISE_SETS, pixelClassifier, runNormalization 
 export type { DetectorName, DetectorSources } from './factory.js';
 export { DETECTOR_NAMES, createDetector, detectorNamesFor } from './factory.js';
 export { adversarialInputSet } from './adversarial-set.js';
+export type { ClassGaussians } from './class-gaussians.js';
+export { fitClassGaussians } from './class-gaussians.js';
