@@ -21,6 +21,8 @@ export default defineConfig({
   // Relative asset paths: the built app works from any folder of any static server.
   base: './',
   publicDir: generated,
+  // The app imports lgm's browser-safe entry by its package name, built from source.
+  resolve: { alias: { 'lgm/core': join(here, '..', 'src', 'core.ts') } },
   plugins: [
     browserOnlyPlugin(),
     mnistSubsetPlugin({ mnistDir, outDir: generated }),

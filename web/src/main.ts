@@ -1,5 +1,5 @@
 /** Boots the page: backend, data, network; wires controls, plot, drawing pad, FGSM and storage. */
-import { COVARIANCE_KINDS, type CovarianceKind } from '../../src/gm/params.js';
+import { COVARIANCE_KINDS, type CovarianceKind } from 'lgm/core';
 import { chooseBackend, parseBackend, type BackendChoice } from './backend.js';
 import { loadDigitSubset } from './data/subset.js';
 import { App, RATE_DIGITS, type AppView } from './app.js';
@@ -75,6 +75,9 @@ function showEvaluation(evaluation: Evaluation, batches: number): void {
   acc.dataset.batches = String(batches);
   const origin =
     evaluation.calibration.mixture.origin === 'trained' ? 'the L-GM head' : 'fitted to softmax features';
+  // The numbers behind the plot and the flag, for comparisons (the browser tests check them against Node's).
+  acc.dataset.threshold = String(evaluation.calibration.threshold);
+  acc.dataset.means = evaluation.calibration.mixture.means.flat().join(',');
   byId('plot-summary').textContent =
     `After ${batches} batches: ${evaluation.labels.length} validation digits, accuracy ` +
     `${(100 * evaluation.accuracy).toFixed(1)}%; Gaussians from ${origin}.`;
@@ -133,6 +136,9 @@ async function boot(): Promise<void> {
     onStep(stats) {
       setStatus('batches', String(stats.batches));
       setStatus('loss-value', fixed(stats.loss, 3));
+      // Full precision for comparisons (the browser tests check it against Node's numbers).
+      byId('loss-value').dataset.value = String(stats.loss);
+      byId('loss-value').dataset.batches = String(stats.batches);
       setStatus('train-acc', `${(100 * stats.trainAccuracy).toFixed(1)}%`);
       setStatus('ips', stats.imagesPerSecond.toFixed(0));
     },
@@ -150,6 +156,10 @@ async function boot(): Promise<void> {
         clearAdversarial();
       }
       redrawPlot(app);
+    },
+    onPaused(batches) {
+      byId('start').textContent = 'Start training';
+      setStatus('train-status', `Paused after ${batches} batches.`);
     },
     onRate: showRate,
     onError(error) {

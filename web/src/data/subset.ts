@@ -1,5 +1,4 @@
-import { numberedClassNames, type ImageDataset } from '../../../src/data/dataset.js';
-import { checkDataset } from '../../../src/data/check.js';
+import { checkDataset, numberedClassNames, type ImageDataset } from 'lgm/core';
 import { SUBSET_MANIFEST, type SubsetManifest, type SubsetSplit } from './manifest.js';
 
 /** The three splits of the bundled MNIST subset, in lgm's ImageDataset form. */
