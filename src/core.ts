@@ -32,7 +32,9 @@ export { MahalanobisDetector, type MahalanobisOptions } from './detect/mahalanob
 export { LgmLikelihoodDetector, LGM_SCORE_MODES, type LgmLikelihoodOptions } from './detect/lgm.js';
 export { MaxSoftmaxDetector, EnergyDetector, type LogitDetectorOptions } from './detect/logits.js';
 export { DetectionMetrics, detectionMetrics, thresholdForTpr } from './detect/metrics.js';
-export type { OptimizerConfig } from './train/config.js';
+export type { OptimizerConfig, TrainConfig } from './train/config.js';
+export type { TrainableModel } from './train/model.js';
+export { configTrainer, lossValues } from './train/config-trainer.js';
 export type { BatchSource, TrainBatch } from './train/data.js';
 export { arraySource, type ArraySourceOptions } from './train/data.js';
 export { Optimizer, type Param } from './train/optimizer.js';

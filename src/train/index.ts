@@ -25,3 +25,4 @@ export type { ObjectiveValue, StepObjective, StepMetrics } from './step.js';
 export { modelObjective, trainStep } from './step.js';
 export type { StepPosition, StepResult, TrainerOptions, FitAsyncOptions } from './step-trainer.js';
 export { Trainer } from './step-trainer.js';
+export { configTrainer } from './config-trainer.js';

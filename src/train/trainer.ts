@@ -1,6 +1,5 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LossStepValues } from '../losses/module.js';
 import { LgmError } from '../util/errors.js';
 import { loadCustomNetwork } from './custom-net.js';
 import { TrainConfig, configDifferences } from './config.js';
@@ -16,17 +15,10 @@ import { withRunLock } from '../io/run-lock.js';
 import type { TrainData } from './data.js';
 import { Evaluation, evaluate } from './evaluate.js';
 import { appendMetrics, checkMetricsFile, truncateMetrics } from './metrics.js';
-import {
-  TrainableModel,
-  buildModel,
-  disposeModel,
-  loadModelTensors,
-  modelTensors,
-  trainableParams,
-} from './model.js';
+import { TrainableModel, buildModel, disposeModel, loadModelTensors, modelTensors } from './model.js';
 import type { Optimizer } from './optimizer.js';
-import { StepResult, Trainer } from './step-trainer.js';
-import { modelObjective } from './step.js';
+import type { StepResult, Trainer } from './step-trainer.js';
+import { configTrainer, lossValues } from './config-trainer.js';
 import { ProgressReporter, silentReporter } from './progress.js';
 import {
   CONFIG_FILE,
@@ -37,7 +29,6 @@ import {
   writeJsonAtomic,
   writeMixture,
 } from './run.js';
-import { learningRate, scheduledValue } from './schedules.js';
 import { epochLine, epochRecord, resolvedValues } from './epoch-records.js';
 import { TrainState, initialState, parseState } from './state.js';
 
@@ -84,13 +75,6 @@ function finalConfig(config: TrainConfig, model: TrainableModel): TrainConfig {
     net: { ...config.net, featureDim: model.featureDim },
     loss: { name: config.loss.name, options: { ...model.loss.options } },
   };
-}
-
-function lossValues(config: TrainConfig, step: number, epoch: number): LossStepValues {
-  const values: LossStepValues = {};
-  if (config.alpha !== null) values.alpha = scheduledValue(config.alpha, step, epoch);
-  if (config.lambda !== null) values.lambda = scheduledValue(config.lambda, step, epoch);
-  return values;
 }
 
 /**
@@ -164,16 +148,7 @@ async function lockedTrainRun(options: TrainRunOptions, reporter: ProgressReport
   const custom = await loadCustomNetwork(options.config.net, data.inputShape);
   const model = buildModel(options.config, data.inputShape, data.numClasses, custom);
   const config = finalConfig(options.config, model);
-  const trainer = new Trainer({
-    objective: modelObjective(model),
-    params: trainableParams(model, config.optimizer.gmLrMultiplier),
-    optimizer: config.optimizer,
-    train: data.train,
-    epochs: config.epochs,
-    learningRate: (at) => learningRate(config.lr, at.epochFloat, config.epochs),
-    lossValues: (at) => lossValues(config, at.step, at.epochFloat),
-    seed: config.seed,
-  });
+  const trainer = configTrainer(model, config, data.train);
   let lastGood: number | null = null;
   try {
     const state = await openRun(options, model, trainer.optimizer, config);

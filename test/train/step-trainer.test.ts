@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Trainer, type StepResult } from '../../src/train/step-trainer.js';
 import { modelObjective, type StepObjective } from '../../src/train/step.js';
-import { buildModel, disposeModel, modelTensors, trainableParams } from '../../src/train/model.js';
-import { learningRate } from '../../src/train/schedules.js';
+import { buildModel, disposeModel, modelTensors } from '../../src/train/model.js';
+import { configTrainer } from '../../src/train/config-trainer.js';
 import { trainRun } from '../../src/train/trainer.js';
 import { readMetrics } from '../../src/train/metrics.js';
 import { initialState } from '../../src/train/state.js';
@@ -52,19 +52,10 @@ const close = (actual: number[], expected: readonly number[], what: string) => {
   );
 };
 
-/** A Trainer for `config`'s model on `data` (the way trainRun builds it). */
+/** A Trainer for `config`'s model on `data` (as trainRun builds it). */
 function trainerFor(config: TrainConfig, data = blobData()) {
   const model = buildModel(config, data.inputShape, data.numClasses);
-  const trainer = new Trainer({
-    objective: modelObjective(model),
-    params: trainableParams(model, config.optimizer.gmLrMultiplier),
-    optimizer: config.optimizer,
-    train: data.train,
-    epochs: config.epochs,
-    learningRate: (at) => learningRate(config.lr, at.epochFloat, config.epochs),
-    seed: config.seed,
-  });
-  return { model, trainer };
+  return { model, trainer: configTrainer(model, config, data.train) };
 }
 
 for (const [name, expected] of Object.entries(BEFORE)) {
