@@ -4,11 +4,11 @@
  * and FGSM flag rate that the same code gives in Node on the cpu backend (web/tools/page-numbers.ts), for L-GM
  * (the head's mixture) and for softmax (Gaussians fitted by src/detect's fitClassGaussians).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT, openApp, startSession, type Session } from './harness.js';
+import { ROOT, appSession } from './harness.js';
 
 const BATCHES = 20;
 const QUERY = `?batch=32&eval=100&evalEvery=${BATCHES}&stopAfter=${BATCHES}`;
@@ -80,46 +80,35 @@ function compare(pageSide: Awaited<ReturnType<typeof trainedNumbers>>, node: Nod
 }
 
 describe('the page and Node agree (Chromium)', { timeout: 600_000 }, () => {
-  let session: Session;
-  let page: Page;
-  let errors: string[];
-
-  before(async () => {
-    session = await startSession();
-    ({ page, errors } = await openApp(session, QUERY));
-  });
-
-  after(async () => {
-    await session?.close();
-  });
+  const app = appSession(QUERY);
 
   test(`L-GM: ${BATCHES} batches give Node's loss, accuracy, threshold, means and FGSM rate`, async () => {
-    const pageSide = await trainedNumbers(page);
+    const pageSide = await trainedNumbers(app.page);
     const node = await nodeNumbers('lgm');
     compare(pageSide, node);
-    await page.click('#test-digit');
-    await page.waitForSelector('#prediction[data-class]', { timeout: 30_000 });
-    await page.click('#fgsm');
-    await page.waitForSelector('#fgsm-rate[data-flagged]', { timeout: 120_000 });
+    await app.page.click('#test-digit');
+    await app.page.waitForSelector('#prediction[data-class]', { timeout: 30_000 });
+    await app.page.click('#fgsm');
+    await app.page.waitForSelector('#fgsm-rate[data-flagged]', { timeout: 120_000 });
     for (const [name, key] of [
       ['changed', 'data-changed'],
       ['flagged', 'data-flagged'],
       ['cleanFlagged', 'data-clean-flagged'],
     ] as const) {
-      const value = Number(await page.getAttribute('#fgsm-rate', key));
+      const value = Number(await app.page.getAttribute('#fgsm-rate', key));
       console.log(`# FGSM ${name}: page ${value}, Node ${node.rate[name]}`);
       near(value, node.rate[name], 0.03, `FGSM ${name} (of 100 digits)`);
     }
   });
 
   test(`softmax: the Gaussians fitted to its features are Node's`, async () => {
-    await page.selectOption('#loss', 'softmax');
-    await page.click('#reset');
-    await page.waitForSelector('#val-acc[data-batches="0"]', { timeout: 60_000 });
-    compare(await trainedNumbers(page), await nodeNumbers('softmax'));
+    await app.page.selectOption('#loss', 'softmax');
+    await app.page.click('#reset');
+    await app.page.waitForSelector('#val-acc[data-batches="0"]', { timeout: 60_000 });
+    compare(await trainedNumbers(app.page), await nodeNumbers('softmax'));
   });
 
   test('no errors in the page', () => {
-    assert.deepEqual(errors, []);
+    assert.deepEqual(app.errors, []);
   });
 });
