@@ -21,6 +21,9 @@ import { drawFeaturePlot, type Marker } from './ui/plot.js';
 import { paintDigit } from './ui/paint.js';
 import { byId, clearAdversarial, clearProbe, showAdversarial, showProbe, showRate } from './ui/probe-view.js';
 
+/** Losses of a fresh network's first batches kept on the page (data-first of #loss-value). */
+const FIRST_LOSSES = 3;
+
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
 
@@ -137,8 +140,13 @@ async function boot(): Promise<void> {
       setStatus('batches', String(stats.batches));
       setStatus('loss-value', fixed(stats.loss, 3));
       // Full precision for comparisons (the browser tests check it against Node's numbers).
-      byId('loss-value').dataset.value = String(stats.loss);
-      byId('loss-value').dataset.batches = String(stats.batches);
+      const loss = byId('loss-value');
+      loss.dataset.value = String(stats.loss);
+      loss.dataset.batches = String(stats.batches);
+      // The first batches' losses of a fresh network (before Adam's updates add up to rounding differences).
+      if (stats.batches === 1) loss.dataset.first = '';
+      if (stats.batches <= FIRST_LOSSES && loss.dataset.first !== undefined)
+        loss.dataset.first += `${stats.batches > 1 ? ',' : ''}${stats.loss}`;
       setStatus('train-acc', `${(100 * stats.trainAccuracy).toFixed(1)}%`);
       setStatus('ips', stats.imagesPerSecond.toFixed(0));
     },
