@@ -5,7 +5,7 @@ export { initBackend, type InitBackendOptions } from './backend/index.js';
 export * from './nets/index.js';
 export * from './layers/index.js';
 export * from './io/index.js';
-export * from './examples/index.js';
 export * from './data/index.js';
 export * from './export/index.js';
 export * from './detect/index.js';
+export * from './run/index.js';

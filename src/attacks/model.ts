@@ -1,4 +1,4 @@
-import '../gm/gradients.js';
+import '../util/tf-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier } from '../nets/classifier.js';
 import { LgmError, describe } from '../util/errors.js';
@@ -9,7 +9,12 @@ import { oneHotFloat } from '../util/tensor.js';
  * `predict` (a tf.LayersModel whose output is logits). It must be differentiable in its inputs.
  */
 export type LogitsModel =
-  Classifier | ((inputs: tf.Tensor) => tf.Tensor2D) | { predict(inputs: tf.Tensor): tf.Tensor | tf.Tensor[] };
+  | Classifier
+  | ((inputs: tf.Tensor) => tf.Tensor2D)
+  | {
+      /** The logits of the inputs. */
+      predict(inputs: tf.Tensor): tf.Tensor | tf.Tensor[];
+    };
 
 /** The logits function of a model, checked to return float32 [N,K]. */
 export type LogitsFn = (inputs: tf.Tensor) => tf.Tensor2D;

@@ -9,6 +9,7 @@ import type { LogitsModel } from './model.js';
 
 /** Every attack by the name the CLI and the adversarial files use. */
 export const ATTACK_NAMES = ['fgsm', 'bim', 'pgd', 'pgd-l2', 'deepfool', 'cw'] as const;
+/** The name of an attack (`lgm attack --attack`). */
 export type AttackName = (typeof ATTACK_NAMES)[number];
 
 /** The settings shared by the named attacks (each takes the ones it uses). */

@@ -2,7 +2,7 @@
 import { LgmError } from '../util/errors.js';
 import { fsReason, isFsError } from '../io/fs-errors.js';
 import { commands } from './commands/index.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../util/version.js';
 
 function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

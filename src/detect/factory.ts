@@ -5,7 +5,7 @@ import { KernelDensityDetector } from './kde.js';
 import { LgmLikelihoodDetector } from './lgm.js';
 import { EnergyDetector, MaxSoftmaxDetector } from './logits.js';
 import { MahalanobisDetector } from './mahalanobis.js';
-import type { MixtureFile } from './mixture-file.js';
+import type { MixtureFile } from './mixture-fit.js';
 import { LgmError } from '../util/errors.js';
 
 /** Every detector by name (docs/detection.md); the `lgm-*` ones need an L-GM run's mixture. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { datasetTensors } from '../data/tensors.js';
 import { loadDataset, DATASET_NAMES, DatasetName } from '../data/registry.js';
 import { loadIdxDataset } from '../data/idxDataset.js';
-import { channelStats, type Normalization } from '../data/normalization.js';
+import type { Normalization } from '../data/normalization.js';
 import type { Classifier } from '../nets/classifier.js';
 import type { Split } from '../data/dataset.js';
 import { LgmError } from '../util/errors.js';
@@ -39,26 +39,6 @@ function loadNamed(name: string, split: Split, dataDir: string | undefined) {
     );
   }
   return loadDataset(name as DatasetName, dataDir === undefined ? { split } : { split, dataDir });
-}
-
-/** The dataset part of a run's config (config.json's `dataset`). */
-export interface RunDataset {
-  name: string;
-  dataDir: string | null;
-  trainLimit: number | null;
-}
-
-/**
- * The per-channel normalisation a run's model was trained with: `lgm train` feeds (pixel/255 - mean) / std with
- * the statistics of its training images (the first trainLimit of the train split), so they are recomputed here.
- */
-export async function runNormalization(dataset: RunDataset): Promise<Normalization> {
-  const train = await loadNamed(dataset.name, 'train', dataset.dataDir ?? undefined);
-  const count = dataset.trainLimit === null ? train.count : Math.min(dataset.trainLimit, train.count);
-  return channelStats(
-    train,
-    Array.from({ length: count }, (_, i) => i),
-  );
 }
 
 /**

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_MIN_LOG_VARIANCE, halfSquaredMahalanobis } from '../gm/index.js';
-import type { MixtureFile } from './mixture-file.js';
+import type { CovarianceKind, GaussianMixtureParams } from '../gm/params.js';
+
+/** A trained mixture as tensors the owner disposes (a run's mixture.json, read by src/run's readMixtureFile). */
+export interface MixtureFile {
+  covariance: CovarianceKind;
+  params: GaussianMixtureParams;
+  /** Frees the tensors. */
+  dispose(): void;
+}
 
 /** How well a learned mixture describes features: per class, the mean of (x - mu_y)^T Sigma_y^-1 (x - mu_y) / D. */
 export interface MixtureFit {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GaussianMixtureLayer } from '../layers/gaussian_mixture.js';
 import { LgmLossModule } from '../losses/lgm_module.js';
-import { loadInputs, runNormalization } from '../detect/input-sets.js';
+import { loadInputs } from '../detect/input-sets.js';
 import { fileSystem } from '../io/file_system.js';
 import { loadRun, type LoadedRun } from '../train/run.js';
 import type { TrainableModel } from '../train/model.js';
@@ -51,7 +51,7 @@ function headLayer(
       lambda,
       logDet,
       minLogVariance,
-      trainablePriors: learnPriors,
+      learnPriors,
       // No host reads per call: the exported model runs in browsers, where they would stall the GPU.
       checkValues: false,
       name: HEAD_LAYER,
@@ -119,7 +119,7 @@ export async function exportRun(
   let built: { model: tfl.LayersModel; head: tfl.layers.Layer } | null = null;
   try {
     const dataset = run.config.dataset;
-    const normalization = await runNormalization(dataset);
+    const normalization = run.normalization;
     built = exportModel(run);
     const isLgm = run.model.loss instanceof LgmLossModule;
     const limit = Math.min(calibrationImages, dataset.trainLimit ?? calibrationImages);

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createLoss } from '../losses/registry.js';
 import { LgmLossModule } from '../losses/lgm_module.js';
-import { type MixtureFile, readMixtureFile } from '../detect/mixture-file.js';
-import { runNormalization } from '../detect/input-sets.js';
-import type { Normalization } from '../data/normalization.js';
+import type { MixtureFile } from '../detect/mixture-fit.js';
+import { pixelClassifier } from '../detect/input-sets.js';
+import { readMixtureFile } from '../run/mixture.js';
+import { CONFIG_FILE } from '../run/layout.js';
 import { resolveTrainConfig } from '../train/config.js';
-import { CONFIG_FILE, loadRun, type LoadedRun } from '../train/run.js';
+import { loadRun, type LoadedRun } from '../train/run.js';
 import { asClassifier, type TrainableModel } from '../train/model.js';
 import { LgmError } from '../util/errors.js';
 import { type LgmModel, loadLgmModel } from './lgm-model.js';
@@ -25,8 +26,6 @@ export interface RunSource {
   kind: 'run' | 'export';
   /** Where the command writes its outputs (and lgm detect reads adversarial sets). */
   outDir: string;
-  /** The input normalisation the network was trained with (stored in exports, recomputed for runs). */
-  normalization(dataDir?: string | null): Promise<Normalization>;
   /** The trained mixture of an L-GM model (the caller disposes it), null for other losses. */
   mixture(): Promise<MixtureFile | null>;
 }
@@ -92,9 +91,12 @@ async function openExport(dir: string, outDir: string): Promise<RunSource> {
     lgm.dispose();
     throw error;
   }
+  const { mean, std } = lgm.metadata.normalization;
+  const normalization = { mean: [...mean], std: [...std] };
   const run: LoadedRun = {
     config,
-    classifier: asClassifier(model),
+    classifier: pixelClassifier(asClassifier(model), normalization),
+    normalization,
     model,
     state: { epoch: lgm.metadata.source.epoch, step: lgm.metadata.source.step },
     dispose: () => {
@@ -102,12 +104,10 @@ async function openExport(dir: string, outDir: string): Promise<RunSource> {
       lgm.dispose();
     },
   };
-  const { mean, std } = lgm.metadata.normalization;
   return {
     run,
     kind: 'export',
     outDir,
-    normalization: async () => ({ mean: [...mean], std: [...std] }),
     mixture: async () => moduleMixture(model),
   };
 }
@@ -123,9 +123,15 @@ function makeDir(where: string, dir: string): void {
 /**
  * Opens `spec` (a run directory, an export directory or `pretrained:<name>`) for command `where`. Outputs go to
  * `outDir` when given (created), else to the directory itself, or runs/pretrained-<name> for a shipped model
- * (the package folder stays untouched).
+ * (the package folder stays untouched). `dataDir`: where an older run's training set is, to recompute its
+ * normalisation (see loadRun).
  */
-export async function openRunSource(where: string, spec: string, outDir?: string): Promise<RunSource> {
+export async function openRunSource(
+  where: string,
+  spec: string,
+  outDir?: string,
+  dataDir?: string | null,
+): Promise<RunSource> {
   if (outDir !== undefined) makeDir(where, outDir);
   if (spec.startsWith(PRETRAINED_PREFIX)) {
     const name = spec.slice(PRETRAINED_PREFIX.length);
@@ -137,16 +143,11 @@ export async function openRunSource(where: string, spec: string, outDir?: string
   if (!existsSync(join(spec, CONFIG_FILE)) && existsSync(join(spec, 'model.json'))) {
     return openExport(spec, outDir ?? spec);
   }
-  const run = await loadRun(spec);
+  const run = await loadRun(spec, dataDir === undefined ? {} : { dataDir });
   return {
     run,
     kind: 'run',
     outDir: outDir ?? spec,
-    normalization: (dataDir) =>
-      runNormalization({
-        ...run.config.dataset,
-        dataDir: dataDir === undefined ? run.config.dataset.dataDir : dataDir,
-      }),
     mixture: () => readMixtureFile(spec),
   };
 }

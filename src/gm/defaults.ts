@@ -1,13 +1,13 @@
 import type { CovarianceKind } from './params.js';
 
 /**
- * The one set of L-GM defaults, shared by the loss module (the trainer's) and the tfjs-layers layer: identity
+ * The one set of L-GM defaults, shared through resolveLgmOptions (losses/lgm-options.ts) by the loss function,
+ * the loss module (the trainer's) and the tfjs-layers layer: identity
  * covariance and no learned priors, as the official code's released configuration; alpha 0.1 and lambda 0.01,
  * as its TensorFlow version. Learned variances ('isotropic', 'diagonal') are opt-in: the objective has a
  * direction along which the classification loss is flat and the likelihood term falls without bound (shrink
  * the features, the means and every variance together: d_k is unchanged and 1/2 log|Sigma_k| falls by the same
- * amount for every class), so long runs drift towards the variance floor (docs/reproduce.md). The functional
- * `lgmLoss` takes alpha and lambda as given (default 0): it is the bare equation.
+ * amount for every class), so long runs drift towards the variance floor (docs/reproduce.md).
  */
 export const LGM_DEFAULTS = {
   covariance: 'identity' as CovarianceKind,

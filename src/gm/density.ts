@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GaussianMixtureParams } from './params.js';
-import { MixtureOptions, classOffsets, mixtureTerms, resolveMixtureOptions } from './mixture.js';
+import {
+  MixtureOptions,
+  ResolvedMixtureOptions,
+  checkMixtureInputs,
+  classOffsets,
+  computeMixtureTerms,
+  mixtureTerms,
+  resolveMixtureOptions,
+} from './mixture.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -14,10 +22,18 @@ export function mixtureLogits(
   options: MixtureOptions,
 ): tf.Tensor2D {
   const opts = resolveMixtureOptions('mixtureLogits', options);
-  return tf.tidy(() => {
-    const terms = mixtureTerms('mixtureLogits', features, params, opts);
-    return tf.add(tf.neg(terms.distances), classOffsets(terms, opts.logDet)) as tf.Tensor2D;
-  });
+  checkMixtureInputs('mixtureLogits', features, params, opts);
+  return tf.tidy(() => computeMixtureLogits(features, params, opts));
+}
+
+/** mixtureLogits of inputs already validated (no checks, no host reads). Not tidied. */
+export function computeMixtureLogits(
+  features: tf.Tensor2D,
+  params: GaussianMixtureParams,
+  opts: Omit<ResolvedMixtureOptions, 'checkValues'>,
+): tf.Tensor2D {
+  const terms = computeMixtureTerms(features, params, opts);
+  return tf.add(tf.neg(terms.distances), classOffsets(terms, opts.logDet)) as tf.Tensor2D;
 }
 
 /** The class posterior p(k | x) = softmax of the inference logits, [N,K]. */

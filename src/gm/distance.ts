@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LGM_DISTANCE, LGM_DISTANCE_GRAD } from '../native/distance.js';
-import { fusedKernelServes, fusedOp } from '../native/fused.js';
+import { COVARIANCE_CODES, LGM_DISTANCE, LGM_DISTANCE_GRAD, type LgmDistanceAttrs } from './kernel-names.js';
+import { fusedKernelServes, fusedOp } from './fused-op.js';
 
 /**
  * d_ik = 1/2 (x_i - mu_k)^T Sigma_k^-1 (x_i - mu_k) for every sample and class, as [N, K], exact in float32
@@ -47,10 +47,13 @@ function nativeDistance(
   invVar: tf.Tensor | null,
   labels: tf.Tensor1D | undefined,
 ): tf.Tensor2D {
-  const covariance = invVar === null ? 0 : invVar.rank === 1 ? 1 : 2;
+  const { identity, isotropic, diagonal } = COVARIANCE_CODES;
+  const attrs: LgmDistanceAttrs = {
+    covariance: invVar === null ? identity : invVar.rank === 1 ? isotropic : diagonal,
+  };
   const labelValues = labels === undefined ? null : tf.cast(labels, 'float32');
   const constants: tf.NamedTensorMap = labelValues === null ? {} : { labels: labelValues };
-  const value = fusedOp(LGM_DISTANCE, LGM_DISTANCE_GRAD, { x, means, invVar }, constants, { covariance });
+  const value = fusedOp(LGM_DISTANCE, LGM_DISTANCE_GRAD, { x, means, invVar }, constants, { ...attrs });
   labelValues?.dispose();
   return value as tf.Tensor2D;
 }

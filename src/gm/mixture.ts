@@ -1,4 +1,4 @@
-import './gradients.js';
+import '../util/tf-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkKnownKeys, choiceOption, numberOption, booleanOption } from '../util/options.js';
 import { LgmError } from '../util/errors.js';
@@ -147,7 +147,21 @@ export function mixtureTerms(
   opts: ResolvedMixtureOptions,
   labels?: tf.Tensor1D,
 ): MixtureTerms {
-  const { numClasses, dim } = checkMixtureInputs(where, features, params, opts);
+  checkMixtureInputs(where, features, params, opts);
+  return computeMixtureTerms(features, params, opts, labels);
+}
+
+/**
+ * mixtureTerms without any check, for inputs already validated at the public boundary (a training step): no
+ * host reads, so it never stalls a GPU pipeline.
+ */
+export function computeMixtureTerms(
+  features: tf.Tensor2D,
+  params: GaussianMixtureParams,
+  opts: Omit<ResolvedMixtureOptions, 'checkValues'>,
+  labels?: tf.Tensor1D,
+): MixtureTerms {
+  const [numClasses, dim] = params.means.shape;
   const logVar = flooredLogVariances(params, opts.covariance, opts.minLogVariance);
   // exp(-logvar) rather than 1/exp(logvar): finite for every floored value, no overflow for large variances.
   const invVar = logVar === null ? null : tf.exp(tf.mul(logVar, -1)); // mul, not neg: vectorised on wasm

@@ -90,7 +90,7 @@ export function checkLabels(
     throw new LgmError(`${where}: labels must be int32 of shape [${count}], got ${describe(labels)}`);
   }
   if (checkValues && count > 0) {
-    const [lo, hi] = tf.tidy(() => [tf.min(labels).dataSync()[0], tf.max(labels).dataSync()[0]]);
+    const [lo, hi] = tf.tidy(() => Array.from(tf.stack([tf.min(labels), tf.max(labels)]).dataSync()));
     if (lo < 0 || hi >= numClasses) {
       const got = lo < 0 ? lo : hi;
       throw new LgmError(`${where}: labels must be in [0, ${numClasses}), got ${got}`);

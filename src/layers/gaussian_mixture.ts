@@ -1,41 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  COVARIANCE_KINDS,
-  CovarianceKind,
-  DEFAULT_MIN_LOG_VARIANCE,
-  GaussianMixtureParams,
-} from '../gm/params.js';
-import { LGM_DEFAULTS, defaultMeanInitStd } from '../gm/defaults.js';
+import { CovarianceKind, GaussianMixtureParams } from '../gm/params.js';
+import { defaultMeanInitStd } from '../gm/defaults.js';
 import { mixtureLogLikelihood, mixtureLogits, mixturePosterior } from '../gm/density.js';
 import { LgmLossResult, lgmLoss } from '../losses/lgm.js';
-import { checkKnownKeys, choiceOption, numberOption, booleanOption } from '../util/options.js';
+import { LgmOptions, resolveLgmOptions } from '../losses/lgm-options.js';
+import { booleanOption, numberOption } from '../util/options.js';
 import { LgmError, describe } from '../util/errors.js';
 import { Initializer, InitializerSpec, resolveInitializer, serializeInitializer } from './initializers.js';
 
-/** Configuration of the Gaussian-mixture layer (all fields serialise through getConfig). */
-export interface GaussianMixtureLayerArgs {
+/**
+ * Configuration of the Gaussian-mixture layer (all fields serialise through getConfig): the shared L-GM options
+ * (defaults LGM_DEFAULTS, checkValues true: the layer is its own public boundary inside model.fit) plus the
+ * initialisers a tfjs-layers weight needs.
+ */
+export interface GaussianMixtureLayerArgs extends LgmOptions {
   /** Number of classes K, an integer >= 1. Required. */
   numClasses: number;
-  /** Covariance of each class: 'identity' | 'isotropic' | 'diagonal'. Default 'identity' (LGM_DEFAULTS). */
-  covariance?: CovarianceKind;
-  /** Margin alpha >= 0 on the true class's distance during training (paper eq. 17). Default 0.1. */
-  alpha?: number;
-  /** Weight lambda >= 0 of the likelihood regulariser added through the layer's losses (eq. 18). Default 0.01. */
-  lambda?: number;
-  /** Include -1/2 log|Sigma_k| in the logits. Default true. */
-  logDet?: boolean;
-  /** Floor on each log-variance, a finite number. Default log(1e-4). */
-  minLogVariance?: number;
   /** Initialiser of the means [K,D]. Default randomNormal(stddev sqrt(2 / D)) with `seed`. */
   meansInitializer?: InitializerSpec;
   /** Initialiser of the log-variances. Default zeros (unit variances). */
   logVariancesInitializer?: InitializerSpec;
   /** Initialiser of the unnormalised log-priors [K]. Default zeros (uniform). */
   logPriorsInitializer?: InitializerSpec;
-  /** Check finiteness and label range on every call (host reads); false for hot GPU loops. Default true. */
-  checkValues?: boolean;
-  /** Learn the class priors. Default false (LGM_DEFAULTS.learnPriors). */
+  /** @deprecated The name learnPriors had before 0.2; still read (saved models load), written as learnPriors. */
   trainablePriors?: boolean;
   /** Seed of the default means initialiser, an integer. Default 0. */
   seed?: number;
@@ -49,16 +37,10 @@ export interface GaussianMixtureLayerArgs {
 
 const OWN_KEYS = [
   'numClasses',
-  'covariance',
-  'alpha',
-  'lambda',
-  'logDet',
-  'minLogVariance',
   'meansInitializer',
   'logVariancesInitializer',
   'logPriorsInitializer',
   'trainablePriors',
-  'checkValues',
   'seed',
 ] as const;
 // Keys tfjs-layers itself passes (fromConfig adds customObjects).
@@ -90,7 +72,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
   readonly lambda: number;
   readonly logDet: boolean;
   readonly minLogVariance: number;
-  readonly trainablePriors: boolean;
+  readonly learnPriors: boolean;
   readonly checkValues: boolean;
   readonly seed: number;
   /** null until build when the default (whose scale depends on D) is used. */
@@ -108,35 +90,33 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
     if (args === null || typeof args !== 'object') {
       throw new LgmError(`${where}: args must be an object with numClasses, got ${describe(args)}`);
     }
-    checkKnownKeys(where, args, [...OWN_KEYS, ...LAYER_KEYS]);
+    const { trainablePriors, ...shared } = args;
+    const opts = resolveLgmOptions(where, shared, { extraKeys: [...OWN_KEYS, ...LAYER_KEYS], prefix: '' });
+    if (
+      trainablePriors !== undefined &&
+      args.learnPriors !== undefined &&
+      trainablePriors !== args.learnPriors
+    ) {
+      throw new LgmError(
+        `${where}: trainablePriors (the old name of learnPriors) must agree with learnPriors, got ` +
+          `${describe(trainablePriors)} and ${describe(args.learnPriors)}`,
+      );
+    }
     const numClasses = numberOption(where, 'numClasses', args.numClasses, NaN, { min: 1, integer: true });
     if (args.numClasses === undefined)
       throw new LgmError(`${where}: numClasses must be an integer >= 1, got undefined`);
     super(args);
     this.numClasses = numClasses;
-    this.covariance = choiceOption(
-      where,
-      'covariance',
-      args.covariance,
-      COVARIANCE_KINDS,
-      LGM_DEFAULTS.covariance,
-    );
-    this.alpha = numberOption(where, 'alpha', args.alpha, LGM_DEFAULTS.alpha, { min: 0 });
-    this.lambda = numberOption(where, 'lambda', args.lambda, LGM_DEFAULTS.lambda, { min: 0 });
-    this.logDet = booleanOption(where, 'logDet', args.logDet, LGM_DEFAULTS.logDet);
-    this.minLogVariance = numberOption(
-      where,
-      'minLogVariance',
-      args.minLogVariance,
-      DEFAULT_MIN_LOG_VARIANCE,
-    );
-    this.trainablePriors = booleanOption(
-      where,
-      'trainablePriors',
-      args.trainablePriors,
-      LGM_DEFAULTS.learnPriors,
-    );
-    this.checkValues = booleanOption(where, 'checkValues', args.checkValues, true);
+    this.covariance = opts.covariance;
+    this.alpha = opts.alpha;
+    this.lambda = opts.lambda;
+    this.logDet = opts.logDet;
+    this.minLogVariance = opts.minLogVariance;
+    this.learnPriors =
+      args.learnPriors === undefined
+        ? booleanOption(where, 'trainablePriors', trainablePriors, opts.learnPriors)
+        : opts.learnPriors;
+    this.checkValues = opts.checkValues;
     this.seed = numberOption(where, 'seed', args.seed, 0, { integer: true });
     this.meansInit =
       args.meansInitializer === undefined
@@ -170,13 +150,15 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       const shape = this.covariance === 'isotropic' ? [K] : [K, dim];
       this.logVariances = this.addWeight('logVariances', shape, 'float32', this.logVariancesInit);
     }
+    // Always a weight, frozen unless learnPriors (the loss module has none then): a saved model's weight list
+    // then does not depend on the option.
     this.logPriors = this.addWeight(
       'logPriors',
       [K],
       'float32',
       this.logPriorsInit,
       undefined,
-      this.trainablePriors,
+      this.learnPriors,
     );
     this.addLoss(() => {
       const pending = this.pendingLoss;
@@ -198,6 +180,11 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       logVariances: this.logVariances?.read(),
       logPriors: this.logPriors?.read() as tf.Tensor1D,
     };
+  }
+
+  /** @deprecated The old name of learnPriors. */
+  get trainablePriors(): boolean {
+    return this.learnPriors;
   }
 
   private mixtureOptions() {
@@ -256,7 +243,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       lambda: this.lambda,
       logDet: this.logDet,
       minLogVariance: this.minLogVariance,
-      trainablePriors: this.trainablePriors,
+      learnPriors: this.learnPriors,
       checkValues: this.checkValues,
       seed: this.seed,
       ...(this.meansInit === null ? {} : { meansInitializer: serializeInitializer(this.meansInit) }),

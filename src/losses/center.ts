@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerSampleLoss, softmaxCrossEntropyPerSample } from './reduce.js';
-import {
-  LossBaseOptions,
-  LossModule,
-  LossStepValues,
-  LossWeight,
-  baseOptions,
-  checkLossInputs,
-  makeVariable,
-} from './module.js';
+import { LossBaseOptions, LossStepValues, LossWeight, baseOptions, makeVariable } from './module.js';
+import { LossBase } from './loss-base.js';
 import { linearHeadWeights, linearLogits } from './softmax.js';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { oneHotFloat } from '../util/tensor.js';
@@ -24,10 +17,8 @@ export interface CenterLossOptions extends LossBaseOptions {
  * (eq. 2), weighted by lambda (eq. 5). The centers start at zero and are learnt by gradient descent (scaled by
  * the trainer's GM learning-rate multiplier) instead of the paper's separate update rule (eq. 4).
  */
-export class CenterLoss implements LossModule {
+export class CenterLoss extends LossBase {
   readonly name = 'center';
-  readonly numClasses: number;
-  readonly featureDim: number;
   readonly weights: readonly LossWeight[];
   readonly options: { lambda: number };
 
@@ -35,8 +26,7 @@ export class CenterLoss implements LossModule {
     const where = 'centerLoss';
     checkKnownKeys(where, options, ['numClasses', 'featureDim', 'seed', 'lambda']);
     const { numClasses, featureDim, seed } = baseOptions(where, options);
-    this.numClasses = numClasses;
-    this.featureDim = featureDim;
+    super(where, { numClasses, featureDim });
     this.options = { lambda: numberOption(where, 'options.lambda', options.lambda, 0.01, { min: 0 }) };
     const centers = makeVariable(tf.zeros([numClasses, featureDim]));
     this.weights = [
@@ -45,9 +35,9 @@ export class CenterLoss implements LossModule {
     ];
   }
 
-  perSample(features: tf.Tensor2D, labels: tf.Tensor1D, values: LossStepValues = {}): PerSampleLoss {
-    checkLossInputs('centerLoss', this, features, labels);
-    const lambda = numberOption('centerLoss', 'lambda', values.lambda, this.options.lambda, { min: 0 });
+  /** The per-sample loss of a batch already validated (see LossModule.computePerSample). */
+  computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D, values: LossStepValues = {}): PerSampleLoss {
+    const lambda = numberOption(this.where, 'lambda', values.lambda, this.options.lambda, { min: 0 });
     const oneHot = oneHotFloat(labels, this.numClasses);
     const logits = linearLogits(features, this.weights);
     const classification = softmaxCrossEntropyPerSample(logits, oneHot);
@@ -57,12 +47,8 @@ export class CenterLoss implements LossModule {
     return { classification, auxiliary, auxiliaryWeight: lambda, logits };
   }
 
-  logits(features: tf.Tensor2D): tf.Tensor2D {
-    checkLossInputs('centerLoss.logits', this, features);
+  /** The inference logits of features already validated (see LossModule.computeLogits). */
+  computeLogits(features: tf.Tensor2D): tf.Tensor2D {
     return linearLogits(features, this.weights);
-  }
-
-  dispose(): void {
-    for (const w of this.weights) w.variable.dispose();
   }
 }

@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerSampleLoss, softmaxCrossEntropyPerSample } from './reduce.js';
-import {
-  LossBaseOptions,
-  LossModule,
-  LossWeight,
-  baseOptions,
-  checkLossInputs,
-  makeVariable,
-  seededNormalTensor,
-} from './module.js';
+import { LossBaseOptions, LossWeight, baseOptions, makeVariable, seededNormalTensor } from './module.js';
+import { LossBase } from './loss-base.js';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { oneHotFloat } from '../util/tensor.js';
 
@@ -30,10 +23,7 @@ function unitRows(x: tf.Tensor2D): tf.Tensor2D {
  * weight, inference logits s * cos, training logits s * (the margin function on the true class).
  * Cosine losses need D >= 2: on a line every unit feature is +1 or -1, which cannot separate K > 2 classes.
  */
-export abstract class CosineMarginLoss implements LossModule {
-  abstract readonly name: string;
-  readonly numClasses: number;
-  readonly featureDim: number;
+export abstract class CosineMarginLoss extends LossBase {
   readonly weights: readonly LossWeight[];
   readonly options: { scale: number; margin: number };
 
@@ -44,8 +34,7 @@ export abstract class CosineMarginLoss implements LossModule {
   ) {
     checkKnownKeys(where, options, ['numClasses', 'featureDim', 'seed', 'scale', 'margin']);
     const { numClasses, featureDim, seed } = baseOptions(where, options, 2);
-    this.numClasses = numClasses;
-    this.featureDim = featureDim;
+    super(where, { numClasses, featureDim });
     this.options = {
       scale: numberOption(where, 'options.scale', options.scale, defaults.scale, { min: Number.MIN_VALUE }),
       margin: numberOption(where, 'options.margin', options.margin, defaults.margin, {
@@ -66,8 +55,8 @@ export abstract class CosineMarginLoss implements LossModule {
   /** The true-class target logit before scaling, given its cosines [N,K] (applied only where oneHot is 1). */
   protected abstract marginCosines(cos: tf.Tensor2D): tf.Tensor2D;
 
-  perSample(features: tf.Tensor2D, labels: tf.Tensor1D): PerSampleLoss {
-    checkLossInputs(`${this.name}Loss`, this, features, labels);
+  /** The per-sample loss of a batch already validated (see LossModule.computePerSample). */
+  computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D): PerSampleLoss {
     const cos = this.cosines(features);
     const oneHot = oneHotFloat(labels, this.numClasses);
     const target = this.marginCosines(cos);
@@ -82,12 +71,8 @@ export abstract class CosineMarginLoss implements LossModule {
     };
   }
 
-  logits(features: tf.Tensor2D): tf.Tensor2D {
-    checkLossInputs(`${this.name}Loss.logits`, this, features);
+  /** The inference logits of features already validated (see LossModule.computeLogits). */
+  computeLogits(features: tf.Tensor2D): tf.Tensor2D {
     return tf.mul(this.cosines(features), this.options.scale) as tf.Tensor2D;
-  }
-
-  dispose(): void {
-    for (const w of this.weights) w.variable.dispose();
   }
 }

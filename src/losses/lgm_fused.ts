@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GaussianMixtureParams } from '../gm/params.js';
-import type { ResolvedMixtureOptions } from '../gm/mixture.js';
-import { LGM_LOSS, LGM_LOSS_GRAD } from '../native/loss.js';
-import { fusedKernelServes, fusedOp } from '../native/fused.js';
+import type { LgmComputeOptions } from './lgm-options.js';
+import { COVARIANCE_CODES, LGM_LOSS, LGM_LOSS_GRAD, type LgmLossAttrs } from '../gm/kernel-names.js';
+import { fusedKernelServes, fusedOp } from '../gm/fused-op.js';
 import type { PerSampleLoss } from './reduce.js';
 
 /** Whether the addon's fused L-GM loss kernels serve this call: registered on the current backend, float32. */
@@ -22,13 +22,15 @@ export function fusedLgmLossPerSample(
   features: tf.Tensor2D,
   labels: tf.Tensor1D,
   params: GaussianMixtureParams,
-  opts: ResolvedMixtureOptions,
-  alpha: number,
-  lambda: number,
+  opts: LgmComputeOptions,
 ): PerSampleLoss {
   const [n, k] = [features.shape[0], params.means.shape[0]];
-  const covariance = { identity: 0, isotropic: 1, diagonal: 2 }[opts.covariance];
-  const attrs = { covariance, logDet: opts.logDet, alpha, minLogVariance: opts.minLogVariance };
+  const attrs: LgmLossAttrs = {
+    covariance: COVARIANCE_CODES[opts.covariance],
+    logDet: opts.logDet,
+    alpha: opts.alpha,
+    minLogVariance: opts.minLogVariance,
+  };
   const labelValues = tf.cast(labels, 'float32');
   const { means, logVariances, logPriors } = params;
   const differentiable = { x: features, means, logVariances, logPriors };
@@ -37,7 +39,7 @@ export function fusedLgmLossPerSample(
     LGM_LOSS_GRAD,
     differentiable,
     { labels: labelValues },
-    attrs,
+    { ...attrs },
   ) as tf.Tensor2D;
   labelValues.dispose();
   // The two per-sample columns as products with one-hot [K+2, 1] selectors rather than slices: a slice's gradient
@@ -52,7 +54,7 @@ export function fusedLgmLossPerSample(
   return {
     classification: column(k),
     auxiliary: column(k + 1),
-    auxiliaryWeight: lambda,
+    auxiliaryWeight: opts.lambda,
     logits: tf.slice(packed, [0, 0], [n, k]),
   };
 }

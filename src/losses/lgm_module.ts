@@ -1,67 +1,39 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerSampleLoss } from './reduce.js';
-import { lgmLossPerSample } from './lgm.js';
+import { checkLgmInputs, computeLgmLossPerSample } from './lgm.js';
 import {
   LossBaseOptions,
-  LossModule,
   LossStepValues,
   LossWeight,
   baseOptions,
-  checkLossInputs,
   makeVariable,
   seededNormalTensor,
 } from './module.js';
-import {
-  COVARIANCE_KINDS,
-  CovarianceKind,
-  DEFAULT_MIN_LOG_VARIANCE,
-  GaussianMixtureParams,
-  LGM_DEFAULTS,
-  defaultMeanInitStd,
-  mixtureLogits,
-} from '../gm/index.js';
-import { booleanOption, checkKnownKeys, choiceOption, numberOption } from '../util/options.js';
+import { LossBase } from './loss-base.js';
+import { LgmOptions, resolveLgmOptions } from './lgm-options.js';
+import { CovarianceKind, GaussianMixtureParams, defaultMeanInitStd } from '../gm/index.js';
+import { checkMixtureInputs } from '../gm/mixture.js';
+import { computeMixtureLogits } from '../gm/density.js';
+import { numberOption } from '../util/options.js';
 
-/** Options of the L-GM loss module. */
-export interface LgmModuleOptions extends LossBaseOptions {
-  /** Covariance kind: 'identity' | 'isotropic' | 'diagonal'. Default 'identity'. */
-  covariance?: CovarianceKind;
-  /** Margin alpha >= 0 (paper eq. 17) when no schedule overrides it. Default 0.1. */
-  alpha?: number;
-  /** Likelihood weight lambda >= 0 (paper eq. 18) when no schedule overrides it. Default 0.01. */
-  lambda?: number;
-  /** Include -1/2 log|Sigma_k| in the logits. Default true. */
-  logDet?: boolean;
-  /** Learn the class priors (log pi_k); otherwise they stay uniform. Default false. */
-  learnPriors?: boolean;
-  /** Floor on each log-variance, finite. Default log(1e-4). */
-  minLogVariance?: number;
+/**
+ * Options of the L-GM loss module: the shared L-GM options (defaults LGM_DEFAULTS) except checkValues (the
+ * module's perSample and logits always check, its compute methods never: the trainer's step needs no switch).
+ */
+export interface LgmModuleOptions extends LossBaseOptions, Omit<LgmOptions, 'checkValues'> {
   /** Standard deviation of the means' seeded normal initialisation, > 0. Default sqrt(2 / featureDim). */
   meanInitStd?: number;
 }
 
-const KEYS = [
-  'numClasses',
-  'featureDim',
-  'seed',
-  'covariance',
-  'alpha',
-  'lambda',
-  'logDet',
-  'learnPriors',
-  'minLogVariance',
-  'meanInitStd',
-];
+const OWN_KEYS = ['numClasses', 'featureDim', 'seed', 'meanInitStd'];
 
 /**
  * L-GM (Wan et al., CVPR 2018) as a loss module: trainable means [K,D], log-variances ([K] isotropic, [K,D]
  * diagonal, none for identity; initialised to 0, i.e. unit variance) and optional log-priors [K] (init 0).
- * Training uses `lgmLossPerSample` (margin logits + likelihood term); inference logits are `mixtureLogits`.
+ * Training uses the L-GM loss per sample (margin logits + likelihood term); inference logits are `mixtureLogits`.
  */
-export class LgmLossModule implements LossModule {
+export class LgmLossModule extends LossBase {
   readonly name = 'lgm';
-  readonly numClasses: number;
-  readonly featureDim: number;
   readonly weights: readonly LossWeight[];
   readonly options: {
     covariance: CovarianceKind;
@@ -75,39 +47,27 @@ export class LgmLossModule implements LossModule {
 
   constructor(options: LgmModuleOptions) {
     const where = 'lgmLossModule';
-    checkKnownKeys(where, options, KEYS);
+    const o = resolveLgmOptions(where, options, { exclude: ['checkValues'], extraKeys: OWN_KEYS });
     const { numClasses, featureDim, seed } = baseOptions(where, options);
-    this.numClasses = numClasses;
-    this.featureDim = featureDim;
+    super('lgmLoss', { numClasses, featureDim });
+    const meanInitStd = numberOption(
+      where,
+      'options.meanInitStd',
+      options.meanInitStd,
+      defaultMeanInitStd(featureDim),
+      { min: Number.MIN_VALUE },
+    );
+    // This key order is config.json's.
     this.options = {
-      covariance: choiceOption(
-        where,
-        'options.covariance',
-        options.covariance,
-        COVARIANCE_KINDS,
-        LGM_DEFAULTS.covariance,
-      ),
-      alpha: numberOption(where, 'options.alpha', options.alpha, LGM_DEFAULTS.alpha, { min: 0 }),
-      lambda: numberOption(where, 'options.lambda', options.lambda, LGM_DEFAULTS.lambda, { min: 0 }),
-      logDet: booleanOption(where, 'options.logDet', options.logDet, LGM_DEFAULTS.logDet),
-      learnPriors: booleanOption(where, 'options.learnPriors', options.learnPriors, LGM_DEFAULTS.learnPriors),
-      minLogVariance: numberOption(
-        where,
-        'options.minLogVariance',
-        options.minLogVariance,
-        DEFAULT_MIN_LOG_VARIANCE,
-      ),
-      meanInitStd: numberOption(
-        where,
-        'options.meanInitStd',
-        options.meanInitStd,
-        defaultMeanInitStd(featureDim),
-        {
-          min: Number.MIN_VALUE,
-        },
-      ),
+      covariance: o.covariance,
+      alpha: o.alpha,
+      lambda: o.lambda,
+      logDet: o.logDet,
+      learnPriors: o.learnPriors,
+      minLogVariance: o.minLogVariance,
+      meanInitStd,
     };
-    const { covariance, learnPriors, meanInitStd } = this.options;
+    const { covariance, learnPriors } = o;
     const weights: LossWeight[] = [
       {
         name: 'means',
@@ -152,25 +112,27 @@ export class LgmLossModule implements LossModule {
     return { covariance, logDet, minLogVariance };
   }
 
-  perSample(features: tf.Tensor2D, labels: tf.Tensor1D, values: LossStepValues = {}): PerSampleLoss {
-    checkLossInputs('lgmLoss', this, features, labels);
+  /** Shapes, the label range, finite and float32-safe features and parameters. */
+  protected override checkInputs(where: string, features: tf.Tensor2D, labels?: tf.Tensor1D): void {
+    super.checkInputs(where, features);
+    const opts = { ...this.mixtureOptions(), checkValues: true };
+    if (labels === undefined) checkMixtureInputs(where, features, this.params(), opts);
+    else checkLgmInputs(where, features, labels, this.params(), opts);
+  }
+
+  /** The per-sample loss of a batch already validated (see LossModule.computePerSample). */
+  computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D, values: LossStepValues = {}): PerSampleLoss {
     const alpha = values.alpha ?? this.options.alpha;
     const lambda = values.lambda ?? this.options.lambda;
-    return lgmLossPerSample(
-      features,
-      labels,
-      this.params(),
-      { ...this.mixtureOptions(), alpha, lambda },
-      'lgmLoss',
-    );
+    return computeLgmLossPerSample(features, labels, this.params(), {
+      ...this.mixtureOptions(),
+      alpha,
+      lambda,
+    });
   }
 
-  logits(features: tf.Tensor2D): tf.Tensor2D {
-    checkLossInputs('lgmLoss.logits', this, features);
-    return mixtureLogits(features, this.params(), this.mixtureOptions());
-  }
-
-  dispose(): void {
-    for (const w of this.weights) w.variable.dispose();
+  /** The inference logits of features already validated (see LossModule.computeLogits). */
+  computeLogits(features: tf.Tensor2D): tf.Tensor2D {
+    return computeMixtureLogits(features, this.params(), this.mixtureOptions());
   }
 }

@@ -43,11 +43,19 @@ export interface LossModule {
   readonly options: Readonly<Record<string, unknown>>;
   /**
    * Per-sample loss of features [N,D] and int32 labels [N], with this step's schedule values (the loss's own
-   * defaults apply to absent fields). Not tidied: call inside tf.tidy or a gradient function.
+   * defaults apply to absent fields). Validates the inputs (shapes, dtypes, label range: host reads), then
+   * computes. Not tidied: call inside tf.tidy or a gradient function.
    */
   perSample(features: tf.Tensor2D, labels: tf.Tensor1D, values?: LossStepValues): PerSampleLoss;
-  /** Inference logits [N,K] of features [N,D] (no margin). Not tidied. */
+  /** Inference logits [N,K] of features [N,D] (no margin); validates the features. Not tidied. */
   logits(features: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * perSample without any input check, for a batch the caller has already validated (the trainer's step, whose
+   * batches come from a checked data source): no host reads. Not tidied.
+   */
+  computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D, values?: LossStepValues): PerSampleLoss;
+  /** logits without any input check (see computePerSample). Not tidied. */
+  computeLogits(features: tf.Tensor2D): tf.Tensor2D;
   /** Disposes the weights. */
   dispose(): void;
 }
@@ -76,40 +84,6 @@ export function makeVariable(init: tf.Tensor): tf.Variable {
   const v = tf.variable(init, true);
   init.dispose();
   return v;
-}
-
-/** Checks features [N,D] float32 and labels int32 [N] in [0,K) against a loss (the shared input checks). */
-export function checkLossInputs(
-  where: string,
-  loss: { featureDim: number; numClasses: number },
-  features: tf.Tensor,
-  labels?: tf.Tensor,
-): void {
-  const d = loss.featureDim;
-  if (
-    !(features instanceof tf.Tensor) ||
-    features.dtype !== 'float32' ||
-    features.rank !== 2 ||
-    features.shape[1] !== d
-  ) {
-    throw new LgmError(`${where}: features must be float32 of shape [N,${d}], got ${describe(features)}`);
-  }
-  if (labels === undefined) return;
-  const n = features.shape[0];
-  if (
-    !(labels instanceof tf.Tensor) ||
-    labels.dtype !== 'int32' ||
-    labels.rank !== 1 ||
-    labels.shape[0] !== n
-  ) {
-    throw new LgmError(`${where}: labels must be int32 of shape [${n}], got ${describe(labels)}`);
-  }
-  if (n > 0) {
-    const [lo, hi] = tf.tidy(() => [tf.min(labels).dataSync()[0], tf.max(labels).dataSync()[0]]);
-    if (lo < 0 || hi >= loss.numClasses) {
-      throw new LgmError(`${where}: labels must be in [0, ${loss.numClasses}), got ${lo < 0 ? lo : hi}`);
-    }
-  }
 }
 
 /** Validates numClasses, featureDim (>= minDim) and seed. */

@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerSampleLoss, softmaxCrossEntropyPerSample } from './reduce.js';
-import {
-  LossBaseOptions,
-  LossModule,
-  LossWeight,
-  baseOptions,
-  checkLossInputs,
-  makeVariable,
-  seededNormalTensor,
-} from './module.js';
+import { LossBaseOptions, LossWeight, baseOptions, makeVariable, seededNormalTensor } from './module.js';
+import { LossBase } from './loss-base.js';
 import { checkKnownKeys } from '../util/options.js';
 import { oneHotFloat } from '../util/tensor.js';
 
@@ -35,34 +28,27 @@ export function linearLogits(features: tf.Tensor2D, weights: readonly LossWeight
 }
 
 /** Plain softmax cross-entropy on a linear classifier: the baseline of the paper's tables. */
-export class SoftmaxLoss implements LossModule {
+export class SoftmaxLoss extends LossBase {
   readonly name = 'softmax';
-  readonly numClasses: number;
-  readonly featureDim: number;
   readonly weights: readonly LossWeight[];
   readonly options = {};
 
   constructor(options: SoftmaxLossOptions) {
     checkKnownKeys('softmaxLoss', options, ['numClasses', 'featureDim', 'seed']);
     const { numClasses, featureDim, seed } = baseOptions('softmaxLoss', options);
-    this.numClasses = numClasses;
-    this.featureDim = featureDim;
+    super('softmaxLoss', { numClasses, featureDim });
     this.weights = linearHeadWeights(numClasses, featureDim, seed);
   }
 
-  perSample(features: tf.Tensor2D, labels: tf.Tensor1D): PerSampleLoss {
-    checkLossInputs('softmaxLoss', this, features, labels);
+  /** The per-sample loss of a batch already validated (see LossModule.computePerSample). */
+  computePerSample(features: tf.Tensor2D, labels: tf.Tensor1D): PerSampleLoss {
     const logits = linearLogits(features, this.weights);
     const classification = softmaxCrossEntropyPerSample(logits, oneHotFloat(labels, this.numClasses));
     return { classification, auxiliary: null, auxiliaryWeight: 0, logits };
   }
 
-  logits(features: tf.Tensor2D): tf.Tensor2D {
-    checkLossInputs('softmaxLoss.logits', this, features);
+  /** The inference logits of features already validated (see LossModule.computeLogits). */
+  computeLogits(features: tf.Tensor2D): tf.Tensor2D {
     return linearLogits(features, this.weights);
-  }
-
-  dispose(): void {
-    for (const w of this.weights) w.variable.dispose();
   }
 }

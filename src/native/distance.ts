@@ -1,18 +1,8 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { allFloat32, input, viewOrNull, type NativeKernel } from './kernel.js';
+import { LGM_DISTANCE, LGM_DISTANCE_GRAD } from '../gm/kernel-names.js';
 
-/**
- * The fused L-GM distance kernels (native/src/lgm_distance.cc), under kernel names of lgm's own that only the
- * addon registers: src/gm/distance.ts calls them when they are registered on the current backend and otherwise
- * runs the same algorithm as TF.js ops. Inputs: x [N,D], means [K,D], invVar [K,D] / [K] / absent, labels [N]
- * (class indices as float32) / absent. Attribute `covariance`: 0 identity, 1 isotropic, 2 diagonal.
- */
-export const LGM_DISTANCE = 'LgmDistance';
-/**
- * Gradient kernel: inputs dy [N,K], the forward inputs and the forward state (each sample's nearest class, [N]);
- * outputs dx, dmeans (and dinvVar).
- */
-export const LGM_DISTANCE_GRAD = 'LgmDistanceGrad';
+// The addon's implementations (native/src/lgm_distance.cc) of the fused distance kernels (their contract: gm/kernel-names.ts).
 
 function dims(x: TensorInfo, means: TensorInfo, covariance: number) {
   return Int32Array.from([x.shape[0]!, x.shape[1]!, means.shape[0]!, covariance]);

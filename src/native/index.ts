@@ -8,5 +8,3 @@ export {
   nativeKernelsReason,
   nativeKernelCalls,
 } from './register.js';
-export { LGM_DISTANCE, LGM_DISTANCE_GRAD } from './distance.js';
-export { LGM_LOSS, LGM_LOSS_GRAD } from './loss.js';

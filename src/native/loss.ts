@@ -1,24 +1,8 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { allFloat32, input, viewOrNull, type NativeKernel } from './kernel.js';
+import { LGM_LOSS, LGM_LOSS_GRAD, type LgmLossAttrs as LossAttrs } from '../gm/kernel-names.js';
 
-/**
- * The fused L-GM loss kernels (native/src/lgm_loss.cc), under kernel names of lgm's own that only the addon
- * registers; src/losses/lgm_fused.ts calls them when registered on the current backend.
- * Inputs: x [N,D], means [K,D], logVariances [K,D] / [K] / absent, logPriors [K] / absent, labels [N] (class
- * indices as float32). Attributes: covariance (0 identity, 1 isotropic, 2 diagonal), logDet, alpha,
- * minLogVariance. Outputs: packed [N, K+2] (per row: logits, cross-entropy, likelihood term) and the state the
- * gradient needs (see stateSize).
- */
-export const LGM_LOSS = 'LgmLoss';
-/** Gradient kernel: inputs dy (of packed), state and the forward inputs; outputs one gradient per input. */
-export const LGM_LOSS_GRAD = 'LgmLossGrad';
-
-interface LossAttrs {
-  covariance: number;
-  logDet: boolean;
-  alpha: number;
-  minLogVariance: number;
-}
+// The addon's implementations (native/src/lgm_loss.cc) of the fused L-GM loss kernels (their contract: gm/kernel-names.ts).
 
 /**
  * Length of the forward kernel's state output: each sample's nearest class (N), the inverse variances (K*D for

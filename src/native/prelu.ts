@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import '../gm/gradients.js';
+import '../util/tf-gradients.js';
 import {
   allFloat32,
   input,

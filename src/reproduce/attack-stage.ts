@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runNamedAttack } from '../attacks/registry.js';
-import { readAdversarialSet, writeAdversarialSet } from '../attacks/io.js';
+import { attackImages, successfulRows } from '../attacks/run.js';
+import { readAdversarialMeta, writeAdversarialSet } from '../run/adversarial.js';
 import type { Classifier } from '../nets/classifier.js';
 import type { Budget } from './budgets.js';
 import { ReproduceContext, runDirOf } from './context.js';
@@ -9,6 +9,7 @@ import type { Variant } from './experiments.js';
 
 /** The attacks of the paper's comparison, in table order. */
 export const REPRODUCE_ATTACKS = ['fgsm', 'bim', 'deepfool', 'cw'] as const;
+/** The name of an attack the reproduction runs. */
 export type ReproduceAttack = (typeof REPRODUCE_ATTACKS)[number];
 
 /** The options one attack runs with under a budget (recorded in the adversarial file). */
@@ -44,9 +45,16 @@ export async function attackVariant(
       if (ctx.signal?.aborted === true || ctx.progress.failure(variant.name) !== null) return;
       await ctx.progress.stage(`attack/${variant.name}/${name}`, async () => {
         const options = attackSettings(name, ctx.budget, ctx.seed);
-        const result = runNamedAttack(name, classifier, x, y, options);
+        const attacked = attackImages(classifier, x, y, name, options);
+        const { result, features } = attacked;
         try {
-          await writeAdversarialSet(runDir, name, result, { attack: name, options, indices, labels });
+          await writeAdversarialSet(runDir, name, result, {
+            attack: name,
+            options,
+            indices,
+            labels,
+            features,
+          });
         } finally {
           result.adversarial.dispose();
         }
@@ -61,9 +69,8 @@ export async function attackVariant(
 
 /** Reads one attack's summary back from <run>/adversarial/<attack>.json. */
 export async function readAttackSummary(runDir: string, attack: string): Promise<AttackSummary> {
-  const { file, inputs } = await readAdversarialSet(runDir, attack);
-  inputs.dispose();
-  const flipped = file.l2.filter((_, i) => file.success[i] && file.originalCorrect[i]);
+  const file = await readAdversarialMeta(runDir, attack);
+  const flipped = successfulRows(file).map((i) => file.l2[i]);
   return {
     attack,
     successRate: file.successRate,

@@ -4,6 +4,7 @@ import { choiceOption } from '../util/options.js';
 
 /** Budgets `lgm reproduce` knows, smallest first. */
 export const BUDGET_NAMES = ['tiny', 'quick', 'full'] as const;
+/** The name of a budget (`lgm reproduce --budget`). */
 export type BudgetName = (typeof BUDGET_NAMES)[number];
 
 /** Options of the four attacks of the reproduction (passed to src/attacks as they are). */

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { channelStats, Normalization } from '../data/normalization.js';
 import { datasetTensors } from '../data/tensors.js';
 import { loadDataset } from '../data/registry.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -12,8 +11,6 @@ import type { ExperimentName } from './experiments.js';
 export interface ExperimentData {
   /** The trainer's batches (the same for every variant: same dataset, limits, batch size and seed). */
   train: TrainData;
-  /** The per-channel statistics the trainer normalises with (those of the training images used). */
-  normalization: Normalization;
   train01: ImageDataset;
   test01: ImageDataset;
 }
@@ -33,12 +30,7 @@ export async function loadExperimentData(
     loadDataset(experiment, { split: 'train', dataDir }),
     loadDataset(experiment, { split: 'test', dataDir }),
   ]);
-  const used = Math.min(train01.count, config.dataset.trainLimit ?? train01.count);
-  const normalization = channelStats(
-    train01,
-    Uint32Array.from({ length: used }, (_, i) => i),
-  );
-  return { train, normalization, train01, test01 };
+  return { train, train01, test01 };
 }
 
 /** The first `limit` images of a split as pixel / 255 in [0, 1] (the range attacks clip to); caller disposes. */

@@ -1,100 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadDataset } from '../data/registry.js';
-import {
-  Detector,
-  InputSet,
-  MahalanobisDetector,
-  NOISE_SETS,
-  batchedFeatures,
-  createDetector,
-  detectorNamesFor,
-  evaluateDetectors,
-  noiseInputs,
-  readMixtureFile,
-  mixtureFit,
-} from '../detect/index.js';
+import { NOISE_SETS, detectorNamesFor, noiseInputs } from '../detect/index.js';
+import { type AttackedSet, detectionPipeline } from '../detect/pipeline.js';
 import type { Classifier } from '../nets/classifier.js';
-import { writeJsonAtomic } from '../train/run.js';
-import { readAdversarialSet } from '../attacks/io.js';
-import { join } from 'node:path';
+import { readAdversarialSet } from '../run/adversarial.js';
+import { writeDetection } from '../run/detection.js';
+import { readMixtureFile } from '../run/mixture.js';
 import { REPRODUCE_ATTACKS } from './attack-stage.js';
 import { ReproduceContext, runDirOf } from './context.js';
 import { firstImages } from './data.js';
 import type { Variant } from './experiments.js';
-import { LgmError } from '../util/errors.js';
 
 const FEATURE_BATCH = 256;
-
-/** Ridges tried in turn for Mahalanobis' shared covariance: the detector's default first. */
-const MAHALANOBIS_RIDGES = [1e-6, 1e-4, 1e-2];
-
-/**
- * A fitted Mahalanobis detector. The shared covariance is accumulated in float32, so for (nearly) degenerate
- * features its Cholesky factorisation can fail; then the ridge is raised, and a note says so.
- */
-function fitMahalanobis(features: tf.Tensor2D, labels: tf.Tensor1D, notes: string[]): Detector {
-  for (const [i, regularization] of MAHALANOBIS_RIDGES.entries()) {
-    const detector = new MahalanobisDetector({ regularization });
-    try {
-      detector.fitFeatures(features, labels);
-      if (i > 0)
-        notes.push(`mahalanobis: covariance singular at smaller ridges; fitted with ridge ${regularization}`);
-      return detector;
-    } catch (error) {
-      detector.dispose();
-      const last = i === MAHALANOBIS_RIDGES.length - 1;
-      if (last || !(error instanceof LgmError) || !/positive definite/.test(error.message)) throw error;
-    }
-  }
-  throw new LgmError('fitMahalanobis: unreachable');
-}
-
-/**
- * The two input sets of one saved attack, each compared with the *correctly classified* clean images that were
- * attacked (the literature's protocol, e.g. the follow-up's detection script):
- * - `<attack>-all`: the adversarial versions of all those images, whether or not the attack flipped them;
- * - `<attack>-successful`: only the ones it flipped (absent when it flipped none).
- * `attacked` are the [0, 1] test images the attack was run on, in the file's order. The caller disposes every
- * features tensor of the returned sets (`features` and `clean`; the two sets share `clean`).
- */
-async function adversarialSets(
-  runDir: string,
-  attack: string,
-  classifier: Classifier,
-  attacked: tf.Tensor,
-): Promise<InputSet[]> {
-  const { file, inputs } = await readAdversarialSet(runDir, attack);
-  try {
-    const correct = file.originalCorrect.flatMap((c, i) => (c ? [i] : []));
-    if (correct.length === 0) return [];
-    const features = (images: tf.Tensor, rows: number[]) => {
-      const chosen = tf.gather(images, rows);
-      try {
-        return batchedFeatures(classifier, chosen, FEATURE_BATCH);
-      } finally {
-        chosen.dispose();
-      }
-    };
-    const clean = features(attacked, correct);
-    const all = features(inputs, correct);
-    const sets: InputSet[] = [
-      { name: `${attack}-all`, features: all, clean, attackSuccessRate: file.successRate },
-    ];
-    const flipped = correct.flatMap((row, j) => (file.success[row] ? [j] : []));
-    if (flipped.length > 0) {
-      const successful = tf.gather(all, flipped) as tf.Tensor2D;
-      sets.push({
-        name: `${attack}-successful`,
-        features: successful,
-        clean,
-        attackSuccessRate: file.successRate,
-      });
-    }
-    return sets;
-  } finally {
-    inputs.dispose();
-  }
-}
 
 /**
  * The out-of-distribution sets of an experiment, as [0, 1] images: Fashion-MNIST's test images for MNIST and
@@ -128,7 +45,7 @@ async function oodInputs(
 /**
  * Fits every detector on the features of the first `fitLimit` training images, then scores the correctly
  * classified attacked test images against each attack's adversarial examples (all, and the successful ones:
- * adversarialSets), and the first `detectLimit` clean test images against each OOD set; writes
+ * src/detect/pipeline.ts), and the first `detectLimit` clean test images against each OOD set; writes
  * <run>/detection.json (the run-directory contract's format).
  */
 export async function detectVariant(
@@ -139,53 +56,52 @@ export async function detectVariant(
   const runDir = runDirOf(ctx, variant.name);
   await ctx.progress.stage(`detect/${variant.name}`, async () => {
     const mixture = await readMixtureFile(runDir);
-    // Mahalanobis is fitted apart (fitMahalanobis), after the others.
-    const detectors = detectorNamesFor(mixture)
-      .filter((name) => name !== 'mahalanobis')
-      .map((name) => createDetector(name, { classifier, mixture }));
     const tensors: tf.Tensor[] = [];
     const notes: string[] = [];
     try {
       const train = firstImages(ctx.data.train01, ctx.budget.fitLimit);
       tensors.push(train.x, train.y);
-      const trainFeatures = batchedFeatures(classifier, train.x, FEATURE_BATCH);
-      tensors.push(trainFeatures);
-      for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
-      const fit = mixture === null ? null : mixtureFit(mixture, trainFeatures, train.y);
-      if (fit?.warning) {
-        ctx.log(`note: ${variant.name}: ${fit.warning}`);
-        notes.push(fit.warning);
-      }
-      detectors.push(fitMahalanobis(trainFeatures, train.y, notes));
       const test = firstImages(ctx.data.test01, ctx.budget.detectLimit);
       tensors.push(test.x, test.y);
-      const clean = batchedFeatures(classifier, test.x, FEATURE_BATCH);
-      tensors.push(clean);
-      const sets: InputSet[] = [];
       const attacked = firstImages(ctx.data.test01, ctx.budget.attackLimit);
       tensors.push(attacked.x, attacked.y);
+      const attacks: AttackedSet[] = [];
       for (const attack of REPRODUCE_ATTACKS) {
-        const adv = await adversarialSets(runDir, attack, classifier, attacked.x);
-        for (const set of adv) tensors.push(set.features, set.clean as tf.Tensor);
-        if (!adv.some((set) => set.name.endsWith('-successful'))) {
-          const note = `${attack} fooled no correctly classified image: no ${attack}-successful row`;
-          ctx.log(`note: ${variant.name}: ${note}`);
-          notes.push(note);
-        }
-        sets.push(...adv);
+        const { file, inputs } = await readAdversarialSet(runDir, attack);
+        tensors.push(inputs);
+        const { success, originalCorrect, successRate } = file;
+        attacks.push({
+          name: attack,
+          clean: attacked.x,
+          adversarial: inputs,
+          success,
+          originalCorrect,
+          successRate,
+        });
       }
+      const ood: { name: string; inputs: tf.Tensor }[] = [];
       for (const [name, inputs] of await oodInputs(ctx, classifier.inputShape, notes)) {
         tensors.push(inputs);
-        const features = batchedFeatures(classifier, inputs, FEATURE_BATCH);
-        tensors.push(features);
-        sets.push({ name, features });
+        ood.push({ name, inputs });
       }
-      const report = evaluateDetectors(detectors, clean, sets);
-      await writeJsonAtomic(join(runDir, 'detection.json'), report);
-      ctx.log(`detect ${variant.name}: ${report.rows.length} rows (${sets.map((s) => s.name).join(', ')})`);
+      const outcome = detectionPipeline({
+        classifier,
+        mixture,
+        detectors: detectorNamesFor(mixture),
+        train,
+        clean: test.x,
+        attacks,
+        ood,
+        batchSize: FEATURE_BATCH,
+        where: 'reproduce',
+      });
+      for (const note of outcome.notes) ctx.log(`note: ${variant.name}: ${note}`);
+      notes.push(...outcome.notes);
+      await writeDetection(runDir, outcome.report);
+      const names = outcome.sets.map((s) => s.name).join(', ');
+      ctx.log(`detect ${variant.name}: ${outcome.report.rows.length} rows (${names})`);
       return notes;
     } finally {
-      for (const d of detectors) d.dispose();
       tf.dispose(tensors);
       mixture?.dispose();
     }

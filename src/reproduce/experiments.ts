@@ -6,6 +6,7 @@ import type { Budget } from './budgets.js';
 
 /** The experiments `lgm reproduce` runs. */
 export const EXPERIMENT_NAMES = ['mnist', 'cifar10', 'fashion-mnist'] as const;
+/** The name of an experiment (`lgm reproduce --experiment`). */
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 /** One model of an experiment: a network, a loss and which of alpha / lambda are on. */

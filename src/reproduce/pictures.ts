@@ -10,9 +10,10 @@ import {
 } from '../viz/index.js';
 import type { Figure } from '../viz/index.js';
 import { loadRun } from '../train/run.js';
+import { rowFeatures, successfulRows } from '../attacks/run.js';
+import { readAdversarialMeta, readAdversarialSet } from '../run/adversarial.js';
 import { REPRODUCE_ATTACKS } from './attack-stage.js';
 import { ReproduceContext, runDirOf } from './context.js';
-import { adversarialInputSet, pixelClassifier } from '../detect/index.js';
 import { mapVariant, panelVariants } from './experiments.js';
 
 /** At most this many adversarial points per attack on the likelihood map (a readable overlay). */
@@ -49,22 +50,35 @@ export async function writePanel(ctx: ReproduceContext): Promise<string | null> 
   return 'feature-panel.png';
 }
 
-/** Features of each attack's successful adversarial examples on a run (the first few per attack). */
-async function adversarialPoints(ctx: ReproduceContext, runDir: string): Promise<number[][]> {
-  const run = await loadRun(runDir);
-  const classifier = pixelClassifier(run.classifier, ctx.data.normalization);
+/**
+ * Features of each attack's successful adversarial examples on a run (the first few per attack): those the set
+ * stores, or for a set written before sets stored them, computed from its images.
+ */
+async function adversarialPoints(runDir: string): Promise<number[][]> {
   const points: number[][] = [];
+  let run: Awaited<ReturnType<typeof loadRun>> | null = null;
   try {
     for (const attack of REPRODUCE_ATTACKS) {
       if (!existsSync(join(runDir, 'adversarial', `${attack}.json`))) continue;
-      const adv = await adversarialInputSet(runDir, attack, classifier, 256);
-      if (adv === null) continue;
-      const rows = (await adv.features.array()).slice(0, MAP_POINTS_PER_ATTACK);
-      adv.features.dispose();
-      points.push(...rows);
+      let rows = (await readAdversarialMeta(runDir, attack)).features;
+      if (rows === undefined) {
+        run ??= await loadRun(runDir);
+        const { file, inputs } = await readAdversarialSet(runDir, attack);
+        try {
+          rows = rowFeatures(
+            run.classifier,
+            inputs,
+            successfulRows(file).slice(0, MAP_POINTS_PER_ATTACK),
+            256,
+          );
+        } finally {
+          inputs.dispose();
+        }
+      }
+      points.push(...rows.slice(0, MAP_POINTS_PER_ATTACK));
     }
   } finally {
-    run.dispose();
+    run?.dispose();
   }
   return points;
 }
@@ -80,7 +94,7 @@ export async function writeLikelihoodMap(ctx: ReproduceContext): Promise<string 
   const features = await readRunFeatures(runDir);
   const mixture = await readRunMixture(runDir, features.dim);
   if (mixture === null) return null;
-  const points = await adversarialPoints(ctx, runDir);
+  const points = await adversarialPoints(runDir);
   const figure = likelihoodMap(features, mixture, points.length > 0 ? points : null, {
     title: `Mixture log-likelihood: ${name} (red: adversarial examples)`,
   });

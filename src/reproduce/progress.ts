@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../train/run.js';
+import { readJsonFile, writeJsonFile } from '../run/json-file.js';
 import { configDifferences } from '../train/config.js';
 import { LgmError } from '../util/errors.js';
 
@@ -32,12 +31,7 @@ export class Progress {
       await progress.save();
       return progress;
     }
-    let data: ProgressFile;
-    try {
-      data = JSON.parse(await readFile(file, 'utf8')) as ProgressFile;
-    } catch {
-      throw new LgmError(`reproduce: ${file} must be valid JSON, got a truncated or corrupt file`);
-    }
+    const data = (await readJsonFile(file, 'reproduce')) as ProgressFile;
     if (data?.format !== 'lgm-reproduce-1' || typeof data.stages !== 'object' || data.stages === null) {
       throw new LgmError(`reproduce: ${file} must be {format: 'lgm-reproduce-1', plan, stages}`);
     }
@@ -50,6 +44,7 @@ export class Progress {
     return new Progress(file, data);
   }
 
+  /** Whether `stage` finished in an earlier session. */
   done(stage: string): boolean {
     return stage in this.data.stages;
   }
@@ -115,6 +110,6 @@ export class Progress {
   }
 
   private save(): Promise<void> {
-    return writeJsonAtomic(this.file, this.data);
+    return writeJsonFile(this.file, this.data);
   }
 }

@@ -3,7 +3,7 @@ import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { version_layers } from '@tensorflow/tfjs-layers';
-import { packageVersion } from '../cli/version.js';
+import { packageVersion } from '../util/version.js';
 import { describeBackend } from '../backend/index.js';
 import { readDetection, readRunFeatures } from '../viz/index.js';
 import type { Detection } from '../viz/index.js';

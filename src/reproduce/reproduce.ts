@@ -8,7 +8,6 @@ import { checkKnownKeys, choiceOption, numberOption } from '../util/options.js';
 import { attackVariant } from './attack-stage.js';
 import { BudgetName, budgetFor } from './budgets.js';
 import { ReproduceContext, runDirOf } from './context.js';
-import { pixelClassifier } from '../detect/input-sets.js';
 import { loadExperimentData } from './data.js';
 import { detectVariant } from './detect-stage.js';
 import { EXPERIMENT_NAMES, ExperimentName, experimentVariants, variantConfig } from './experiments.js';
@@ -151,10 +150,9 @@ async function evaluateVariant(ctx: ReproduceContext, v: { name: string }): Prom
   if (ctx.progress.done(`detect/${variant.name}`) || ctx.progress.failure(variant.name) !== null) return;
   const run = await loadRun(runDirOf(ctx, variant.name));
   try {
-    const classifier = pixelClassifier(run.classifier, ctx.data.normalization);
-    await attackVariant(ctx, variant, classifier);
+    await attackVariant(ctx, variant, run.classifier);
     if (ctx.signal?.aborted === true || ctx.progress.failure(variant.name) !== null) return;
-    await detectVariant(ctx, variant, classifier);
+    await detectVariant(ctx, variant, run.classifier);
   } finally {
     run.dispose();
   }

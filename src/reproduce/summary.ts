@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomicAsync } from '../io/atomic.js';
-import { readRunConfig, writeJsonAtomic } from '../train/run.js';
+import { readRunConfig } from '../train/run.js';
+import { readJsonFile, writeJsonFile } from '../run/json-file.js';
 import { LgmError, describe } from '../util/errors.js';
-import { readMetrics } from '../train/metrics.js';
-import { readDetection } from '../viz/index.js';
-import { readJson } from '../viz/run-files.js';
+import { readMetrics } from '../run/metrics.js';
+import { readDetection } from '../run/detection.js';
 
 /**
  * summary.json: the results of one or more reproductions of the same experiment and budget (typically one per
@@ -43,7 +43,7 @@ interface PlanFile {
 /** progress.json of a reproduction, checked for the fields the summary reads. */
 async function readPlan(dir: string): Promise<PlanFile> {
   const file = join(dir, 'progress.json');
-  const json = (await readJson(file)) as Partial<PlanFile> | null;
+  const json = (await readJsonFile(file, 'summarizeReproductions')) as Partial<PlanFile> | null;
   const plan = json?.plan;
   if (
     plan === undefined ||
@@ -190,6 +190,6 @@ export function summaryMarkdown(summary: ReproductionSummary): string {
 /** Writes <outDir>/summary.json and summary.md. */
 export async function writeSummaryFiles(outDir: string, summary: ReproductionSummary): Promise<void> {
   await mkdir(outDir, { recursive: true });
-  await writeJsonAtomic(join(outDir, 'summary.json'), summary);
+  await writeJsonFile(join(outDir, 'summary.json'), summary);
   await writeFileAtomicAsync(join(outDir, 'summary.md'), summaryMarkdown(summary));
 }

@@ -5,6 +5,7 @@ import { LOSS_NAMES, LossName } from '../losses/registry.js';
 import { TRAIN_DATASETS, defaultAugment } from './datasets.js';
 import { LrSchedule, ValueSchedule, checkLrSchedule, checkValueSchedule } from './schedules.js';
 
+/** Every optimizer `lgm train --optimizer` accepts. */
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LgmError } from '../util/errors.js';
+import type { Normalization } from '../data/normalization.js';
 import { mulberry32 } from '../util/random.js';
 
 /** One batch: inputs [B, ...inputShape] float32 and int32 labels [B]. The consumer disposes both. */
@@ -21,6 +22,11 @@ export interface BatchSource {
 export interface TrainData {
   inputShape: number[];
   numClasses: number;
+  /**
+   * How the sources normalised pixel/255 images (saved with the run as normalization.json, so that the loaded
+   * model takes pixels). Absent: the samples are given as they are (the identity is saved).
+   */
+  normalization?: Normalization;
   train: BatchSource;
   test: BatchSource;
 }

@@ -59,6 +59,7 @@ export async function loadTrainData(
   return {
     inputShape: [train.height, train.width, train.channels],
     numClasses: train.numClasses,
+    normalization,
     train: createPipeline(train, {
       batchSize: options.batchSize,
       seed: options.seed,

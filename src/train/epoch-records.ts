@@ -1,7 +1,7 @@
 import type { LossStepValues } from '../losses/module.js';
 import type { TrainConfig } from './config.js';
 import type { Evaluation } from './evaluate.js';
-import type { MetricsRecord } from './metrics.js';
+import type { MetricsRecord } from '../run/metrics.js';
 import type { TrainableModel } from './model.js';
 import { learningRate } from './schedules.js';
 import type { TrainState } from './state.js';

@@ -7,7 +7,7 @@ import type { LossModule } from '../losses/module.js';
 import { LgmError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';
 import type { Param } from './optimizer.js';
-import type { StoredTensor } from './checkpoint.js';
+import type { StoredTensor } from '../run/checkpoint.js';
 
 /** A network (inputs -> features) and the loss head on top, as one trainable model. */
 export interface TrainableModel {
@@ -131,6 +131,7 @@ export function asClassifier(model: TrainableModel): Classifier {
   };
 }
 
+/** Disposes the network's and the loss's weights. */
 export function disposeModel(model: TrainableModel): void {
   model.net.dispose();
   model.loss.dispose();

@@ -108,6 +108,7 @@ export class Optimizer {
     this.steps = steps;
   }
 
+  /** Disposes the optimizer's state (its moment tensors). */
   dispose(): void {
     for (const slots of this.slots.values()) for (const s of slots) s.dispose();
   }

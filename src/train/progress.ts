@@ -15,6 +15,7 @@ export interface StepProgress {
 
 /** Receives training progress; `lgm train` picks a terminal bar or plain lines. */
 export interface ProgressReporter {
+  /** Called after every training step. */
   step(p: StepProgress): void;
   /** A finished epoch, one line. */
   epoch(line: string): void;

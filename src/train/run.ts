@@ -1,6 +1,3 @@
-import { writeFileAtomicAsync } from '../io/atomic.js';
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier } from '../nets/classifier.js';
@@ -8,11 +5,16 @@ import { LgmLossModule } from '../losses/lgm_module.js';
 import { LgmError } from '../util/errors.js';
 import { loadCustomNetwork } from './custom-net.js';
 import { LIMITS, TrainConfig, resolveTrainConfig } from './config.js';
-import { CHECKPOINT_TMP_PREFIX, readCheckpoint } from './checkpoint.js';
+import { readCheckpoint } from '../run/checkpoint.js';
+import { type Normalization, unitScale } from '../data/normalization.js';
+import { pixelClassifier } from '../detect/input-sets.js';
+import { objectOf, readJsonFile, writeJsonFile } from '../run/json-file.js';
+import { CONFIG_FILE } from '../run/layout.js';
+import { writeRunFeatures } from '../run/features.js';
+import { writeRunMixture } from '../run/mixture.js';
+import { readRunNormalization, runNormalization, writeRunNormalization } from '../run/normalization.js';
 import { TrainableModel, asClassifier, buildModel, disposeModel, loadModelTensors } from './model.js';
 import type { Evaluation } from './evaluate.js';
-
-export const CONFIG_FILE = 'config.json';
 
 /** What a saved run's config.json holds besides the training config: the data's shape, needed to rebuild. */
 export interface RunConfigFile {
@@ -22,22 +24,23 @@ export interface RunConfigFile {
   numClasses: number;
 }
 
-/** Writes a JSON file atomically (temp file, then rename), so readers never see half a file. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomicAsync(file, JSON.stringify(value, null, 1) + '\n');
+/** Writes `<runDir>/config.json` (the run's one writer of it). */
+export async function writeRunConfig(runDir: string, file: RunConfigFile): Promise<void> {
+  await writeJsonFile(join(runDir, CONFIG_FILE), file);
 }
 
-/** Reads and checks `<runDir>/config.json`. */
+/**
+ * Reads and checks `<runDir>/config.json` (the run's one reader of it; it lives here, not in src/run, because
+ * checking the config takes the trainer's resolver).
+ */
 export async function readRunConfig(runDir: string): Promise<RunConfigFile> {
   const file = join(runDir, CONFIG_FILE);
-  if (!existsSync(file))
-    throw new LgmError(`loadRun: ${file} must exist (is ${runDir} a run directory?), got no such file`);
-  let parsed: RunConfigFile;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8')) as RunConfigFile;
-  } catch {
-    throw new LgmError(`loadRun: ${file} is not valid JSON (truncated or corrupt)`);
-  }
+  const hint = `is ${runDir} a run directory?`;
+  const parsed = objectOf(
+    'loadRun',
+    file,
+    await readJsonFile(file, 'loadRun', hint),
+  ) as unknown as RunConfigFile;
   if (
     parsed?.format !== 'lgm-run-1' ||
     !Array.isArray(parsed.inputShape) ||
@@ -67,35 +70,16 @@ function checkRunShape(file: string, inputShape: unknown[], numClasses: number):
   }
 }
 
-/**
- * Files and directories of a run (the run-directory contract); a new run refuses a directory holding any, so
- * that it never appends to another run's metrics or keeps another model's adversarial sets.
- */
-const RUN_FILES = [
-  CONFIG_FILE,
-  'metrics.jsonl',
-  'checkpoint',
-  'checkpoint.old',
-  'features.json',
-  'mixture.json',
-  'adversarial',
-  'detection.json',
-  'report.md',
-];
-
-/** The first run file among a directory's entries (null when none): `checkpoint.tmp-*` counts. */
-export function existingRunFile(entries: string[]): string | null {
-  return (
-    RUN_FILES.find((f) => entries.includes(f)) ??
-    entries.find((e) => e.startsWith(CHECKPOINT_TMP_PREFIX)) ??
-    null
-  );
-}
-
 /** A saved run, ready to use. */
 export interface LoadedRun {
   config: TrainConfig;
+  /**
+   * The model as seen from pixel space: inputs pixel/255 (what attacks perturb and clip) are normalised as in
+   * training, then mapped to features; features to inference logits. `asClassifier(model)` is the model-space one.
+   */
   classifier: Classifier;
+  /** The input normalisation the model was trained with (normalization.json, or recomputed for older runs). */
+  normalization: Normalization;
   model: TrainableModel;
   /** The checkpoint's state.json (epoch, step, ...). */
   state: Record<string, unknown>;
@@ -103,12 +87,48 @@ export interface LoadedRun {
   dispose(): void;
 }
 
+/** Options of `loadRun`. */
+export interface LoadRunOptions {
+  /**
+   * Where the training set is, for a run written by lgm before normalization.json existed (its normalisation is
+   * recomputed from the training images). Default: the run config's.
+   */
+  dataDir?: string | null;
+}
+
 /**
- * Loads a run directory written by `lgm train`: rebuilds the network and loss from config.json and restores
- * the weights of the latest checkpoint. The classifier maps inputs to features and features to inference logits.
+ * The normalisation of a run: normalization.json, or for a run written by an older lgm without it, recomputed
+ * from its training images (a clear error when they cannot be loaded).
  */
-export async function loadRun(runDir: string): Promise<LoadedRun> {
+async function loadNormalization(
+  runDir: string,
+  file: RunConfigFile,
+  dataDir: string | null | undefined,
+): Promise<Normalization> {
+  const channels = file.inputShape[file.inputShape.length - 1];
+  const saved = await readRunNormalization(runDir, channels);
+  if (saved !== null) return saved;
+  const dataset = {
+    ...file.config.dataset,
+    dataDir: dataDir === undefined ? file.config.dataset.dataDir : dataDir,
+  };
+  try {
+    return await runNormalization(dataset);
+  } catch (error) {
+    if (!(error instanceof LgmError)) throw error;
+    throw new LgmError(
+      `loadRun: ${runDir} has no normalization.json (written by an older lgm), and its training set cannot be loaded to recompute it: ${error.message}`,
+    );
+  }
+}
+
+/**
+ * Loads a run directory written by `lgm train`: rebuilds the network and loss from config.json, restores the
+ * weights of the latest checkpoint and reads the input normalisation. `classifier` takes pixel/255 inputs.
+ */
+export async function loadRun(runDir: string, options: LoadRunOptions = {}): Promise<LoadedRun> {
   const file = await readRunConfig(runDir);
+  const normalization = await loadNormalization(runDir, file, options.dataDir);
   const checkpoint = await readCheckpoint(runDir);
   if (checkpoint === null)
     throw new LgmError(`loadRun: ${join(runDir, 'checkpoint')} must exist, got no checkpoint`);
@@ -122,7 +142,8 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
   }
   return {
     config: file.config,
-    classifier: asClassifier(model),
+    classifier: pixelClassifier(asClassifier(model), normalization),
+    normalization,
     model,
     state: checkpoint.state,
     dispose: () => disposeModel(model),
@@ -135,14 +156,9 @@ export async function writeFeatures(
   model: TrainableModel,
   evaluation: Evaluation,
 ): Promise<void> {
-  await writeJsonAtomic(join(runDir, 'features.json'), {
-    split: 'test',
-    dim: model.featureDim,
-    numClasses: model.numClasses,
-    labels: evaluation.labels,
-    predictions: evaluation.predictions,
-    features: evaluation.features,
-  });
+  const { labels, predictions, features } = evaluation;
+  const { featureDim: dim, numClasses } = model;
+  await writeRunFeatures(runDir, { dim, numClasses, labels, predictions, features });
 }
 
 /** Writes mixture.json for L-GM runs (means, log-variances, log-priors as nested arrays); no-op for others. */
@@ -151,11 +167,24 @@ export async function writeMixture(runDir: string, model: TrainableModel): Promi
   if (!(loss instanceof LgmLossModule)) return false;
   const params = loss.params();
   const arr = async (t: tf.Tensor | undefined) => (t === undefined ? null : await t.array());
-  await writeJsonAtomic(join(runDir, 'mixture.json'), {
+  await writeRunMixture(runDir, {
     covariance: loss.options.covariance,
-    means: await arr(params.means),
-    logVariances: await arr(params.logVariances),
-    logPriors: await arr(params.logPriors),
+    means: (await params.means.array()) as number[][],
+    logVariances: (await arr(params.logVariances)) as number[] | number[][] | null,
+    logPriors: (await arr(params.logPriors)) as number[] | null,
   });
   return true;
+}
+
+/**
+ * Writes normalization.json: the data's normalisation, or for data given as they are (no normalisation), the
+ * identity over the last input axis, so that the run's pixel-space classifier is its model-space one.
+ */
+export async function writeNormalization(
+  runDir: string,
+  normalization: Normalization | undefined,
+  inputShape: number[],
+): Promise<void> {
+  const channels = inputShape[inputShape.length - 1];
+  await writeRunNormalization(runDir, normalization ?? unitScale(channels));
 }

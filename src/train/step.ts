@@ -1,4 +1,4 @@
-import '../gm/gradients.js';
+import '../util/tf-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { reduceLoss } from '../losses/reduce.js';
 import type { LossStepValues } from '../losses/module.js';
@@ -38,12 +38,14 @@ export interface StepMetrics {
 export function modelObjective(model: TrainableModel): StepObjective {
   return (x, y, values) => {
     const features = model.net.apply(x, { training: true }) as tf.Tensor2D;
-    const reduced = reduceLoss(model.loss.perSample(features, y, values));
+    // The compute methods run unchecked: the batch comes from a checked data source, and the step reads back
+    // only the scalars it reports (whose loss the caller checks is finite).
+    const reduced = reduceLoss(model.loss.computePerSample(features, y, values));
     return {
       loss: reduced.loss,
       classificationLoss: reduced.classificationLoss,
       auxiliaryLoss: reduced.auxiliaryLoss,
-      logits: model.loss.logits(features),
+      logits: model.loss.computeLogits(features),
     };
   };
 }

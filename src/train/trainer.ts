@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LgmError } from '../util/errors.js';
 import { loadCustomNetwork } from './custom-net.js';
@@ -9,25 +10,25 @@ import {
   readCheckpoint,
   removeStaleTemps,
   writeCheckpoint,
-} from './checkpoint.js';
+} from '../run/checkpoint.js';
 import { CheckpointEvery, DEFAULT_CHECKPOINT_EVERY, checkpointDue } from './checkpoint-every.js';
 import { withRunLock } from '../io/run-lock.js';
 import type { TrainData } from './data.js';
 import { Evaluation, evaluate } from './evaluate.js';
-import { appendMetrics, checkMetricsFile, truncateMetrics } from './metrics.js';
+import { appendMetrics, checkMetricsFile, truncateMetrics } from '../run/metrics.js';
+import { NORMALIZATION_FILE, existingRunFile } from '../run/layout.js';
 import { TrainableModel, buildModel, disposeModel, loadModelTensors, modelTensors } from './model.js';
 import type { Optimizer } from './optimizer.js';
 import type { StepResult, Trainer } from './step-trainer.js';
 import { configTrainer, lossValues } from './config-trainer.js';
 import { ProgressReporter, silentReporter } from './progress.js';
 import {
-  CONFIG_FILE,
   RunConfigFile,
-  existingRunFile,
   readRunConfig,
   writeFeatures,
-  writeJsonAtomic,
   writeMixture,
+  writeNormalization,
+  writeRunConfig,
 } from './run.js';
 import { epochLine, epochRecord, resolvedValues } from './epoch-records.js';
 import { TrainState, initialState, parseState } from './state.js';
@@ -94,7 +95,6 @@ async function openRun(
     inputShape: data.inputShape,
     numClasses: data.numClasses,
   };
-  const configPath = join(runDir, CONFIG_FILE);
   if (!options.resume) {
     const found = existingRunFile(await readdir(runDir));
     if (found !== null) {
@@ -102,7 +102,8 @@ async function openRun(
         `train: ${runDir} must be a new run directory (or pass --resume), got one holding ${found}`,
       );
     }
-    await writeJsonAtomic(configPath, file);
+    await writeRunConfig(runDir, file);
+    await writeNormalization(runDir, data.normalization, data.inputShape);
     return initialState(config.seed);
   }
   await checkMetricsFile(runDir);
@@ -112,6 +113,10 @@ async function openRun(
     throw new LgmError(
       `train --resume: the config must equal the run's, got differences:\n  ${diff.join('\n  ')}`,
     );
+  }
+  // A run begun by an lgm that did not write normalization.json gets it now.
+  if (!existsSync(join(runDir, NORMALIZATION_FILE))) {
+    await writeNormalization(runDir, data.normalization, data.inputShape);
   }
   await removeStaleTemps(runDir);
   const checkpoint = await readCheckpoint(runDir);

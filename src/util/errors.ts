@@ -9,11 +9,6 @@ export class LgmError extends Error {
   }
 }
 
-/** Throws `LgmError` with `where: message` unless `condition` holds. */
-export function check(condition: boolean, where: string, message: () => string): asserts condition {
-  if (!condition) throw new LgmError(`${where}: ${message()}`);
-}
-
 /** Describes a value briefly for an error message: `float32 [8,1]`, `number 3`, `undefined`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -2,7 +2,8 @@ import { Axes, Figure, LegendEntry, crossMarker, legend } from './chart.js';
 import { classColor } from './palette.js';
 import { FeaturePlane, ellipseOf, planeCovariance } from './plane.js';
 import { PlaneFigureOptions, checkPlaneInputs, planeFigureOptions, planeFrame } from './plane-frame.js';
-import type { RunFeatures, RunMixture } from './run-files.js';
+import type { RunFeatures } from '../run/features.js';
+import type { RunMixture } from '../run/mixture.js';
 import { el, num } from './svg.js';
 
 /** Options of `featurePlot`: title (default 'Feature space'), width (default 640), height, maxPoints

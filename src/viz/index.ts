@@ -17,6 +17,9 @@ export { lineChart } from './line-chart.js';
 export type { Series, LineChartSpec } from './line-chart.js';
 export { figureSvg, sideBySide, svgToPng, writeFigure, FIGURE_FORMATS } from './render.js';
 export type { FigureFormat, WriteFigureOptions } from './render.js';
+export { PLOT_KINDS, runFeaturePlot, runPanel, runLikelihoodMap, runRoc, runCurves } from './run-plots.js';
+export type { PlotKind } from './run-plots.js';
+// The run files the plots read: src/run owns them; lgm/viz has always offered them.
 export {
   readFeaturesFile,
   checkRunFeatures,
@@ -25,17 +28,15 @@ export {
   checkMixture,
   readDetection,
   readMetrics,
-} from './run-files.js';
-export type { RunFeatures, RunMixture, Detection, DetectionRow, MetricsRecord } from './run-files.js';
-export {
-  PLOT_KINDS,
-  runFeaturePlot,
-  runPanel,
-  runLikelihoodMap,
-  runRoc,
-  runCurves,
   readAdversarialFeatures,
-} from './run-plots.js';
-export type { PlotKind, AdversarialFeatures } from './run-plots.js';
+} from '../run/index.js';
+export type {
+  RunFeatures,
+  RunMixture,
+  Detection,
+  DetectionFileRow as DetectionRow,
+  MetricsRecord,
+  AdversarialFeatures,
+} from '../run/index.js';
 export { writeReport, detectionTable } from './report.js';
 export type { ReportOptions, ReportPart, ReportResult } from './report.js';

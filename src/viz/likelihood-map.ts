@@ -13,7 +13,8 @@ import {
 } from './plane-frame.js';
 import { viridis } from './palette.js';
 import type { FeaturePlane } from './plane.js';
-import type { RunFeatures, RunMixture } from './run-files.js';
+import type { RunFeatures } from '../run/features.js';
+import type { RunMixture } from '../run/mixture.js';
 import { extent, linearScale, tickLabel, ticks } from './scale.js';
 import { el, num, textEl } from './svg.js';
 

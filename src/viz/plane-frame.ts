@@ -3,7 +3,8 @@ import { mulberry32 } from '../util/random.js';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { Axes, LegendEntry, legendWidth, makeAxes } from './chart.js';
 import { FeaturePlane, featurePlane } from './plane.js';
-import { RunFeatures, RunMixture, checkMixture, checkRunFeatures } from './run-files.js';
+import { type RunFeatures, checkRunFeatures } from '../run/features.js';
+import { type RunMixture, checkMixture } from '../run/mixture.js';
 import { extent, niceDomain } from './scale.js';
 
 /** Options shared by the plots drawn in a run's 2-D feature plane. */
@@ -80,7 +81,7 @@ export function thinned(n: number, max: number, seed: number): number[] {
 export function checkPlaneInputs(where: string, run: RunFeatures, mixture: RunMixture | null): void {
   checkRunFeatures(where, run);
   if (mixture === null) return;
-  checkMixture(`${where} mixture`, mixture, run.dim);
+  checkMixture('', mixture, run.dim, `${where} mixture`);
   if (mixture.means.length !== run.numClasses || mixture.means[0].length !== run.dim) {
     throw new LgmError(
       `${where}: mixture means must be [${run.numClasses}, ${run.dim}] to match the features, ` +

@@ -1,6 +1,6 @@
 import { DEFAULT_MIN_LOG_VARIANCE } from '../gm/params.js';
 import { Projection2D, pca2, project, projectDiagonalCovariance, unproject } from './pca.js';
-import type { RunMixture } from './run-files.js';
+import type { RunMixture } from '../run/mixture.js';
 
 /**
  * The 2-D plane a run's features are drawn in: the features themselves when D = 2, else the plane of the

@@ -12,17 +12,12 @@ import {
   runName,
   runRoc,
 } from './run-plots.js';
-import {
-  Detection,
-  RunFeatures,
-  isMissing,
-  objectOf,
-  readJson,
-  readDetection,
-  readMetrics,
-  readRunFeatures,
-  readRunMixture,
-} from './run-files.js';
+import { type Detection, readDetection } from '../run/detection.js';
+import { type RunFeatures, readRunFeatures } from '../run/features.js';
+import { isMissingFile, objectOf, readJsonFile } from '../run/json-file.js';
+import { CONFIG_FILE } from '../run/layout.js';
+import { readMetrics } from '../run/metrics.js';
+import { readRunMixture } from '../run/mixture.js';
 
 /** What happened to one part of the report. */
 export interface ReportPart {
@@ -62,9 +57,8 @@ async function optional<T>(part: string, make: () => Promise<T>): Promise<T | Sk
   try {
     return await make();
   } catch (err) {
-    if (!isMissing(err)) throw err;
-    const file = (err as Error).message.split(': ')[0];
-    return new Skipped(part, `no ${basename(file)}`);
+    if (!isMissingFile(err)) throw err;
+    return new Skipped(part, `no ${basename(err.file)}`);
   }
 }
 
@@ -129,10 +123,10 @@ async function figurePart(
 
 /** A "Configuration" section: config.json's top-level scalar fields and its loss (none without config.json). */
 async function configLines(runDir: string): Promise<string[]> {
-  const file = join(runDir, 'config.json');
-  const json = await optional('configuration', () => readJson(file));
+  const file = join(runDir, CONFIG_FILE);
+  const json = await optional('configuration', () => readJsonFile(file, 'writeReport'));
   if (isPart(json)) return [];
-  const config = objectOf(file, json);
+  const config = objectOf('writeReport', file, json);
   const fields = Object.entries(config)
     .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
     .map(([k, v]) => `${k}: ${String(v)}`);

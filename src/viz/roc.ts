@@ -2,7 +2,7 @@ import { checkKnownKeys, numberOption } from '../util/options.js';
 import { LgmError } from '../util/errors.js';
 import type { Figure } from './chart.js';
 import { lineChart } from './line-chart.js';
-import type { Detection } from './run-files.js';
+import type { Detection } from '../run/detection.js';
 import { el, num } from './svg.js';
 
 /** Options of `rocPlot`. */

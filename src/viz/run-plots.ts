@@ -1,12 +1,15 @@
-import { readFile, readdir } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { LgmError } from '../util/errors.js';
 import type { Figure } from './chart.js';
 import { featurePlot } from './feature-plot.js';
 import { likelihoodMap } from './likelihood-map.js';
 import { sideBySide } from './render.js';
 import { rocPlot } from './roc.js';
-import { RunFeatures, readDetection, readMetrics, readRunFeatures, readRunMixture } from './run-files.js';
+import { readAdversarialFeatures, readAdversarialRows } from '../run/adversarial.js';
+import { readDetection } from '../run/detection.js';
+import { type RunFeatures, readRunFeatures } from '../run/features.js';
+import { readMetrics } from '../run/metrics.js';
+import { readRunMixture } from '../run/mixture.js';
 import { trainingCurves } from './training-curves.js';
 
 /** The plots `lgm plot` makes from run directories, and the file name (without extension) each gets. */
@@ -40,58 +43,6 @@ export async function runPanel(runDirs: string[]): Promise<Figure> {
   return sideBySide(figures);
 }
 
-/** Adversarial features found in `<runDir>/adversarial/*.json` (files with a `features` [M][D] field). */
-export interface AdversarialFeatures {
-  features: number[][];
-  /** Attack files the features came from, sorted. */
-  files: string[];
-}
-
-/** The `features` [M][dim] of one adversarial JSON file; null when the file has no `features` field. */
-async function adversarialRows(file: string, dim: number): Promise<number[][] | null> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT')
-      throw new LgmError(`${file}: file must exist, got no such file`);
-    throw new LgmError(`${file}: must be valid JSON, got ${(err as Error).message}`);
-  }
-  const rows = (json as { features?: unknown } | null)?.features;
-  if (rows === undefined) return null;
-  if (!Array.isArray(rows))
-    throw new LgmError(`${file}: features must be an array of rows, got ${typeof rows}`);
-  const bad = rows.findIndex(
-    (r: unknown) => !Array.isArray(r) || r.length !== dim || !r.every(Number.isFinite),
-  );
-  if (bad >= 0)
-    throw new LgmError(`${file}: features[${bad}] must be ${dim} finite numbers, got another row`);
-  return rows as number[][];
-}
-
-/**
- * Reads the features of adversarial examples for the likelihood overlay: every adversarial/<attack>.json
- * that has a `features` field ([M][dim] finite numbers). Null when no file has one.
- */
-export async function readAdversarialFeatures(
-  runDir: string,
-  dim: number,
-): Promise<AdversarialFeatures | null> {
-  const dir = join(runDir, 'adversarial');
-  const names = await readdir(dir).catch((err: unknown) => {
-    if ((err as { code?: string }).code === 'ENOENT') return [] as string[];
-    throw err;
-  });
-  const out: AdversarialFeatures = { features: [], files: [] };
-  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-    const rows = await adversarialRows(join(dir, name), dim);
-    if (rows === null) continue;
-    out.features.push(...rows);
-    out.files.push(name);
-  }
-  return out.files.length > 0 ? out : null;
-}
-
 /** Likelihood map of an L-GM run, overlaying `adversarialFile`'s features or else those in adversarial/. */
 export async function runLikelihoodMap(runDir: string, adversarialFile?: string): Promise<Figure> {
   const run: RunFeatures = await readRunFeatures(runDir);
@@ -105,10 +56,10 @@ export async function runLikelihoodMap(runDir: string, adversarialFile?: string)
   if (adversarialFile === undefined) {
     adversarial = (await readAdversarialFeatures(runDir, run.dim))?.features ?? null;
   } else {
-    adversarial = await adversarialRows(adversarialFile, run.dim);
+    adversarial = await readAdversarialRows(adversarialFile, run.dim);
     if (adversarial === null) {
       throw new LgmError(
-        `${adversarialFile}: must have a features field ([M][${run.dim}] numbers), got none`,
+        `plot likelihood: ${adversarialFile} must have a features field ([M][${run.dim}] numbers), got none`,
       );
     }
   }

@@ -2,7 +2,7 @@ import { LgmError } from '../util/errors.js';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import type { Figure } from './chart.js';
 import { Series, chartGrid } from './line-chart.js';
-import type { MetricsRecord } from './run-files.js';
+import type { MetricsRecord } from '../run/metrics.js';
 
 /** Options of `trainingCurves`. */
 export interface TrainingCurvesOptions {

@@ -3,7 +3,7 @@
  * class prototypes; an MLP 16 -> 24 -> 4 (features) -> 3 (softmax logits) is trained for a few hundred Adam steps
  * on the cpu backend (well under a second).
  */
-import '../../src/gm/gradients.js';
+import '../../src/util/tf-gradients.js';
 import { after, before } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';

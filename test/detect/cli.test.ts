@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 import { attackCommand } from '../../src/cli/commands/attack.js';
 import { detectCommand } from '../../src/cli/commands/detect.js';
-import { readAdversarialSet } from '../../src/attacks/io.js';
+import { readAdversarialSet } from '../../src/run/adversarial.js';
+import { assertAgreedSets } from './agreed-sets.js';
 import type { DetectionReport } from '../../src/detect/index.js';
 import { mnistRun } from './run-fixture.js';
 import { capture } from '../helpers/console.js';
@@ -66,14 +67,17 @@ test('lgm detect prints the table and writes detection.json; lgm detectors only 
   assert.equal(tf.memory().numTensors, before);
   const report = JSON.parse(readFileSync(join(lgmRun, 'detection.json'), 'utf8')) as DetectionReport;
   const detectors = ['lgm-class', 'lgm-mixture', 'msp', 'energy', 'mahalanobis', 'kde', 'kde-h1.5'];
-  const sets = ['fgsm', 'pgd', 'gaussian', 'uniform'];
+  // The sets reproduce reports too: each attack's adversarial versions of the correctly classified attacked
+  // images (-all) and the ones it flipped (-successful), each against those clean images.
+  const sets = ['fgsm-all', 'fgsm-successful', 'pgd-all', 'pgd-successful', 'gaussian', 'uniform'];
   assert.equal(report.rows.length, detectors.length * sets.length);
   assert.deepEqual([...new Set(report.rows.map((r) => r.detector))], detectors);
   assert.deepEqual([...new Set(report.rows.map((r) => r.inputSet))], sets);
   for (const r of report.rows) {
     assert.ok(r.auroc >= 0 && r.auroc <= 1 && r.fpr95 >= 0 && r.fpr95 <= 1);
-    assert.equal(r.attackSuccessRate !== undefined, r.inputSet === 'fgsm' || r.inputSet === 'pgd');
+    assert.equal(r.attackSuccessRate !== undefined, /^(fgsm|pgd)-/.test(r.inputSet));
   }
+  await assertAgreedSets(lgmRun, ['fgsm', 'pgd']);
   const uniform = report.rows.find((r) => r.detector === 'lgm-class' && r.inputSet === 'uniform');
   assert.ok(uniform !== undefined && uniform.auroc > 0.9, `lgm-class vs uniform ${uniform?.auroc}`);
   assert.equal(report.curves.length, report.rows.length);

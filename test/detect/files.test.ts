@@ -11,9 +11,9 @@ import {
   evaluateDetectors,
   formatDetectionTable,
   noiseInputs,
-  readMixtureFile,
 } from '../../src/detect/index.js';
 import { blobs } from './features.js';
+import { readMixtureFile } from '../../src/run/mixture.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -45,18 +45,24 @@ test('readMixtureFile reads mixture.json and rejects malformed ones', async () =
   assert.equal(m.params.logPriors, undefined);
   m.dispose();
   writeFileSync(file, '{"covariance": "identity", "means": [[0');
-  await assert.rejects(readMixtureFile(dir), new RegExp(`readMixtureFile: ${file} is not valid JSON`));
+  await assert.rejects(
+    readMixtureFile(dir),
+    new RegExp(`readMixtureFile: ${file} must be valid JSON \\(truncated or corrupt\\), got`),
+  );
   writeFileSync(file, JSON.stringify({ covariance: 'full', means: [[0]] }));
-  await assert.rejects(readMixtureFile(dir), /must have covariance in identity, isotropic, diagonal/);
+  await assert.rejects(
+    readMixtureFile(dir),
+    /readMixtureFile: .*mixture.json covariance must be one of identity, isotropic, diagonal, got 'full'/,
+  );
   writeFileSync(file, JSON.stringify({ covariance: 'isotropic', means: [[0, 1]], logVariances: [0, 1] }));
   await assert.rejects(
     readMixtureFile(dir),
-    /params.logVariances \(covariance 'isotropic'\) must be float32 of shape \[1\], got float32 \[2\]/,
+    /logVariances must be 1 finite numbers for covariance 'isotropic', got array of length 2/,
   );
   writeFileSync(file, JSON.stringify({ covariance: 'identity', means: [[0, null]] }));
   await assert.rejects(
     readMixtureFile(dir),
-    /must have means as a non-empty \[K\]\[D\] array of finite numbers/,
+    /mixture.json means\[0\] must be 2 finite numbers, got array of length 2/,
   );
   rmSync(dir, { recursive: true });
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { runBlobsExample } from '../../src/index.js';
+import { runBlobsExample } from '../../src/examples/index.js';
 
 await tf.setBackend('cpu');
 

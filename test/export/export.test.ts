@@ -20,11 +20,9 @@ import {
   detectionMetrics,
   loadInputs,
   noiseInputs,
-  pixelClassifier,
-  readMixtureFile,
-  runNormalization,
   type DetectionReport,
 } from '../../src/detect/index.js';
+import { readMixtureFile, runNormalization } from '../../src/run/index.js';
 import { exportRun } from '../../src/export/export-run.js';
 import { loadLgmModel, lowerQuantile } from '../../src/export/lgm-model.js';
 import { loadPretrained, PRETRAINED_ENV } from '../../src/export/pretrained.js';
@@ -85,7 +83,9 @@ test('an exported L-GM run gives lgm eval accuracy and lgm detect lgm-class scor
   // The lgm-class detector of lgm detect, on the run itself: its score is minus the model's log-likelihood.
   const run = await loadRun(lgmRun);
   const mixture = await readMixtureFile(lgmRun);
-  const classifier = pixelClassifier(run.classifier, await runNormalization(run.config.dataset));
+  // The normalisation saved at train time is the one recomputed from the training images.
+  assert.deepEqual(run.normalization, await runNormalization(run.config.dataset));
+  const classifier = run.classifier;
   const detector = createDetector('lgm-class', { classifier, mixture, where: 'test' });
   const train = await loadInputs('mnist', { split: 'train', limit: 400 });
   const trainFeatures = batchedFeatures(classifier, train.x, 100);
@@ -178,7 +178,13 @@ test('an export is a --run of eval, attack and detect, and a pretrained model by
     );
     assert.equal(detect.code, 0);
     const rows = (JSON.parse(readFileSync(join(byName, 'detection.json'), 'utf8')) as DetectionReport).rows;
-    assert.deepEqual([...new Set(rows.map((r) => r.inputSet))].sort(), ['bim', 'fgsm', 'uniform']);
+    assert.deepEqual([...new Set(rows.map((r) => r.inputSet))].sort(), [
+      'bim-all',
+      'bim-successful',
+      'fgsm-all',
+      'fgsm-successful',
+      'uniform',
+    ]);
     assert.ok(rows.some((r) => r.detector === 'lgm-class'));
 
     const model = await loadPretrained('mnist-test-lgm');

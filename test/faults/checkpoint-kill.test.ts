@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { trainRun } from '../../src/train/trainer.js';
-import { readMetrics } from '../../src/train/metrics.js';
+import { readMetrics } from '../../src/run/metrics.js';
 import { LOCK_FILE } from '../../src/io/run-lock.js';
 import { blobData, finalWeights, mlpConfig, tempDir, untimed, useCpu } from '../train/fixtures.js';
 import { distModule, pooled, runSnippet } from './helpers.js';

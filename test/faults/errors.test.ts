@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { appendFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic, writeFileAtomicAsync } from '../../src/io/atomic.js';
-import { writeCheckpoint } from '../../src/train/checkpoint.js';
+import { writeCheckpoint } from '../../src/run/checkpoint.js';
 import { trainRun } from '../../src/train/trainer.js';
 import { disposeModel } from '../../src/train/model.js';
 import { detectCommand } from '../../src/cli/commands/detect.js';

@@ -11,12 +11,12 @@ import { mkdirSync, readFileSync, readdirSync, symlinkSync, unlinkSync, writeFil
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { trainRun } from '../../src/train/trainer.js';
-import { appendMetrics } from '../../src/train/metrics.js';
+import { appendMetrics } from '../../src/run/metrics.js';
 import { loadRun } from '../../src/train/run.js';
 import { disposeModel } from '../../src/train/model.js';
-import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../../src/run/checkpoint.js';
 import { fileSystem } from '../../src/io/file_system.js';
-import { readAdversarialSet, writeAdversarialSet } from '../../src/attacks/io.js';
+import { readAdversarialSet, writeAdversarialSet } from '../../src/run/adversarial.js';
 import { detectCommand } from '../../src/cli/commands/detect.js';
 import { trainCommand } from '../../src/cli/commands/train.js';
 import { loadIdxDataset } from '../../src/data/idxDataset.js';

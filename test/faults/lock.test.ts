@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { trainRun } from '../../src/train/trainer.js';
-import { readMetrics } from '../../src/train/metrics.js';
+import { readMetrics } from '../../src/run/metrics.js';
 import { disposeModel } from '../../src/train/model.js';
 import { LOCK_FILE, withRunLock } from '../../src/io/run-lock.js';
 import { blobData, mlpConfig, tempDir, useCpu } from '../train/fixtures.js';

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { trainRun } from '../../src/train/trainer.js';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { readCheckpoint } from '../../src/run/checkpoint.js';
 import { checkpointDue, parseCheckpointEvery } from '../../src/train/checkpoint-every.js';
-import { readMetrics } from '../../src/train/metrics.js';
+import { readMetrics } from '../../src/run/metrics.js';
 import { blobData, finalWeights, mlpConfig, tempDir, useCpu } from '../train/fixtures.js';
 import { runCli, tinyTrainArgs } from './helpers.js';
 

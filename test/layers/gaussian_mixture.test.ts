@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,7 +8,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import {
   GaussianMixtureLayer,
+  LGM_DEFAULTS,
   LgmError,
+  LgmLossModule,
+  lgmLoss,
+  resolveLgmOptions,
   fileSystem,
   mixtureLogits,
   registerFileSystemRouter,
@@ -49,7 +53,7 @@ test('getConfig round trip through the serialization registry', () => {
     lambda: 0.01,
     logDet: false,
     minLogVariance: -3,
-    trainablePriors: false,
+    learnPriors: true,
     meansInitializer: 'GlorotUniform',
     seed: 9,
     name: 'gm',
@@ -68,7 +72,10 @@ test('getConfig round trip through the serialization registry', () => {
   });
 });
 
-test('a functional model with the layer saves to disk and loads back with identical outputs', async () => {
+/** Saves buildModel(0.1) into a temp directory and calls `check` with it and the model's outputs on data(). */
+async function withSavedModel(
+  check: (dir: string, inputs: tf.Tensor[], before: unknown) => Promise<void>,
+): Promise<void> {
   registerFileSystemRouter();
   const { model } = buildModel(0.1);
   const { x, y } = data();
@@ -76,17 +83,70 @@ test('a functional model with the layer saves to disk and loads back with identi
   const dir = mkdtempSync(join(tmpdir(), 'lgm-layer-'));
   try {
     await model.save(`file://${dir}`);
+    await check(dir, [x, y], before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a functional model with the layer saves to disk and loads back with identical outputs', async () => {
+  await withSavedModel(async (dir, inputs, before) => {
     const loaded = await tfl.loadLayersModel(`file://${dir}/model.json`);
-    assert.deepEqual((loaded.predict([x, y]) as tf.Tensor).arraySync(), before);
+    assert.deepEqual((loaded.predict(inputs) as tf.Tensor).arraySync(), before);
     const head = loaded.layers.find((l) => l instanceof GaussianMixtureLayer) as GaussianMixtureLayer;
     assert.equal(head.alpha, 0.2);
     assert.equal(head.covariance, 'diagonal');
     // Explicit handler, same result.
     const again = await tfl.loadLayersModel(fileSystem(dir));
-    assert.deepEqual((again.predict([x, y]) as tf.Tensor).arraySync(), before);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual((again.predict(inputs) as tf.Tensor).arraySync(), before);
+  });
+});
+
+test('a model saved before learnPriors was named (trainablePriors in its config) loads with its priors setting', async () => {
+  await withSavedModel(async (dir, inputs, before) => {
+    // Rewrite the saved config as main's lgm 0.1.0 wrote it: trainablePriors, no learnPriors.
+    const file = join(dir, 'model.json');
+    const text = readFileSync(file, 'utf8');
+    // tfjs-layers writes config keys in snake case.
+    assert.ok(text.includes('"learn_priors":false'), 'the current config writes learnPriors');
+    writeFileSync(file, text.replace('"learn_priors":false', '"trainable_priors":true'));
+    const loaded = await tfl.loadLayersModel(`file://${file}`);
+    const head = loaded.layers.find((l) => l instanceof GaussianMixtureLayer) as GaussianMixtureLayer;
+    assert.equal(head.learnPriors, true);
+    assert.equal(head.trainablePriors, true, 'the deprecated name still reads');
+    assert.ok(
+      head.trainableWeights.some((w) => w.name.includes('/logPriors')),
+      'the priors are trained',
+    );
+    assert.equal(head.getConfig().learnPriors, true);
+    assert.equal(head.getConfig().trainablePriors, undefined, 'written under the one name');
+    assert.deepEqual((loaded.predict(inputs) as tf.Tensor).arraySync(), before);
+  });
+  assert.throws(
+    () => new GaussianMixtureLayer({ numClasses: 2, learnPriors: true, trainablePriors: false }),
+    /GaussianMixtureLayer: trainablePriors \(the old name of learnPriors\) must agree with learnPriors, got boolean false and boolean true/,
+  );
+});
+
+test('the loss function, the module and the layer share LGM_DEFAULTS', () => {
+  const layer = new GaussianMixtureLayer({ numClasses: 3 });
+  const module = new LgmLossModule({ numClasses: 3, featureDim: 2 });
+  const fn = resolveLgmOptions('lgmLoss', {});
+  for (const key of ['covariance', 'alpha', 'lambda', 'logDet', 'learnPriors'] as const) {
+    assert.equal(layer[key], LGM_DEFAULTS[key], `layer ${key}`);
+    assert.equal(module.options[key], LGM_DEFAULTS[key], `module ${key}`);
+    assert.equal(fn[key], LGM_DEFAULTS[key], `function ${key}`);
   }
+  module.dispose();
+  // The function with no options is the function with LGM_DEFAULTS.
+  const p = makeProblem({ n: 6, k: 3, d: 2, kind: 'identity', seed: 4 });
+  const [x, y, means] = [tf.tensor2d(p.x), tf.tensor1d(p.y, 'int32'), tf.tensor2d(p.params.means)];
+  const a = lgmLoss(x, y, { means });
+  const { covariance, alpha, lambda, logDet } = LGM_DEFAULTS;
+  const b = lgmLoss(x, y, { means }, { covariance, alpha, lambda, logDet });
+  assert.equal(a.loss.dataSync()[0], b.loss.dataSync()[0]);
+  tf.dispose([x, y, means, a.loss, a.classificationLoss, a.likelihoodLoss, a.logits]);
+  tf.dispose([b.loss, b.classificationLoss, b.likelihoodLoss, b.logits]);
 });
 
 test('model.fit optimises cross-entropy on the margin logits plus lambda * likelihood', async () => {

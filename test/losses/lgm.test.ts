@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { initBackend, lgmLoss } from '../../src/index.js';
+import { LGM_DEFAULTS, initBackend, lgmLoss } from '../../src/index.js';
 import { loadAddon, nativeKernelCalls } from '../../src/native/index.js';
 import type { LgmLossOptions } from '../../src/index.js';
 import { finiteDifference, refLoss, type Kind, type RefOptions } from '../helpers/reference.js';
@@ -64,7 +64,13 @@ function reference(p: Problem, options: RefOptions) {
 function compare(problem: ProblemSpec | Problem, options: LgmLossOptions, rtol = 1e-3) {
   const p = 'x' in problem ? problem : makeProblem(problem);
   const a = ours(p, options);
-  const b = reference(p, options);
+  // Absent options take LGM_DEFAULTS in lgmLoss; the reference is told them explicitly.
+  const b = reference(p, {
+    covariance: 'identity',
+    alpha: LGM_DEFAULTS.alpha,
+    lambda: LGM_DEFAULTS.lambda,
+    ...options,
+  } as RefOptions);
   assertClose(a.loss, b.loss, rtol, 'loss');
   assertClose(a.classificationLoss, b.classificationLoss, rtol, 'classificationLoss');
   assertClose(a.likelihoodLoss, b.likelihoodLoss, rtol, 'likelihoodLoss');
@@ -174,7 +180,7 @@ for (const backend of ['cpu', 'wasm+lgm']) {
     await useBackend(backend);
     const p = makeProblem({ n: 20, k: 6, d: 5, kind: 'identity', seed: 6, flipFraction: 0.3 });
     const t = problemTensors(p);
-    const r = lgmLoss(t.features, t.labels, { means: t.means }, { covariance: 'identity' });
+    const r = lgmLoss(t.features, t.labels, { means: t.means }, { alpha: 0, lambda: 0 });
     const d = tf.mul(
       tf.sum(tf.square(tf.sub(tf.expandDims(t.features, 1), tf.expandDims(t.means, 0))), 2),
       0.5,

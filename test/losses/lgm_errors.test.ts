@@ -109,8 +109,8 @@ test('options: covariance name, alpha, lambda, logDet, unknown keys', () => {
   throwsWith("lgmLoss: options.covariance must be one of identity, isotropic, diagonal, got 'full'", {
     options: { covariance: 'full' },
   });
-  throwsWith('lgmLoss: options.covariance must be one of identity, isotropic, diagonal, got undefined', {
-    options: {},
+  throwsWith("lgmLoss: options.covariance must be one of identity, isotropic, diagonal, got 'Identity'", {
+    options: { covariance: 'Identity' },
   });
   throwsWith('lgmLoss: options.alpha must be a finite number in [0, Infinity], got number -0.1', {
     options: { covariance: 'identity', alpha: -0.1 },
@@ -125,7 +125,7 @@ test('options: covariance name, alpha, lambda, logDet, unknown keys', () => {
     options: { covariance: 'identity', logDet: 'yes' },
   });
   throwsWith(
-    "lgmLoss: unknown option 'margin', expected one of covariance, logDet, minLogVariance, checkValues, alpha, lambda",
+    "lgmLoss: unknown option 'margin', expected one of covariance, alpha, lambda, logDet, minLogVariance, checkValues",
     { options: { covariance: 'identity', margin: 0.1 } },
   );
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '../../src/gm/gradients.js';
+import '../../src/util/tf-gradients.js';
 import { LOSS_NAMES, createLoss } from '../../src/losses/registry.js';
 import { reduceLoss } from '../../src/losses/reduce.js';
 import { lgmLoss } from '../../src/losses/lgm.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import '../../src/backend/index.js';
-import '../../src/gm/gradients.js';
+import '../../src/util/tf-gradients.js';
 import {
   loadAddon,
   nativeKernelCalls,

@@ -37,7 +37,7 @@ test('Progress runs each stage once, keeps notes, records LgmError failures and 
     await assert.rejects(
       Progress.open(dir, plan),
       new RegExp(
-        `reproduce: ${join(dir, 'progress.json')} must be valid JSON, got a truncated or corrupt file`,
+        `reproduce: ${join(dir, 'progress.json')} must be valid JSON \\(truncated or corrupt\\), got`,
       ),
     );
   } finally {

@@ -10,6 +10,7 @@ import { reproduce } from '../../src/reproduce/index.js';
 import { loadDataset } from '../../src/data/registry.js';
 import type { ProgressFile } from '../../src/reproduce/index.js';
 import { writeCifar10 } from '../data/fixtures.js';
+import { assertAgreedSets } from '../detect/agreed-sets.js';
 
 const quiet = () => {};
 await initBackend('wasm');
@@ -65,6 +66,9 @@ test('reproduce mnist (tiny budget) trains, attacks, detects every model and wri
       assert.equal(sets.has('fashion-mnist'), hasFashion, run);
       assert.ok(detection.rows.every((r) => r.auroc >= 0 && r.auroc <= 1));
       assert.ok(existsSync(join(outDir, 'runs', run, 'report.md')));
+      // The same sets, with the same meaning, as lgm attack + lgm detect write (test/detect/cli.test.ts).
+      await assertAgreedSets(join(outDir, 'runs', run), ['fgsm', 'bim', 'deepfool', 'cw']);
+      assert.ok(existsSync(join(outDir, 'runs', run, 'normalization.json')), `${run} normalization.json`);
     }
     const report = await readFile(join(outDir, 'report.md'), 'utf8');
     assert.match(report, /^# Reproduction: mnist, budget tiny/);

@@ -5,9 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { trainCommand } from '../../src/cli/commands/train.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { demoCommand, demoConfig } from '../../src/cli/commands/demo.js';
-import { readMetrics } from '../../src/train/metrics.js';
+import { readMetrics } from '../../src/run/metrics.js';
 import { tempDir } from './fixtures.js';
 import { capture } from '../helpers/console.js';
+import { assertAgreedSets } from '../detect/agreed-sets.js';
 
 const TINY = [
   '--dataset',
@@ -126,7 +127,14 @@ test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the r
   );
   assert.equal(code, 0);
   assert.match(out, /test accuracy: \d+\.\d\d% \(8 images\)/);
-  const files = ['config.json', 'metrics.jsonl', 'checkpoint/tensors.bin', 'features.json', 'mixture.json'];
+  const files = [
+    'config.json',
+    'normalization.json',
+    'metrics.jsonl',
+    'checkpoint/tensors.bin',
+    'features.json',
+  ];
+  files.push('mixture.json');
   // The detection half: FGSM and BIM sets, the detection table, and the report with its pictures.
   files.push(
     'adversarial/fgsm.json',
@@ -137,6 +145,7 @@ test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the r
   );
   for (const f of files) assert.ok(existsSync(join(runDir, f)), f);
   assert.match(out, /lgm-mixture/, 'the detection table is printed');
+  await assertAgreedSets(runDir, ['fgsm', 'bim']);
   await assert.rejects(
     demoCommand.run(['--train-images', '0']),
     /demo: --train-images must be an integer >= 1, got '0'/,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { mulberry32, seededNormal } from '../../src/util/random.js';
 import { arraySource, TrainData } from '../../src/train/data.js';
 import { resolveTrainConfig, TrainConfigInput } from '../../src/train/config.js';
-import type { MetricsRecord } from '../../src/train/metrics.js';
+import type { MetricsRecord } from '../../src/run/metrics.js';
 import { disposeModel, modelTensors } from '../../src/train/model.js';
 import type { TrainRunResult } from '../../src/train/trainer.js';
 

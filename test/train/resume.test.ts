@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { trainRun } from '../../src/train/trainer.js';
-import { readMetrics } from '../../src/train/metrics.js';
+import { readMetrics } from '../../src/run/metrics.js';
 import { disposeModel } from '../../src/train/model.js';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { readCheckpoint } from '../../src/run/checkpoint.js';
 import { blobData, finalWeights, mlpConfig, tempDir, untimed, useCpu } from './fixtures.js';
 import type { TrainConfig } from '../../src/train/config.js';
 

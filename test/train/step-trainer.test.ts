@@ -7,7 +7,7 @@ import { modelObjective, type StepObjective } from '../../src/train/step.js';
 import { buildModel, disposeModel, modelTensors } from '../../src/train/model.js';
 import { configTrainer } from '../../src/train/config-trainer.js';
 import { trainRun } from '../../src/train/trainer.js';
-import { readMetrics } from '../../src/train/metrics.js';
+import { readMetrics } from '../../src/run/metrics.js';
 import { initialState } from '../../src/train/state.js';
 import { arraySource } from '../../src/train/data.js';
 import type { TrainConfig, TrainConfigInput } from '../../src/train/config.js';

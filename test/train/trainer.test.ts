@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { trainRun } from '../../src/train/trainer.js';
-import { readMetrics } from '../../src/train/metrics.js';
+import { readMetrics } from '../../src/run/metrics.js';
 import { disposeModel } from '../../src/train/model.js';
 import { loadRun } from '../../src/train/run.js';
 import { blobData, mlpConfig, tempDir, useCpu } from './fixtures.js';

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulberry32, seededNormal } from '../../src/util/random.js';
-import type { Detection, MetricsRecord, RunFeatures, RunMixture } from '../../src/viz/run-files.js';
+import type { Detection, MetricsRecord, RunFeatures, RunMixture } from '../../src/viz/index.js';
 
 /** A seeded synthetic run: K Gaussian classes on a circle in the first two of D dimensions. */
 export function syntheticRun(

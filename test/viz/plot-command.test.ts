@@ -47,7 +47,7 @@ test('lgm plot likelihood takes --adversarial; report prints what it wrote and s
   await writeFile(advFile, JSON.stringify({ images: [] }));
   await assert.rejects(
     run(['likelihood', dir, '--adversarial', advFile, '--backend', 'cpu']),
-    /adv.json: must have a features field \(\[M\]\[2\] numbers\), got none/,
+    /plot likelihood: .*adv.json must have a features field \(\[M\]\[2\] numbers\), got none/,
   );
   await assert.rejects(
     run(['features', dir, '--adversarial', advFile]),
@@ -68,9 +68,15 @@ test('lgm plot errors: unknown kind, missing run dir, missing features, panel wi
     /plot: kind must be one of features, panel, likelihood, roc, curves, report, got 'scatter'/,
   );
   await assert.rejects(run(['features']), /plot features: a run directory must be given, got none/);
-  await assert.rejects(run(['features', empty]), /must contain features.json/);
+  await assert.rejects(
+    run(['features', empty]),
+    /readRunFeatures: .*features.json must exist \(written by lgm train and lgm eval\), got no such file/,
+  );
   await assert.rejects(run(['panel', empty]), /plot panel: --out must be given/);
-  await assert.rejects(run(['roc', empty]), /detection.json: file must exist, got no such file/);
+  await assert.rejects(
+    run(['roc', empty]),
+    /readDetection: .*detection.json must exist \(written by lgm detect\), got no such file/,
+  );
   await assert.rejects(
     run(['features', empty, '--colour', 'red']),
     (err: Error) => 'code' in err && /colour/.test(err.message),

@@ -95,12 +95,15 @@ test('writeReport names a malformed config.json', async () => {
   const { run } = syntheticRun(23, { n: 30, k: 3 });
   const dir = await writeRunDir({ features: run });
   await writeFile(join(dir, 'config.json'), '{"seed": ');
-  await assert.rejects(writeReport(dir), new RegExp(`${join(dir, 'config.json')}: must be valid JSON, got`));
+  await assert.rejects(
+    writeReport(dir),
+    new RegExp(`writeReport: ${join(dir, 'config.json')} must be valid JSON \\(truncated or corrupt\\), got`),
+  );
 });
 
 test('writeReport needs features and rejects unknown options', async () => {
   const dir = await writeRunDir({ metrics: syntheticMetrics() });
-  await assert.rejects(writeReport(dir), /must contain features.json/);
+  await assert.rejects(writeReport(dir), /readRunFeatures: .*features.json must exist/);
   await assert.rejects(
     writeReport(dir, { pdf: true } as never),
     /writeReport: unknown option 'pdf', expected one of format/,

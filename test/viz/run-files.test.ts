@@ -8,8 +8,8 @@ import {
   readMetrics,
   readRunFeatures,
   readRunMixture,
-} from '../../src/viz/run-files.js';
-import { readAdversarialFeatures } from '../../src/viz/run-plots.js';
+} from '../../src/viz/index.js';
+import { readAdversarialFeatures } from '../../src/viz/index.js';
 import { syntheticMetrics, syntheticRun, writeRunDir, removeRunDirs } from './fixtures.js';
 
 after(removeRunDirs);
@@ -19,7 +19,7 @@ test('a run directory without features.json is a clear error', async () => {
   await assert.rejects(
     readRunFeatures(dir),
     new RegExp(
-      `plot: run directory ${dir} must contain features.json \\(written by lgm train and lgm eval\\), got none`,
+      `readRunFeatures: ${dir}/features.json must exist \\(written by lgm train and lgm eval\\), got no such file`,
     ),
   );
 });
@@ -48,11 +48,14 @@ test('features.json problems name the file and the field', async () => {
     await writeFile(file, JSON.stringify(content));
     await assert.rejects(
       readRunFeatures(dir),
-      (err: Error) => err.message.startsWith(`${file}: `) && message.test(err.message),
+      (err: Error) => err.message.startsWith(`readRunFeatures: ${file} `) && message.test(err.message),
     );
   }
   await writeFile(file, '{"dim": 2, "numCla');
-  await assert.rejects(readRunFeatures(dir), new RegExp(`${file}: must be valid JSON, got`));
+  await assert.rejects(
+    readRunFeatures(dir),
+    new RegExp(`readRunFeatures: ${file} must be valid JSON \\(truncated or corrupt\\), got`),
+  );
 });
 
 test('mixture.json is optional and validated against the covariance kind', async () => {
@@ -62,11 +65,11 @@ test('mixture.json is optional and validated against the covariance kind', async
   assert.deepEqual(read, mixture);
   assert.throws(
     () => checkMixture('m.json', { ...mixture, covariance: 'full' }, 2),
-    /m.json: covariance must be one of identity, isotropic, diagonal, got 'full'/,
+    /checkMixture: m.json covariance must be one of identity, isotropic, diagonal, got 'full'/,
   );
   assert.throws(
     () => checkMixture('m.json', { ...mixture, logVariances: [[0, 0]] }, 2),
-    /m.json: logVariances must be 3 finite numbers for covariance 'isotropic', got array of length 1/,
+    /checkMixture: m.json logVariances must be 3 finite numbers for covariance 'isotropic', got array of length 1/,
   );
   assert.throws(
     () => checkMixture('m.json', { ...mixture, covariance: 'identity' }, 2),
@@ -74,7 +77,7 @@ test('mixture.json is optional and validated against the covariance kind', async
   );
   assert.throws(
     () => checkMixture('m.json', mixture, 5),
-    /m.json: means\[0\] must be 5 finite numbers, got array of length 2/,
+    /checkMixture: m.json means\[0\] must be 5 finite numbers, got array of length 2/,
   );
 });
 
@@ -87,7 +90,7 @@ test('metrics.jsonl: a truncated last line is skipped, a bad line before it is n
   await writeFile(join(dir, 'metrics.jsonl'), '{"type":"step","step":0}\n{"type":"st\n{"type":"step"}\n');
   await assert.rejects(
     readMetrics(dir),
-    new RegExp(`metrics.jsonl: line 2 must be a JSON object, got '\\{"type":"st'`),
+    new RegExp(`readMetrics: .*metrics.jsonl line 2 must be a JSON object, got '\\{"type":"st'`),
   );
   await writeFile(
     join(dir, 'detection.json'),
@@ -95,13 +98,13 @@ test('metrics.jsonl: a truncated last line is skipped, a bad line before it is n
   );
   await assert.rejects(
     readDetection(dir),
-    /detection.json: curves\[0\] must have fpr and tpr of equal length >= 2 with values in \[0, 1\]/,
+    /readDetection: .*detection.json curves\[0\] must have fpr and tpr of equal length >= 2 with values in \[0, 1\]/,
   );
   const row = { detector: 'd', inputSet: 's', auroc: 'high' };
   await writeFile(join(dir, 'detection.json'), JSON.stringify({ rows: [row], curves: [] }));
   await assert.rejects(
     readDetection(dir),
-    /detection.json: rows\[0\].auroc must be a number or null, got 'high'/,
+    /readDetection: .*detection.json rows\[0\].auroc must be a number or null, got 'high'/,
   );
 });
 
@@ -125,6 +128,6 @@ test('adversarial features are gathered from adversarial/*.json files that have 
   });
   await assert.rejects(
     readAdversarialFeatures(dir, 3),
-    /fgsm.json: features\[0\] must be 3 finite numbers, got another row/,
+    /readAdversarialFeatures: .*fgsm.json features\[0\] must be 3 finite numbers, got array of length 2/,
   );
 });

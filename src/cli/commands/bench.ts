@@ -1,4 +1,4 @@
-import { benchmarks } from '../../bench/index.js';
+import { benchmarks } from '../bench/index.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 

@@ -6,8 +6,13 @@ import { SEED_RANGE, integerFlag, parseFlags } from '../flags.js';
 import { loadAddon } from '../../native/addon.js';
 import { withRunLock } from '../../io/run-lock.js';
 import { writeReport } from '../../viz/report.js';
-import { attackCommand } from './attack.js';
-import { detectCommand } from './detect.js';
+import { ATTACK_DEFAULTS } from '../../attacks/run.js';
+import { formatDetectionTable } from '../../detect/evaluate.js';
+import { detectorNamesFor } from '../../detect/factory.js';
+import { readMixtureFile } from '../../run/mixture.js';
+import { attackRunDir } from '../../run/attack-run.js';
+import { defaultOodSpecs, detectRunDir } from '../../run/detect-run.js';
+import { loadRun } from '../../train/run.js';
 
 /** The demo's budget: training images per epoch, epochs, and test images. */
 export const DEMO_DEFAULTS = { trainImages: 60000, epochs: 1, testImages: 10000, attackImages: 500 };
@@ -73,17 +78,43 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
 async function detectionAndReport(
   runDir: string,
   budget: { attackImages: number; trainImages: number },
-  backend: string | undefined,
+  backend: string,
   notes: string[],
 ) {
-  const common = backend === undefined ? [] : ['--backend', backend];
-  const attack = ['--limit', String(budget.attackImages)];
-  await attackCommand.run(['--run', runDir, '--attacks', 'fgsm,bim', ...attack, ...common]);
-  // Clean test images: twice the attacked ones. Detectors are fitted on the first training images: those the
-  // model trained on, at least 1000 so that every class is there, at most 5000.
-  const fitLimit = Math.max(1000, Math.min(5000, budget.trainImages));
-  const detect = ['--limit', String(2 * budget.attackImages), '--fit-limit', String(fitLimit)];
-  await detectCommand.run(['--run', runDir, ...detect, ...common]);
+  // One loaded model for the attacks and the detection (the backend is already up).
+  const run = await loadRun(runDir);
+  const mixture = await readMixtureFile(runDir).catch((error: unknown) => {
+    run.dispose();
+    throw error;
+  });
+  try {
+    const dataset = { name: run.config.dataset.name, dataDir: run.config.dataset.dataDir };
+    const settings = ATTACK_DEFAULTS;
+    const attacks = ['fgsm', 'bim'] as const;
+    await attackRunDir(runDir, run.classifier, dataset, {
+      attacks,
+      settings,
+      limit: budget.attackImages,
+      backend,
+    });
+    // Clean test images: twice the attacked ones. Detectors are fitted on the first training images: those the
+    // model trained on, at least 1000 so that every class is there, at most 5000.
+    const outcome = await detectRunDir(runDir, run.classifier, mixture, dataset, {
+      detectors: detectorNamesFor(mixture),
+      adversarial: null,
+      ood: defaultOodSpecs(dataset.name),
+      limit: 2 * budget.attackImages,
+      fitLimit: Math.max(1000, Math.min(5000, budget.trainImages)),
+      batchSize: 256,
+      seed: 0,
+    });
+    for (const note of outcome.notes) console.log(`note: ${note}`);
+    console.log(formatDetectionTable(outcome.report.rows));
+    console.log(`wrote ${outcome.file}`);
+  } finally {
+    mixture?.dispose();
+    run.dispose();
+  }
   const report = await writeReport(runDir, { notes });
   const skipped = report.parts.filter((p) => p.status !== 'written').map((p) => p.part);
   console.log(`report: ${runDir}/report.md${skipped.length > 0 ? ` (skipped: ${skipped.join(', ')})` : ''}`);
@@ -155,7 +186,7 @@ export const demoCommand: Command = {
     }
     // One lock over training, attacks, detection and report (the nested commands share it).
     return withRunLock('demo', runDir, { create: true }, async () => {
-      const { result, exitCode } = await runTrainingSession({
+      const { result, exitCode, backend } = await runTrainingSession({
         config,
         runDir,
         resume: false,
@@ -175,7 +206,7 @@ export const demoCommand: Command = {
       const notes = short ? shortBudgetNotes(config, accuracy, native.reason ?? '') : [];
       if (values['no-detection'] !== true) {
         const trainImages = config.dataset.trainLimit ?? defaults.trainImages;
-        await detectionAndReport(runDir, { attackImages, trainImages }, values.backend, notes);
+        await detectionAndReport(runDir, { attackImages, trainImages }, backend, notes);
       }
       for (const note of notes) console.log(`note: ${note}`);
       console.log(`run directory: ${runDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

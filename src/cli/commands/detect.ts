@@ -1,44 +1,12 @@
-import { writeFileAtomicAsync } from '../../io/atomic.js';
-import { readdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend/index.js';
-import {
-  DETECTOR_NAMES,
-  Detector,
-  DetectorName,
-  InputSet,
-  NOISE_SETS,
-  adversarialInputSet,
-  batchedFeatures,
-  createDetector,
-  detectorNamesFor,
-  evaluateDetectors,
-  formatDetectionTable,
-  loadInputs,
-  noiseInputs,
-  pixelClassifier,
-  mixtureFit,
-} from '../../detect/index.js';
-import { RunSource, openRunSource } from '../../export/run-source.js';
-import type { Classifier } from '../../nets/classifier.js';
-import { LgmError } from '../../util/errors.js';
+import { DETECTOR_NAMES, detectorNamesFor } from '../../detect/factory.js';
+import { NOISE_SETS, formatDetectionTable } from '../../detect/index.js';
+import { openRunSource } from '../../export/run-source.js';
 import type { Command } from '../command.js';
 import { SEED_RANGE, integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
 import { withRunLock } from '../../io/run-lock.js';
-import { checkWritable } from '../../io/atomic.js';
 import { checkFileName } from '../../io/paths.js';
-
-/** Names of the adversarial sets present in <run>/adversarial. */
-async function adversarialNames(runDir: string): Promise<string[]> {
-  const dir = join(runDir, 'adversarial');
-  if (!existsSync(dir)) return [];
-  return (await readdir(dir))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
-}
+import { type OodSpec, defaultOodSpecs, detectRunDir } from '../../run/detect-run.js';
 
 const usage = [
   'Usage: lgm detect --run <dir> [options]',
@@ -63,46 +31,10 @@ const usage = [
   '  --backend <name>     TF.js backend (default: wasm, else cpu; or $LGM_BACKEND)',
 ].join('\n');
 
-interface OodSpec {
-  name: string;
-  /** Default sets that are not installed are skipped with a note; requested ones must load. */
-  optional: boolean;
-}
-
 function oodSpecs(value: string | undefined, dataset: string): OodSpec[] {
   if (value === 'none') return [];
   if (value !== undefined) return splitList(value).map((name) => ({ name, optional: false }));
-  const specs = NOISE_SETS.map((name) => ({ name, optional: false }));
-  return dataset === 'mnist' ? [{ name: 'fashion-mnist', optional: true }, ...specs] : specs;
-}
-
-async function oodSet(spec: OodSpec, classifier: Classifier, limit: number, seed: number, batchSize: number) {
-  let inputs: tf.Tensor;
-  if ((NOISE_SETS as readonly string[]).includes(spec.name)) {
-    inputs = noiseInputs(spec.name as (typeof NOISE_SETS)[number], limit, classifier.inputShape, seed);
-  } else {
-    try {
-      const loaded = await loadInputs(spec.name, { split: 'test', limit });
-      loaded.y.dispose();
-      inputs = loaded.x;
-    } catch (error) {
-      if (!spec.optional) throw error;
-      console.log(`note: OOD set ${spec.name} skipped: ${(error as Error).message}`);
-      return null;
-    }
-  }
-  const shape = inputs.shape.slice(1).join(',');
-  if (shape !== classifier.inputShape.join(',')) {
-    inputs.dispose();
-    throw new LgmError(
-      `detect: OOD set ${spec.name} must have images of shape [${classifier.inputShape.join(',')}], got [${shape}]`,
-    );
-  }
-  try {
-    return { name: spec.name, features: batchedFeatures(classifier, inputs, batchSize) };
-  } finally {
-    inputs.dispose();
-  }
+  return defaultOodSpecs(dataset);
 }
 
 export const detectCommand: Command = {
@@ -133,91 +65,47 @@ export const detectCommand: Command = {
     const seed = integerFlag(where, 'seed', values.seed, 0, SEED_RANGE);
     const requested =
       values.detectors === undefined ? null : listFlag(where, 'detectors', values.detectors, DETECTOR_NAMES);
-    const advNames =
-      values.adversarial === undefined || values.adversarial === 'none'
-        ? undefined
-        : splitList(values.adversarial).map((n) => checkFileName(where, n, '--adversarial entries'));
-    const options = { limit, fitLimit, batchSize, seed, requested, advNames };
+    const adversarial =
+      values.adversarial === 'none'
+        ? []
+        : values.adversarial === undefined
+          ? null
+          : splitList(values.adversarial).map((n) => checkFileName(where, n, '--adversarial entries'));
     await initBackend(values.backend);
-    const source = await openRunSource(where, runDir, values.out);
+    const source = await openRunSource(where, runDir, values.out, values['data-dir']);
+    const mixture = await source.mixture().catch((error: unknown) => {
+      source.run.dispose();
+      throw error;
+    });
     try {
-      return await withRunLock(where, source.outDir, {}, () => detectRun(source, options, values));
+      const run = source.run;
+      const dataset = {
+        name: run.config.dataset.name,
+        dataDir: values['data-dir'] ?? run.config.dataset.dataDir,
+      };
+      const options = {
+        detectors: requested ?? detectorNamesFor(mixture),
+        adversarial,
+        ood: oodSpecs(values.ood, dataset.name),
+        limit,
+        fitLimit,
+        batchSize,
+        seed,
+      };
+      // Inputs are pixels in [0, 1]; loadRun's classifier normalises them as lgm train did.
+      const outcome = await withRunLock(where, source.outDir, {}, () =>
+        detectRunDir(source.outDir, run.classifier, mixture, dataset, options),
+      );
+      for (const note of outcome.notes) console.log(`note: ${note}`);
+      console.log(
+        `lgm detect: ${limit} clean test images vs ${outcome.sets.map((s) => `${s.name} (${s.count})`).join(', ')}`,
+      );
+      console.log(formatDetectionTable(outcome.report.rows));
+      console.log(`wrote ${outcome.file}`);
+      return 0;
     } finally {
+      mixture?.dispose();
       source.run.dispose();
     }
   },
 };
-
-/** The body of lgm detect, with the output directory locked (the caller disposes the source's run). */
-async function detectRun(
-  source: RunSource,
-  o: {
-    limit: number;
-    fitLimit: number;
-    batchSize: number;
-    seed: number;
-    requested: DetectorName[] | null;
-    advNames: string[] | undefined;
-  },
-  values: { 'data-dir'?: string; adversarial?: string; ood?: string },
-): Promise<number> {
-  const where = 'detect';
-  const { limit, fitLimit, batchSize, seed, requested } = o;
-  const outDir = source.outDir;
-  const file = join(outDir, 'detection.json');
-  // Fail now rather than after minutes of feature extraction.
-  checkWritable(file);
-  const run = source.run;
-  const mixture = await source.mixture();
-  const names = requested ?? detectorNamesFor(mixture);
-  const detectors: Detector[] = [];
-  const tensors: tf.Tensor[] = [];
-  try {
-    const dataset = run.config.dataset;
-    const dataDir = values['data-dir'] ?? dataset.dataDir;
-    // Inputs are pixels in [0, 1]; the classifier normalises them as lgm train did.
-    const classifier = pixelClassifier(run.classifier, await source.normalization(dataDir));
-    for (const n of names) detectors.push(createDetector(n, { classifier, mixture, where }));
-    const train = await loadInputs(dataset.name, { split: 'train', limit: fitLimit, dataDir });
-    tensors.push(train.x, train.y);
-    const trainFeatures = batchedFeatures(classifier, train.x, batchSize);
-    tensors.push(trainFeatures);
-    for (const d of detectors) d.fitFeatures(trainFeatures, train.y);
-    const fit = mixture === null ? null : mixtureFit(mixture, trainFeatures, train.y);
-    if (fit?.warning) console.log(`warning: ${fit.warning}`);
-    const test = await loadInputs(dataset.name, { split: 'test', limit, dataDir });
-    tensors.push(test.x, test.y);
-    const cleanFeatures = batchedFeatures(classifier, test.x, batchSize);
-    tensors.push(cleanFeatures);
-    const sets: InputSet[] = [];
-    const advNames = values.adversarial === 'none' ? [] : (o.advNames ?? (await adversarialNames(outDir)));
-    for (const name of advNames) {
-      const set = await adversarialInputSet(outDir, name, classifier, batchSize);
-      if (set === null)
-        console.log(`note: adversarial set ${name} skipped: no successful adversarial example`);
-      else sets.push(set);
-    }
-    for (const spec of oodSpecs(values.ood, dataset.name)) {
-      const set = await oodSet(spec, classifier, limit, seed, batchSize);
-      if (set !== null) sets.push(set);
-    }
-    for (const s of sets) tensors.push(s.features);
-    if (sets.length === 0) {
-      throw new LgmError(
-        `${where}: needs at least one adversarial or OOD input set, got none (run lgm attack or pass --ood)`,
-      );
-    }
-    const report = evaluateDetectors(detectors, cleanFeatures, sets);
-    console.log(
-      `lgm detect: ${test.indices.length} clean test images vs ${sets.map((s) => `${s.name} (${s.features.shape[0]})`).join(', ')}`,
-    );
-    console.log(formatDetectionTable(report.rows));
-    await writeFileAtomicAsync(file, JSON.stringify(report) + '\n');
-    console.log(`wrote ${file}`);
-  } finally {
-    for (const d of detectors) d.dispose();
-    tf.dispose(tensors);
-    mixture?.dispose();
-  }
-  return 0;
-}

@@ -42,7 +42,7 @@ export const evalCommand: Command = {
     const runDir = given[0];
     const testLimit = integerFlag('eval', 'test-limit', values['test-limit'], undefined, { min: 1 });
     const backend = await initBackend(values.backend);
-    const source = await openRunSource('eval', runDir, values.out);
+    const source = await openRunSource('eval', runDir, values.out, values['data-dir']);
     const run = source.run;
     // eval rewrites features.json (and mixture.json): fail now rather than after evaluating.
     try {

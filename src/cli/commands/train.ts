@@ -1,6 +1,6 @@
 import { LgmError } from '../../util/errors.js';
 import { resolveTrainConfig } from '../../train/config.js';
-import { hasConfigFlags, configFromFlags, parseTrainArgv, TRAIN_FLAGS_USAGE } from '../../train/args.js';
+import { hasConfigFlags, configFromFlags, parseTrainArgv, TRAIN_FLAGS_USAGE } from '../train-args.js';
 import { readRunConfig } from '../../train/run.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../src/backend/index.js';
+import { inferBenchmark } from '../../../src/cli/bench/infer.js';
+import { DETECTOR_NAMES } from '../../../src/detect/factory.js';
+
+test('lgm bench infer: forward and every detector timed, forward FLOPs, no leaks', async () => {
+  await initBackend('wasm', { threads: 1 });
+  const before = tf.memory().numTensors;
+  const r = await inferBenchmark.run([
+    '--batch',
+    '3',
+    '--steps',
+    '1',
+    '--warmup',
+    '1',
+    '--fit',
+    '12',
+    '--no-peak',
+  ]);
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(r.numTensorsAfter, r.numTensorsBefore);
+  assert.deepEqual(Object.keys(r.detectorMsPerBatch as object), [...DETECTOR_NAMES]);
+  assert.ok((r.imagesPerSecond as number) > (r.withDetectorsImagesPerSecond as number));
+  // LeNet++ forward per 28x28 image (see flops.test.ts) + the identity head's product 2 * 2 * 10.
+  assert.equal(r.flopsPerBatch, 3 * (161_822_208 + 40));
+  await assert.rejects(
+    inferBenchmark.run(['--fit', '5']),
+    /bench infer: --fit must be an integer >= 10, got '5'/,
+  );
+  await assert.rejects(inferBenchmark.run(['--net', 'vgg']), /bench infer: --net must be one of lenetpp/);
+});
