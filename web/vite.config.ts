@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import { browserOnlyPlugin } from './build/browserOnly.js';
-import { mnistSubsetPlugin } from './build/mnistSubset.js';
+import { browserOnlyPlugin } from './build/browser-only.js';
+import { mnistSubsetPlugin } from './build/mnist-subset.js';
 import { trainedModelPlugin } from './build/pretrained.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,6 +21,8 @@ export default defineConfig({
   // Relative asset paths: the built app works from any folder of any static server.
   base: './',
   publicDir: generated,
+  // The app imports lgm's browser-safe entry by its package name, built from source.
+  resolve: { alias: { 'lgm/core': join(here, '..', 'src', 'core.ts') } },
   plugins: [
     browserOnlyPlugin(),
     mnistSubsetPlugin({ mnistDir, outDir: generated }),

@@ -20,3 +20,5 @@ export type { DetectorName, DetectorSources } from './factory.js';
 export { DETECTOR_NAMES, createDetector, detectorNamesFor } from './factory.js';
 export type { AttackedSet, DetectionInputs, DetectionOutcome } from './pipeline.js';
 export { attackInputSets, detectionPipeline, fitMahalanobis } from './pipeline.js';
+export type { ClassGaussians } from './class-gaussians.js';
+export { fitClassGaussians } from './class-gaussians.js';

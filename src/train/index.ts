@@ -20,3 +20,8 @@ export type { TrainState } from './state.js';
 export type { CheckpointEvery } from './checkpoint-every.js';
 export type { TrainRunOptions, TrainRunResult } from './trainer.js';
 export { trainRun } from './trainer.js';
+export type { ObjectiveValue, StepObjective, StepMetrics } from './step.js';
+export { modelObjective, trainStep } from './step.js';
+export type { StepPosition, StepResult, TrainerOptions, FitAsyncOptions } from './step-trainer.js';
+export { Trainer } from './step-trainer.js';
+export { configTrainer } from './config-trainer.js';

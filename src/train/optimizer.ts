@@ -41,8 +41,15 @@ export class Optimizer {
     return (this.slots.get(key) ?? []).map((_, i) => `opt/${key}/${i}`);
   }
 
-  /** Applies one update given gradients keyed by each variable's `name`. */
-  apply(grads: Record<string, tf.Tensor>, lr: number): void {
+  /**
+   * Applies one update given gradients keyed by each variable's `name`. Each parameter's rate is lr times
+   * `scale(param)` (default its lrScale).
+   */
+  apply(
+    grads: Record<string, tf.Tensor>,
+    lr: number,
+    scale: (param: Param) => number = (p) => p.lrScale,
+  ): void {
     const { name, momentum, nesterov, beta1, beta2, epsilon, weightDecay } = this.config;
     this.steps++;
     const t = this.steps;
@@ -51,7 +58,7 @@ export class Optimizer {
         let g = grads[p.variable.name];
         if (g === undefined) continue;
         if (p.decay && weightDecay > 0) g = tf.add(g, tf.mul(p.variable, weightDecay));
-        const rate = lr * p.lrScale;
+        const rate = lr * scale(p);
         const slots = this.slots.get(p.key) as tf.Variable[];
         let step: tf.Tensor;
         if (name === 'adam') {

@@ -1,10 +1,6 @@
-import '../util/tf-gradients.js';
 import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { reduceLoss } from '../losses/reduce.js';
-import type { LossStepValues } from '../losses/module.js';
 import { LgmError } from '../util/errors.js';
 import { loadCustomNetwork } from './custom-net.js';
 import { TrainConfig, configDifferences } from './config.js';
@@ -21,15 +17,10 @@ import type { TrainData } from './data.js';
 import { Evaluation, evaluate } from './evaluate.js';
 import { appendMetrics, checkMetricsFile, truncateMetrics } from '../run/metrics.js';
 import { NORMALIZATION_FILE, existingRunFile } from '../run/layout.js';
-import {
-  TrainableModel,
-  buildModel,
-  disposeModel,
-  loadModelTensors,
-  modelTensors,
-  trainableParams,
-} from './model.js';
-import { Optimizer } from './optimizer.js';
+import { TrainableModel, buildModel, disposeModel, loadModelTensors, modelTensors } from './model.js';
+import type { Optimizer } from './optimizer.js';
+import type { StepResult, Trainer } from './step-trainer.js';
+import { configTrainer, lossValues } from './config-trainer.js';
 import { ProgressReporter, silentReporter } from './progress.js';
 import {
   RunConfigFile,
@@ -39,7 +30,6 @@ import {
   writeNormalization,
   writeRunConfig,
 } from './run.js';
-import { learningRate, scheduledValue } from './schedules.js';
 import { epochLine, epochRecord, resolvedValues } from './epoch-records.js';
 import { TrainState, initialState, parseState } from './state.js';
 
@@ -86,13 +76,6 @@ function finalConfig(config: TrainConfig, model: TrainableModel): TrainConfig {
     net: { ...config.net, featureDim: model.featureDim },
     loss: { name: config.loss.name, options: { ...model.loss.options } },
   };
-}
-
-function lossValues(config: TrainConfig, step: number, epoch: number): LossStepValues {
-  const values: LossStepValues = {};
-  if (config.alpha !== null) values.alpha = scheduledValue(config.alpha, step, epoch);
-  if (config.lambda !== null) values.lambda = scheduledValue(config.lambda, step, epoch);
-  return values;
 }
 
 /**
@@ -166,33 +149,32 @@ function divergence(what: string, state: TrainState, lastGood: number | null): L
 }
 
 async function lockedTrainRun(options: TrainRunOptions, reporter: ProgressReporter): Promise<TrainRunResult> {
-  const { data, runDir } = options;
+  const { data } = options;
   const custom = await loadCustomNetwork(options.config.net, data.inputShape);
   const model = buildModel(options.config, data.inputShape, data.numClasses, custom);
   const config = finalConfig(options.config, model);
-  const params = trainableParams(model, config.optimizer.gmLrMultiplier);
-  const optimizer = new Optimizer(config.optimizer, params);
-  let state: TrainState;
+  const trainer = configTrainer(model, config, data.train);
   let lastGood: number | null = null;
   try {
-    state = await openRun(options, model, optimizer, config);
-    if (options.resume) lastGood = state.step;
+    const state = await openRun(options, model, trainer.optimizer, config);
+    trainer.initialize(state);
     if (options.resume) {
-      await truncateMetrics(runDir, state.step + 1, state.epoch + 1);
+      lastGood = state.step;
+      await truncateMetrics(options.runDir, state.step + 1, state.epoch + 1);
       reporter.note(
-        `resuming ${runDir} at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step})`,
+        `resuming ${options.runDir} at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step})`,
       );
     }
   } catch (error) {
-    optimizer.dispose();
+    trainer.dispose();
     disposeModel(model);
     throw error;
   }
   const checkpoint = async (s: TrainState) => {
     try {
       await writeCheckpoint(
-        runDir,
-        { ...modelTensors(model), ...optimizer.state() },
+        options.runDir,
+        { ...modelTensors(model), ...trainer.optimizer.state() },
         { ...s },
         options.hooks,
       );
@@ -202,64 +184,30 @@ async function lockedTrainRun(options: TrainRunOptions, reporter: ProgressReport
     }
     lastGood = s.step;
   };
-  const ctx: EpochContext = {
+  const ctx: RunContext = {
     checkpoint,
     divergence: (what, s) => divergence(what, s, lastGood),
     checkpointEvery: options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     model,
-    optimizer,
+    trainer,
     config,
-    data,
-    runDir,
     reporter,
     options,
-    varList: params.map((p) => p.variable),
   };
-  let evaluation: Evaluation | null = null;
   try {
-    while (state.epoch < config.epochs) {
-      if (!(await trainEpoch(ctx, state))) {
-        await checkpoint(state);
-        reporter.note(
-          `interrupted: checkpoint written at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step}); continue with: lgm train --resume ${runDir}`,
-        );
-        return { completed: false, state, model, evaluation: null, config };
-      }
-      const endValues = lossValues(config, state.step, state.epoch + 1);
-      try {
-        evaluation = await evaluate(model, data.test, { values: endValues });
-      } catch (error) {
-        if (!(error instanceof LgmError)) throw error;
-        throw divergence(`the test evaluation must succeed, got "${error.message}"`, state, lastGood);
-      }
-      if (!Number.isFinite(evaluation.loss)) {
-        throw divergence(`the test loss must be finite, got ${evaluation.loss}`, state, lastGood);
-      }
-      await appendMetrics(runDir, [epochRecord(state, config, model, evaluation, endValues)]);
-      reporter.epoch(epochLine(state, config, evaluation));
-      Object.assign(state, { epoch: state.epoch + 1, batch: 0, seen: 0, lossSum: 0, correct: 0, seconds: 0 });
-      await checkpoint(state);
-    }
-    // Resuming a run whose last epoch was already done: evaluate once for features.json.
-    evaluation ??= await evaluate(model, data.test, { values: lossValues(config, state.step, state.epoch) });
-    await writeFeatures(runDir, model, evaluation);
-    await writeMixture(runDir, model);
-    return { completed: true, state, model, evaluation, config };
+    return await trainAll(ctx);
   } finally {
-    optimizer.dispose();
+    trainer.dispose();
   }
 }
 
-/** What one epoch of training needs. */
-interface EpochContext {
+/** What the loop around the Trainer needs. */
+interface RunContext {
   model: TrainableModel;
-  optimizer: Optimizer;
+  trainer: Trainer;
   config: TrainConfig;
-  data: TrainData;
-  runDir: string;
   reporter: ProgressReporter;
   options: TrainRunOptions;
-  varList: tf.Variable[];
   /** Writes a checkpoint of `state` (refusing non-finite weights). */
   checkpoint: (state: TrainState) => Promise<void>;
   /** The error of a diverged run at `state`. */
@@ -268,46 +216,70 @@ interface EpochContext {
 }
 
 /**
- * Trains the rest of the current epoch (from state.batch), updating `state` and appending step records as they
- * come. Resolves to false when interrupted (signal or stopAfterSteps), true at the end of the epoch.
+ * Steps the Trainer to the end of the run, writing step records, checkpoints (within epochs as due, at every
+ * epoch end, on interrupt), the epoch evaluations, and features.json and mixture.json at the end.
  */
-async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean> {
-  const { model, optimizer, config, data, runDir, reporter, options } = ctx;
-  const batches = data.train.batchesPerEpoch;
+async function trainAll(ctx: RunContext): Promise<TrainRunResult> {
+  const { model, trainer, config, reporter, options } = ctx;
+  const { data, runDir } = options;
+  const state = trainer.state;
+  let evaluation: Evaluation | null = null;
+  while (state.epoch < config.epochs) {
+    if (!(await trainEpoch(ctx))) {
+      await ctx.checkpoint(state);
+      reporter.note(
+        `interrupted: checkpoint written at epoch ${state.epoch + 1}, batch ${state.batch} (step ${state.step}); continue with: lgm train --resume ${runDir}`,
+      );
+      return { completed: false, state, model, evaluation: null, config };
+    }
+    const endValues = lossValues(config, state.step, state.epoch + 1);
+    try {
+      evaluation = await evaluate(model, data.test, { values: endValues });
+    } catch (error) {
+      if (!(error instanceof LgmError)) throw error;
+      throw ctx.divergence(`the test evaluation must succeed, got "${error.message}"`, state);
+    }
+    if (!Number.isFinite(evaluation.loss)) {
+      throw ctx.divergence(`the test loss must be finite, got ${evaluation.loss}`, state);
+    }
+    await appendMetrics(runDir, [epochRecord(state, config, model, evaluation, endValues)]);
+    reporter.epoch(epochLine(state, config, evaluation));
+    trainer.endEpoch();
+    await ctx.checkpoint(state);
+  }
+  // Resuming a run whose last epoch was already done: evaluate once for features.json.
+  evaluation ??= await evaluate(model, data.test, { values: lossValues(config, state.step, state.epoch) });
+  await writeFeatures(runDir, model, evaluation);
+  await writeMixture(runDir, model);
+  return { completed: true, state, model, evaluation, config };
+}
+
+/**
+ * Trains the rest of the current epoch, one Trainer step at a time, appending step records as they come.
+ * Resolves to false when interrupted (signal or stopAfterSteps), true at the end of the epoch.
+ */
+async function trainEpoch(ctx: RunContext): Promise<boolean> {
+  const { model, trainer, config, reporter, options } = ctx;
+  const state = trainer.state;
+  const batches = options.data.train.batchesPerEpoch;
   let windowStart = performance.now();
   let windowImages = 0;
   let lastCheckpoint = { step: state.step, time: performance.now() };
-  for (const batch of data.train.epoch(state.epoch, state.batch)) {
-    const t0 = performance.now();
-    const epochFloat = state.epoch + state.batch / batches;
-    const lr = learningRate(config.lr, epochFloat, config.epochs);
-    const values = lossValues(config, state.step, epochFloat);
-    const n = batch.y.shape[0];
-    let parts: StepParts;
+  while (!trainer.atEpochEnd) {
+    let result: StepResult;
     try {
-      parts = trainStep(model, optimizer, ctx.varList, batch.x, batch.y, values, lr);
+      result = trainer.step();
     } catch (error) {
       if (!(error instanceof LgmError)) throw error;
       throw ctx.divergence(`the step must succeed, got "${error.message}"`, {
         ...state,
         step: state.step + 1,
       });
-    } finally {
-      tf.dispose([batch.x, batch.y]);
     }
-    if (!Number.isFinite(parts.loss)) {
-      throw ctx.divergence(`the loss must stay finite, got ${parts.loss}`, {
-        ...state,
-        step: state.step + 1,
-      });
+    if (!Number.isFinite(result.loss)) {
+      throw ctx.divergence(`the loss must stay finite, got ${result.loss}`, state);
     }
-    state.step++;
-    state.batch++;
-    state.seen += n;
-    state.lossSum += parts.loss * n;
-    state.correct += parts.accuracy * n;
-    state.seconds += (performance.now() - t0) / 1000;
-    windowImages += n;
+    windowImages += result.images;
     const ips = state.seen / Math.max(state.seconds, 1e-9);
     reporter.step({
       epoch: state.epoch,
@@ -317,18 +289,22 @@ async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean
       loss: state.lossSum / state.seen,
       accuracy: state.correct / state.seen,
       imagesPerSecond: ips,
-      etaSeconds: ((batches - state.batch) * n) / ips,
+      etaSeconds: ((batches - state.batch) * result.images) / ips,
     });
     if (state.step % config.logEvery === 0) {
       const now = performance.now();
-      await appendMetrics(runDir, [
+      const { loss, classificationLoss, auxiliaryLoss, accuracy } = result;
+      await appendMetrics(options.runDir, [
         {
           type: 'step',
           step: state.step,
           epoch: state.epoch + 1,
-          ...parts,
-          lr,
-          ...resolvedValues(model, values),
+          loss,
+          classificationLoss,
+          auxiliaryLoss,
+          accuracy,
+          lr: result.lr,
+          ...resolvedValues(model, result.values),
           imagesPerSecond: (windowImages * 1000) / Math.max(now - windowStart, 1e-6),
           time: new Date().toISOString(),
         },
@@ -338,46 +314,10 @@ async function trainEpoch(ctx: EpochContext, state: TrainState): Promise<boolean
     }
     if (options.signal?.aborted || state.step === options.stopAfterSteps) return false;
     const now = performance.now();
-    if (state.batch < batches && checkpointDue(ctx.checkpointEvery, lastCheckpoint, state.step, now)) {
+    if (!trainer.atEpochEnd && checkpointDue(ctx.checkpointEvery, lastCheckpoint, state.step, now)) {
       await ctx.checkpoint(state);
       lastCheckpoint = { step: state.step, time: performance.now() };
     }
   }
   return true;
-}
-
-/** Scalars of one training step. */
-interface StepParts {
-  loss: number;
-  classificationLoss: number;
-  auxiliaryLoss: number;
-  accuracy: number;
-}
-
-/** One forward/backward pass and update. Accuracy uses the inference logits (no margin). */
-function trainStep(
-  model: TrainableModel,
-  optimizer: Optimizer,
-  varList: tf.Variable[],
-  x: tf.Tensor,
-  y: tf.Tensor1D,
-  values: LossStepValues,
-  lr: number,
-): StepParts {
-  const kept: tf.Tensor[] = [];
-  const { value, grads } = tf.variableGrads(() => {
-    const features = model.net.apply(x, { training: true }) as tf.Tensor2D;
-    // The compute methods run unchecked: the batch comes from a checked data source, and the step reads back
-    // only the scalars it reports (whose loss the caller checks is finite).
-    const reduced = reduceLoss(model.loss.computePerSample(features, y, values));
-    const correct = tf.mean(
-      tf.cast(tf.equal(tf.argMax(model.loss.computeLogits(features), 1), y), 'float32'),
-    );
-    kept.push(tf.keep(reduced.classificationLoss), tf.keep(reduced.auxiliaryLoss), tf.keep(correct));
-    return reduced.loss;
-  }, varList);
-  optimizer.apply(grads, lr);
-  const [loss, classificationLoss, auxiliaryLoss, accuracy] = [value, ...kept].map((t) => t.dataSync()[0]);
-  tf.dispose([value, ...kept, ...Object.values(grads)]);
-  return { loss, classificationLoss, auxiliaryLoss, accuracy };
 }

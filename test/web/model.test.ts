@@ -4,15 +4,25 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 import { DigitNetwork, MEAN_CIRCLE_RADIUS } from '../../web/src/model/network.js';
 import { featureLogLikelihood, fitClassGaussians, trainedMixture } from '../../web/src/model/mixture.js';
-import { evaluate, lowerQuantile, probe } from '../../web/src/model/evaluate.js';
-import { fgsm } from '../../web/src/model/fgsm.js';
-import { fgsmRate } from '../../web/src/model/fgsmRate.js';
+import { evaluate, probe } from '../../web/src/model/evaluate.js';
+import { fgsmRate } from '../../web/src/model/fgsm-rate.js';
+import { fgsm as libraryFgsm, lowerQuantile } from '../../src/core.js';
 
 before(async () => {
   await initBackend('cpu');
 });
 
 const LOG_2PI = Math.log(2 * Math.PI);
+
+/** lgm's FGSM (src/attacks) on the page's network, which is a Classifier: the adversarial images. */
+function fgsm(net: DigitNetwork, images: tf.Tensor, labels: number[], epsilon: number): tf.Tensor4D {
+  const y = tf.tensor1d(labels, 'int32');
+  try {
+    return libraryFgsm(net, images, y, { epsilon }).adversarial as tf.Tensor4D;
+  } finally {
+    y.dispose();
+  }
+}
 
 test('fitClassGaussians: per-class means and variances, smoothed priors for absent classes', () => {
   // Class 0 at (1, 2) +- (1, 0.5); class 3 at (-4, 0) +- (0, 2); no other class.
@@ -140,9 +150,9 @@ test('evaluate, probe and fgsm on a few images: consistent numbers, bounded pert
     // The calibration images themselves: one of three is below the median threshold.
     assert.equal(rate.cleanFlagged, 1 / 3);
     assert.equal(tf.memory().numTensors, before);
-    assert.throws(() => fgsm(net, x, [0, 0, 0], 0), /fgsm: eps must be in \(0, 1\], got 0/);
-    assert.throws(() => fgsm(net, x, [0, 10, 0], 0.1), /fgsm: labels must be integers in \[0, 10\), got 10/);
-    assert.throws(() => fgsm(net, x, [0], 0.1), /fgsm: labels must hold one class per image \(3\), got 1/);
+    assert.throws(() => fgsm(net, x, [0, 0, 0], -1), /fgsm: options.epsilon must be/);
+    assert.throws(() => fgsm(net, x, [0, 10, 0], 0.1), /fgsm: labels must/);
+    assert.throws(() => fgsm(net, x, [0], 0.1), /fgsm: labels must/);
     x.dispose();
   } finally {
     net.dispose();

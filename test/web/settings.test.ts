@@ -12,12 +12,13 @@ test('readSettings: defaults depend on the backend, the address overrides them',
     mixtureLearningRate: 0.02,
     flagRate: 0.05,
     seed: 0,
+    stopAfter: 0,
   });
   assert.equal(readSettings(none, false).batchSize, 32);
   assert.equal(readSettings(none, false).evalSize, 300);
   const given = readSettings(
     new URLSearchParams(
-      'batch=16&eval=200&evalEvery=5&lr=0.01&mixtureLr=0.1&flagRate=0.1&seed=3&backend=wasm',
+      'batch=16&eval=200&evalEvery=5&lr=0.01&mixtureLr=0.1&flagRate=0.1&seed=3&stopAfter=7&backend=wasm',
     ),
     false,
   );
@@ -29,6 +30,7 @@ test('readSettings: defaults depend on the backend, the address overrides them',
     mixtureLearningRate: 0.1,
     flagRate: 0.1,
     seed: 3,
+    stopAfter: 7,
   });
 });
 

@@ -3,8 +3,7 @@
  * adversarial version. The DOM wiring lives in main.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CovarianceKind } from '../../src/gm/params.js';
-import { datasetTensors } from '../../src/data/tensors.js';
+import { datasetTensors, fgsm, type CovarianceKind, type LgmModel } from 'lgm/core';
 import type { DigitSubset } from './data/subset.js';
 import { DigitNetwork, type LossKind, type LossWeights } from './model/network.js';
 import { Trainer, type StepStats } from './model/trainer.js';
@@ -16,17 +15,17 @@ import {
   type Evaluation,
   type Probe,
 } from './model/evaluate.js';
-import { fgsm } from './model/fgsm.js';
-import { fgsmRate, type FgsmRate } from './model/fgsmRate.js';
+import { fgsmRate, type FgsmRate } from './model/fgsm-rate.js';
 import type { SavedState } from './model/storage.js';
-import type { LgmModel } from '../../src/export/lgm-model.js';
-import { exportCheck, type ExportCheck } from './model/exportCheck.js';
+import { exportCheck, type ExportCheck } from './model/export-check.js';
 import type { Settings } from './settings.js';
 
 /** Callbacks into the page. */
 export interface AppView {
   lossWeights(): LossWeights;
   onStep(stats: StepStats): void;
+  /** Training paused by itself (settings.stopAfter batches trained). */
+  onPaused(batches: number): void;
   onEvaluation(evaluation: Evaluation, batches: number): void;
   onProbe(input: Probe | null, adversarial: Probe | null): void;
   /** The FGSM flag rate on test digits (null: none for this network yet), measured after `batches`. */
@@ -88,6 +87,13 @@ export class App {
       async (stats) => {
         this.view.onStep(stats);
         if (stats.batches % this.settings.evalEvery === 0) await this.refresh();
+        if (stats.batches === this.settings.stopAfter) {
+          // The loop exits once this callback returns; pause() resolves after it.
+          void this.pause().then(
+            () => this.view.onPaused(this.batches),
+            (error: unknown) => this.view.onError(error),
+          );
+        }
       },
       (error) => this.view.onError(error),
     );
@@ -164,10 +170,12 @@ export class App {
   /** Makes the FGSM version of the current input (away from its predicted class) and scores it. */
   async attack(eps: number): Promise<Probed> {
     if (this.input === null) throw new Error('FGSM: draw a digit first');
+    if (!(eps > 0 && eps <= 1)) throw new Error(`FGSM: eps must be in (0, 1], got ${eps}`);
     const image = tf.tensor4d(this.input.pixels, [1, 28, 28, 1]);
-    const adv = fgsm(this.net, image, [this.input.result.predicted], eps);
-    const pixels = (await adv.data()) as Float32Array;
-    tf.dispose([image, adv]);
+    const label = tf.tensor1d([this.input.result.predicted], 'int32');
+    const { adversarial } = fgsm(this.net, image, label, { epsilon: eps });
+    const pixels = (await adversarial.data()) as Float32Array;
+    tf.dispose([image, label, adversarial]);
     this.adversarial = { pixels, result: await this.score(pixels) };
     this.adversarialEps = eps;
     this.view.onProbe(this.input.result, this.adversarial.result);

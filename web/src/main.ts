@@ -1,5 +1,5 @@
 /** Boots the page: backend, data, network; wires controls, plot, drawing pad, FGSM and storage. */
-import { COVARIANCE_KINDS, type CovarianceKind } from '../../src/gm/params.js';
+import { COVARIANCE_KINDS, type CovarianceKind } from 'lgm/core';
 import { chooseBackend, parseBackend, type BackendChoice } from './backend.js';
 import { loadDigitSubset } from './data/subset.js';
 import { App, RATE_DIGITS, type AppView } from './app.js';
@@ -16,10 +16,13 @@ import {
   type Loaded,
 } from './model/storage.js';
 import { readSettings } from './settings.js';
-import { DrawPad } from './ui/drawPad.js';
+import { DrawPad } from './ui/draw-pad.js';
 import { drawFeaturePlot, type Marker } from './ui/plot.js';
 import { paintDigit } from './ui/paint.js';
-import { byId, clearAdversarial, clearProbe, showAdversarial, showProbe, showRate } from './ui/probeView.js';
+import { byId, clearAdversarial, clearProbe, showAdversarial, showProbe, showRate } from './ui/probe-view.js';
+
+/** Losses of a fresh network's first batches kept on the page (data-first of #loss-value). */
+const FIRST_LOSSES = 3;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
@@ -75,6 +78,9 @@ function showEvaluation(evaluation: Evaluation, batches: number): void {
   acc.dataset.batches = String(batches);
   const origin =
     evaluation.calibration.mixture.origin === 'trained' ? 'the L-GM head' : 'fitted to softmax features';
+  // The numbers behind the plot and the flag, for comparisons (the browser tests check them against Node's).
+  acc.dataset.threshold = String(evaluation.calibration.threshold);
+  acc.dataset.means = evaluation.calibration.mixture.means.flat().join(',');
   byId('plot-summary').textContent =
     `After ${batches} batches: ${evaluation.labels.length} validation digits, accuracy ` +
     `${(100 * evaluation.accuracy).toFixed(1)}%; Gaussians from ${origin}.`;
@@ -133,6 +139,14 @@ async function boot(): Promise<void> {
     onStep(stats) {
       setStatus('batches', String(stats.batches));
       setStatus('loss-value', fixed(stats.loss, 3));
+      // Full precision for comparisons (the browser tests check it against Node's numbers).
+      const loss = byId('loss-value');
+      loss.dataset.value = String(stats.loss);
+      loss.dataset.batches = String(stats.batches);
+      // The first batches' losses of a fresh network (before Adam's updates add up to rounding differences).
+      if (stats.batches === 1) loss.dataset.first = '';
+      if (stats.batches <= FIRST_LOSSES && loss.dataset.first !== undefined)
+        loss.dataset.first += `${stats.batches > 1 ? ',' : ''}${stats.loss}`;
       setStatus('train-acc', `${(100 * stats.trainAccuracy).toFixed(1)}%`);
       setStatus('ips', stats.imagesPerSecond.toFixed(0));
     },
@@ -150,6 +164,10 @@ async function boot(): Promise<void> {
         clearAdversarial();
       }
       redrawPlot(app);
+    },
+    onPaused(batches) {
+      byId('start').textContent = 'Start training';
+      setStatus('train-status', `Paused after ${batches} batches.`);
     },
     onRate: showRate,
     onError(error) {

@@ -18,6 +18,11 @@ export interface Settings {
   flagRate: number;
   /** Seed of initialisation and batch order. Default 0, integer >= 0. */
   seed: number;
+  /**
+   * Training pauses by itself once this many batches are trained (0: never). Default 0, integer in [0, 100000].
+   * A fixed number of batches makes the page's numbers reproducible (the browser tests compare them with Node's).
+   */
+  stopAfter: number;
 }
 
 interface Spec {
@@ -46,6 +51,7 @@ const SPECS: Spec[] = [
   },
   { key: 'flagRate', field: 'flagRate', gpu: 0.05, other: 0.05, min: 0.001, max: 0.5, integer: false },
   { key: 'seed', field: 'seed', gpu: 0, other: 0, min: 0, max: 2 ** 31 - 1, integer: true },
+  { key: 'stopAfter', field: 'stopAfter', gpu: 0, other: 0, min: 0, max: 100000, integer: true },
 ];
 
 /** Reads the settings from `params`; throws an error naming the parameter for a bad value. */

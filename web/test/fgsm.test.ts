@@ -5,10 +5,10 @@
  * which the same clean digits are flagged, and among the test digits one whose clean version is familiar must
  * be flagged once attacked. Numbers measured in Node with the same code are in docs/web.md.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { openApp, screenshot, startSession, type Session } from './harness.js';
+import { appSession, screenshot } from './harness.js';
 
 // Evaluations (100 validation digits) every 50 batches only: they are not what this test is about.
 const QUERY = '?batch=32&eval=100&evalEvery=50';
@@ -19,40 +19,29 @@ const MAX_DIGITS = 40;
 const attr = async (page: Page, selector: string, name: string) => page.getAttribute(selector, name);
 
 describe('FGSM and the unfamiliar-input flag (Chromium)', { timeout: 720_000 }, () => {
-  let session: Session;
-  let page: Page;
-  let errors: string[];
-
-  before(async () => {
-    session = await startSession();
-    ({ page, errors } = await openApp(session, QUERY));
-  });
-
-  after(async () => {
-    await session?.close();
-  });
+  const app = appSession(QUERY);
 
   test(`trains ${TRAIN_BATCHES} batches`, async () => {
     const started = Date.now();
-    await page.click('#start');
+    await app.page.click('#start');
     // 2 min 15 s here at 75 images/s; slower CI machines (30 images/s under load) get 9 minutes.
-    await page.waitForSelector(`#val-acc[data-batches="${TRAIN_BATCHES}"]`, { timeout: 540_000 });
-    await page.click('#start');
-    await page.waitForSelector('#train-status:has-text("Paused")', { timeout: 60_000 });
-    const accuracy = Number(await attr(page, '#val-acc', 'data-value'));
+    await app.page.waitForSelector(`#val-acc[data-batches="${TRAIN_BATCHES}"]`, { timeout: 540_000 });
+    await app.page.click('#start');
+    await app.page.waitForSelector('#train-status:has-text("Paused")', { timeout: 60_000 });
+    const accuracy = Number(await attr(app.page, '#val-acc', 'data-value'));
     const seconds = (Date.now() - started) / 1000;
     console.log(`# ${TRAIN_BATCHES}+ batches in ${seconds.toFixed(0)} s; validation accuracy ${accuracy}`);
     assert.ok(accuracy > 0.8, `validation accuracy after ${TRAIN_BATCHES} batches: ${accuracy}`);
   });
 
   test('the flag fires on FGSM images far more often than on clean digits', async () => {
-    await page.click('#test-digit');
-    await page.waitForSelector('#prediction[data-class]', { timeout: 30_000 });
-    await page.click('#fgsm');
-    await page.waitForSelector('#fgsm-rate[data-flagged]', { timeout: 120_000 });
-    const flagged = Number(await attr(page, '#fgsm-rate', 'data-flagged'));
-    const clean = Number(await attr(page, '#fgsm-rate', 'data-clean-flagged'));
-    const text = (await page.textContent('#fgsm-rate')) ?? '';
+    await app.page.click('#test-digit');
+    await app.page.waitForSelector('#prediction[data-class]', { timeout: 30_000 });
+    await app.page.click('#fgsm');
+    await app.page.waitForSelector('#fgsm-rate[data-flagged]', { timeout: 120_000 });
+    const flagged = Number(await attr(app.page, '#fgsm-rate', 'data-flagged'));
+    const clean = Number(await attr(app.page, '#fgsm-rate', 'data-clean-flagged'));
+    const text = (await app.page.textContent('#fgsm-rate')) ?? '';
     console.log(`# ${text}`);
     assert.match(text, /^On 100 test digits after \d+ batches, FGSM with ε = 0\.25 changed/);
     assert.ok(flagged >= 0.15 && flagged >= clean + 0.1, `FGSM flagged ${flagged}, clean ${clean}`);
@@ -62,26 +51,27 @@ describe('FGSM and the unfamiliar-input flag (Chromium)', { timeout: 720_000 }, 
     let found = false;
     for (let tried = 0; tried < MAX_DIGITS && !found; tried++) {
       if (tried > 0) {
-        await page.click('#test-digit');
+        await app.page.click('#test-digit');
         // A new input clears the previous FGSM result.
-        await page.waitForSelector('#fgsm-result:not([data-unfamiliar])', {
+        await app.page.waitForSelector('#fgsm-result:not([data-unfamiliar])', {
           state: 'attached',
           timeout: 30_000,
         });
-        await page.click('#fgsm');
+        await app.page.click('#fgsm');
       }
-      await page.waitForSelector('#fgsm-result[data-unfamiliar]', { state: 'attached', timeout: 30_000 });
-      const cleanFlag = await attr(page, '#flag', 'data-unfamiliar');
-      found = cleanFlag === 'false' && (await attr(page, '#fgsm-result', 'data-unfamiliar')) === 'true';
-      if (found) console.log(`# after ${tried + 1} test digits: ${await page.textContent('#fgsm-result')}`);
+      await app.page.waitForSelector('#fgsm-result[data-unfamiliar]', { state: 'attached', timeout: 30_000 });
+      const cleanFlag = await attr(app.page, '#flag', 'data-unfamiliar');
+      found = cleanFlag === 'false' && (await attr(app.page, '#fgsm-result', 'data-unfamiliar')) === 'true';
+      if (found)
+        console.log(`# after ${tried + 1} test digits: ${await app.page.textContent('#fgsm-result')}`);
     }
     assert.ok(found, `no flagged FGSM example of a familiar digit among ${MAX_DIGITS} test digits`);
-    assert.match((await page.textContent('#fgsm-result')) ?? '', /the unfamiliar-input flag fires\.$/);
-    assert.match((await page.textContent('#flag')) ?? '', /Familiar input/);
-    await screenshot(page, '6-fgsm-flag-fires');
+    assert.match((await app.page.textContent('#fgsm-result')) ?? '', /the unfamiliar-input flag fires\.$/);
+    assert.match((await app.page.textContent('#flag')) ?? '', /Familiar input/);
+    await screenshot(app.page, '6-fgsm-flag-fires');
   });
 
   test('no errors in the page', () => {
-    assert.deepEqual(errors, []);
+    assert.deepEqual(app.errors, []);
   });
 });

@@ -2,6 +2,7 @@
  * Browser-test harness: serves the built app (web/dist) with Vite's preview server and drives Debian's
  * Chromium through playwright-core. Playwright's own browser downloads are never used.
  */
+import { after, before } from 'node:test';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -94,4 +95,27 @@ export async function openApp(
   await page.goto(session.baseUrl + query);
   await page.waitForSelector('#val-acc[data-batches="0"]', { timeout: 120_000 });
   return { page, errors };
+}
+
+/** What `appSession` opens: the browser, the page and the page's errors. */
+export interface AppSession {
+  session: Session;
+  page: Page;
+  errors: string[];
+}
+
+/**
+ * Opens the app at `query` before the tests of the enclosing describe block and closes the browser after them.
+ * A before hook fills the returned object in: read its fields inside the tests.
+ */
+export function appSession(query: string, options: { acceptDownloads?: boolean } = {}): AppSession {
+  const app = {} as AppSession;
+  before(async () => {
+    app.session = await startSession();
+    Object.assign(app, await openApp(app.session, query, options));
+  });
+  after(async () => {
+    await app.session?.close();
+  });
+  return app;
 }

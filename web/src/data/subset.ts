@@ -1,5 +1,4 @@
-import { numberedClassNames, type ImageDataset } from '../../../src/data/dataset.js';
-import { checkDataset } from '../../../src/data/check.js';
+import { checkDataset, numberedClassNames, type ImageDataset } from 'lgm/core';
 import { SUBSET_MANIFEST, type SubsetManifest, type SubsetSplit } from './manifest.js';
 
 /** The three splits of the bundled MNIST subset, in lgm's ImageDataset form. */
@@ -65,7 +64,7 @@ export function subsetDataset(
   return dataset;
 }
 
-/** Fetches the subset written at build time by web/build/mnistSubset.ts (served next to the page). */
+/** Fetches the subset written at build time by web/build/mnist-subset.ts (served next to the page). */
 export async function loadDigitSubset(base = new URL('./', document.baseURI)): Promise<DigitSubset> {
   const response = await fetch(new URL(SUBSET_MANIFEST, base));
   if (!response.ok) {

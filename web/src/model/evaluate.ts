@@ -3,10 +3,7 @@
  * input" threshold calibrated so that a chosen fraction of validation images falls below it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { lowerQuantile } from '../../../src/export/lgm-model.js';
-
-// The quantile is the one lgm export calibrates with (one implementation for Node and the page).
-export { lowerQuantile };
+import { batchedFeatures, lowerQuantile } from 'lgm/core';
 import type { DigitNetwork } from './network.js';
 import { featureLogLikelihood, fitClassGaussians, trainedMixture, type MixtureSummary } from './mixture.js';
 
@@ -36,24 +33,12 @@ export interface Evaluation {
   calibration: Calibration;
 }
 
+/** Images per forward pass, so that large sets fit in GPU memory. */
 const CHUNK = 250;
-
-/** Features of all images, computed in chunks so that large sets fit in GPU memory. */
-function chunkedFeatures(net: DigitNetwork, x: tf.Tensor4D): tf.Tensor2D {
-  const n = x.shape[0];
-  const parts: tf.Tensor2D[] = [];
-  for (let start = 0; start < n; start += CHUNK) {
-    const size = Math.min(CHUNK, n - start);
-    parts.push(tf.tidy(() => net.features(tf.slice(x, [start, 0, 0, 0], [size, 28, 28, 1]))));
-  }
-  const all = tf.concat(parts) as tf.Tensor2D;
-  tf.dispose(parts);
-  return all;
-}
 
 /** Evaluates the network on `set` and calibrates the threshold at `flagRate`. */
 export async function evaluate(net: DigitNetwork, set: EvalSet, flagRate: number): Promise<Evaluation> {
-  const featureTensor = chunkedFeatures(net, set.x);
+  const featureTensor = batchedFeatures(net, set.x, CHUNK);
   const predictedTensor = tf.tidy(() => tf.argMax(net.logits(featureTensor), 1));
   const features = (await featureTensor.data()) as Float32Array;
   const predicted = await predictedTensor.data();
@@ -69,6 +54,7 @@ export async function evaluate(net: DigitNetwork, set: EvalSet, flagRate: number
     labels: set.labels,
     accuracy: correct / set.labels.length,
     logLikelihood,
+    // The quantile lgm export calibrates with (one implementation for Node and the page).
     calibration: { threshold: lowerQuantile(logLikelihood, flagRate), flagRate, mixture },
   };
 }
@@ -76,7 +62,7 @@ export async function evaluate(net: DigitNetwork, set: EvalSet, flagRate: number
 /** Predicted classes and log-likelihoods of images [N,28,28,1] (N small enough for one pass). */
 export async function scoreImages(
   net: DigitNetwork,
-  images: tf.Tensor4D,
+  images: tf.Tensor,
   calibration: Calibration,
 ): Promise<{ predicted: Int32Array; logLikelihood: Float32Array }> {
   const [predictedT, llT] = tf.tidy(() => {

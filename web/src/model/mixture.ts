@@ -4,9 +4,8 @@
  * class-conditional Gaussian detector), which shows how far softmax features are from a mixture.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mixtureLogLikelihood } from '../../../src/gm/density.js';
-import { DEFAULT_MIN_LOG_VARIANCE } from '../../../src/gm/params.js';
-import { FEATURE_DIM, NUM_CLASSES, type DigitNetwork } from './network.js';
+import { fitClassGaussians as fitGaussians, mixtureLogLikelihood } from 'lgm/core';
+import { NUM_CLASSES, type DigitNetwork } from './network.js';
 
 /** A mixture with diagonal covariances as plain numbers (for plotting, saving and re-creating tensors). */
 export interface MixtureSummary {
@@ -20,31 +19,9 @@ export interface MixtureSummary {
   origin: 'trained' | 'fitted';
 }
 
-const MIN_VARIANCE = Math.exp(DEFAULT_MIN_LOG_VARIANCE);
-
-/** Fits one diagonal Gaussian per class to features [N*D] (row-major) with labels [N]. */
+/** One diagonal Gaussian per class fitted to features [N*2] (row-major) with labels [N] (src/detect's fit). */
 export function fitClassGaussians(features: Float32Array, labels: ArrayLike<number>): MixtureSummary {
-  const n = labels.length;
-  const counts = new Array<number>(NUM_CLASSES).fill(0);
-  const sums = Array.from({ length: NUM_CLASSES }, () => new Array<number>(FEATURE_DIM).fill(0));
-  const squares = Array.from({ length: NUM_CLASSES }, () => new Array<number>(FEATURE_DIM).fill(0));
-  for (let i = 0; i < n; i++) {
-    const k = labels[i];
-    counts[k]++;
-    for (let d = 0; d < FEATURE_DIM; d++) {
-      const v = features[i * FEATURE_DIM + d];
-      sums[k][d] += v;
-      squares[k][d] += v * v;
-    }
-  }
-  const means = sums.map((row, k) => row.map((s) => s / Math.max(counts[k], 1)));
-  const variances = squares.map((row, k) =>
-    row.map((s, d) => Math.max(s / Math.max(counts[k], 1) - means[k][d] ** 2, MIN_VARIANCE)),
-  );
-  // Add-one smoothing keeps a class absent from the sample at a finite prior.
-  const total = n + NUM_CLASSES;
-  const logPriors = counts.map((c) => Math.log((c + 1) / total));
-  return { means, variances, logPriors, origin: 'fitted' };
+  return { ...fitGaussians(features, labels, NUM_CLASSES), origin: 'fitted' };
 }
 
 /** The L-GM head's mixture as numbers (identity: unit variances; isotropic: one variance per class). */

@@ -5,14 +5,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { leNetPP } from '../../../src/nets/lenetpp.js';
-import { GaussianMixtureLayer } from '../../../src/layers/gaussian_mixture.js';
-import { lgmLoss } from '../../../src/losses/lgm.js';
-import { softmaxCrossEntropyPerSample } from '../../../src/losses/reduce.js';
-import { mixtureLogits } from '../../../src/gm/density.js';
-import type { CovarianceKind } from '../../../src/gm/params.js';
-import { oneHotFloat } from '../../../src/util/tensor.js';
-import '../../../src/util/tf-gradients.js';
+import {
+  GaussianMixtureLayer,
+  leNetPP,
+  lgmLoss,
+  mixtureLogits,
+  oneHotFloat,
+  softmaxCrossEntropyPerSample,
+  type Classifier,
+  type CovarianceKind,
+  type ObjectiveValue,
+} from 'lgm/core';
 
 export type LossKind = 'softmax' | 'lgm';
 export const NUM_CLASSES = 10;
@@ -64,7 +67,12 @@ export interface InputNormalization {
   std: number[];
 }
 
-export class DigitNetwork {
+/** The app's network as a lgm Classifier (pixels / 255 in), so src/attacks and src/detect take it as it is. */
+export class DigitNetwork implements Classifier {
+  readonly numClasses = NUM_CLASSES;
+  readonly featureDim = FEATURE_DIM;
+  readonly inputShape: readonly number[] = [28, 28, 1];
+
   constructor(
     /** images [N,28,28,1] (normalised when `normalization` is set) -> inference logits [N,10]. */
     readonly model: tfl.LayersModel,
@@ -163,7 +171,7 @@ export class DigitNetwork {
   }
 
   /** Features of pixels / 255 [N,28,28,1] (normalised first for a model trained by lgm in Node). */
-  features(images: tf.Tensor4D, training = false): tf.Tensor2D {
+  features(images: tf.Tensor, training = false): tf.Tensor2D {
     const norm = this.normalization;
     if (norm === null) return this.trunk.apply(images, { training }) as tf.Tensor2D;
     return tf.tidy(() => {
@@ -185,20 +193,17 @@ export class DigitNetwork {
   }
 
   /**
-   * Training loss of a batch and its training logits (with the margin for L-GM). Call inside a tidy or an
-   * optimiser's minimize.
+   * Training loss of a batch, its terms and its training logits (with the margin for L-GM): the objective of
+   * lgm's Trainer step. Call inside a tidy or tf.variableGrads.
    */
-  trainingLoss(
-    images: tf.Tensor4D,
-    labels: tf.Tensor1D,
-    weights: LossWeights,
-  ): { loss: tf.Scalar; logits: tf.Tensor2D } {
+  trainingLoss(images: tf.Tensor, labels: tf.Tensor1D, weights: LossWeights): ObjectiveValue {
     const features = this.features(images, true);
     const gm = this.mixtureHead;
     if (gm === null) {
       const logits = this.head.apply(features) as tf.Tensor2D;
       const perSample = softmaxCrossEntropyPerSample(logits, oneHotFloat(labels, NUM_CLASSES));
-      return { loss: tf.mean(perSample) as tf.Scalar, logits };
+      const loss = tf.mean(perSample) as tf.Scalar;
+      return { loss, classificationLoss: loss, auxiliaryLoss: tf.scalar(0), logits };
     }
     const result = lgmLoss(features, labels, gm.params(), {
       covariance: gm.covariance,
@@ -208,7 +213,12 @@ export class DigitNetwork {
       alpha: weights.alpha,
       lambda: weights.lambda,
     });
-    return { loss: result.loss, logits: result.logits };
+    return {
+      loss: result.loss,
+      classificationLoss: result.classificationLoss,
+      auxiliaryLoss: result.likelihoodLoss,
+      logits: result.logits,
+    };
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LgmModel, loadLgmModel } from '../../../src/export/lgm-model.js';
+import { LgmModel, loadLgmModel } from 'lgm/core';
 import { DigitNetwork, type InputNormalization, type LossWeights } from './network.js';
 import type { Calibration } from './evaluate.js';
 

@@ -1,10 +1,17 @@
 /**
- * The live training loop: Adam on LeNet++ + head, one batch per animation frame so the page stays responsive.
- * Loss weights are read before every batch, so alpha and lambda take effect while training runs.
+ * The live training loop: lgm's step-level Trainer (the code `lgm train` runs) driven one batch per animation
+ * frame so the page stays responsive. Adam on LeNet++ + head; loss weights are read before every batch, so
+ * alpha and lambda take effect while training runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createPipeline, type Batch, type Pipeline } from '../../../src/data/pipeline.js';
-import type { ImageDataset } from '../../../src/data/dataset.js';
+import {
+  Trainer as StepTrainer,
+  createPipeline,
+  initialState,
+  type ImageDataset,
+  type OptimizerConfig,
+  type Param,
+} from 'lgm/core';
 import type { DigitNetwork, LossWeights } from './network.js';
 
 export interface TrainerOptions {
@@ -41,40 +48,70 @@ const WINDOW = 10;
 /** Batches trained with the network's learning rate for the mixture before switching to its own rate. */
 export const MIXTURE_WARMUP = 100;
 
+/** Adam as TF.js's tf.train.adam defaults it (epsilon 1e-7), without weight decay. */
+const ADAM: OptimizerConfig = {
+  name: 'adam',
+  momentum: 0,
+  nesterov: false,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+  weightDecay: 0,
+  gmLrMultiplier: 1,
+};
+
+/**
+ * lgm's Trainer for the page's network: Adam at `learningRate`, the mixture's parameters at it for the first
+ * MIXTURE_WARMUP batches and at `mixtureLearningRate` after, loss weights read before every batch, batches in
+ * the seeded order of src/data's pipeline, for ever (the page pauses it). Initialised to continue the count
+ * from `batchesBefore`.
+ */
+export function createStepTrainer(
+  net: DigitNetwork,
+  data: ImageDataset,
+  options: TrainerOptions,
+  weights: () => LossWeights,
+): StepTrainer {
+  const mixture = new Set(net.mixtureVariables().map((v) => v.name));
+  const params: Param[] = net.variables().map((variable) => ({
+    key: variable.name,
+    variable,
+    decay: false,
+    lrScale: mixture.has(variable.name) ? options.mixtureLearningRate / options.learningRate : 1,
+  }));
+  const trainer = new StepTrainer({
+    objective: (x, y, values) =>
+      net.trainingLoss(x, y, { alpha: values.alpha ?? 0, lambda: values.lambda ?? 0 }),
+    params,
+    optimizer: ADAM,
+    train: createPipeline(data, { batchSize: options.batchSize, seed: options.seed, dropRemainder: true }),
+    epochs: Infinity,
+    learningRate: () => options.learningRate,
+    lossValues: () => weights(),
+    lrScale: (param, at) => (at.step < MIXTURE_WARMUP ? 1 : param.lrScale),
+    seed: options.seed,
+  });
+  trainer.initialize({ ...initialState(options.seed), step: options.batchesBefore ?? 0 });
+  return trainer;
+}
+
 export class Trainer {
-  private readonly optimizer: tf.Optimizer;
-  /** Adam for the mixture during the warm-up, then Adam at the mixture's own rate (fresh moments). */
-  private readonly mixtureOptimizers: [tf.Optimizer, tf.Optimizer];
-  private readonly pipeline: Pipeline;
-  private batches: Generator<Batch, void, undefined>;
-  private epoch = 0;
-  private count = 0;
-  private readonly recent: { images: number; correct: number; ms: number }[] = [];
+  private readonly trainer: StepTrainer;
+  private readonly recent: { images: number; correct: number; seconds: number }[] = [];
   private loop: Promise<void> | null = null;
-  private stopRequested = false;
+  private stop: AbortController | null = null;
 
   constructor(
-    private readonly net: DigitNetwork,
+    net: DigitNetwork,
     data: ImageDataset,
     options: TrainerOptions,
-    private readonly weights: () => LossWeights,
+    weights: () => LossWeights,
     /** Called after every batch, awaited before the next one (the app evaluates and redraws here). */
     private readonly onStep: (stats: StepStats) => Promise<void>,
     /** Called when a batch throws; the loop stops. */
     private readonly onError: (error: unknown) => void,
   ) {
-    this.optimizer = tf.train.adam(options.learningRate);
-    this.mixtureOptimizers = [
-      tf.train.adam(options.learningRate),
-      tf.train.adam(options.mixtureLearningRate),
-    ];
-    this.pipeline = createPipeline(data, {
-      batchSize: options.batchSize,
-      seed: options.seed,
-      dropRemainder: true,
-    });
-    this.count = options.batchesBefore ?? 0;
-    this.batches = this.pipeline.epoch(0);
+    this.trainer = createStepTrainer(net, data, options, weights);
   }
 
   get running(): boolean {
@@ -82,91 +119,61 @@ export class Trainer {
   }
 
   get batchesTrained(): number {
-    return this.count;
+    return this.trainer.state.step;
   }
 
   start(): void {
     if (this.loop !== null) return;
-    this.stopRequested = false;
-    this.loop = this.run().finally(() => {
+    const stop = new AbortController();
+    this.stop = stop;
+    this.loop = this.run(stop.signal).finally(() => {
       this.loop = null;
     });
   }
 
   /** Stops after the current batch; resolves when the loop has exited. */
   async pause(): Promise<void> {
-    this.stopRequested = true;
+    this.stop?.abort();
     await this.loop;
   }
 
-  private nextBatch(): Batch {
-    let next = this.batches.next();
-    if (next.done === true) {
-      this.epoch++;
-      this.batches = this.pipeline.epoch(this.epoch);
-      next = this.batches.next();
-    }
-    if (next.done === true) throw new Error('Trainer: the training set yields no batch');
-    return next.value;
-  }
-
-  private async step(): Promise<StepStats> {
-    const batch = this.nextBatch();
-    const started = performance.now();
-    let predicted: tf.Tensor | null = null;
-    const weights = this.weights();
-    const mixtureNames = new Set(this.net.mixtureVariables().map((v) => v.name));
-    const { value: loss, grads } = tf.variableGrads(() => {
-      const result = this.net.trainingLoss(batch.x, batch.y, weights);
-      predicted = tf.keep(tf.argMax(result.logits, 1));
-      return result.loss;
-    }, this.net.variables());
-    const split = (mixture: boolean) =>
-      Object.fromEntries(Object.entries(grads).filter(([name]) => mixtureNames.has(name) === mixture));
-    this.optimizer.applyGradients(split(false));
-    if (mixtureNames.size > 0) {
-      this.mixtureOptimizers[this.count < MIXTURE_WARMUP ? 0 : 1].applyGradients(split(true));
-    }
-    tf.dispose(grads);
-    const kept = predicted as tf.Tensor | null;
-    if (kept === null) throw new Error('Trainer: the loss function did not run');
-    const [lossValue, guesses, labels] = await Promise.all([loss.data(), kept.data(), batch.y.data()]);
-    tf.dispose([loss, kept, batch.x, batch.y]);
-    let correct = 0;
-    for (let i = 0; i < labels.length; i++) if (guesses[i] === labels[i]) correct++;
-    this.recent.push({ images: labels.length, correct, ms: performance.now() - started });
+  private stats(result: { loss: number; accuracy: number; images: number; seconds: number }): StepStats {
+    this.recent.push({
+      images: result.images,
+      correct: result.accuracy * result.images,
+      seconds: result.seconds,
+    });
     if (this.recent.length > WINDOW) this.recent.shift();
-    this.count++;
     const sum = this.recent.reduce(
-      (a, r) => ({ images: a.images + r.images, correct: a.correct + r.correct, ms: a.ms + r.ms }),
-      {
-        images: 0,
-        correct: 0,
-        ms: 0,
-      },
+      (a, r) => ({
+        images: a.images + r.images,
+        correct: a.correct + r.correct,
+        seconds: a.seconds + r.seconds,
+      }),
+      { images: 0, correct: 0, seconds: 0 },
     );
     return {
-      batches: this.count,
-      loss: lossValue[0],
+      batches: this.batchesTrained,
+      loss: result.loss,
       trainAccuracy: sum.correct / sum.images,
-      imagesPerSecond: (1000 * sum.images) / Math.max(sum.ms, 1e-3),
+      imagesPerSecond: sum.images / Math.max(sum.seconds, 1e-6),
     };
   }
 
-  private async run(): Promise<void> {
+  private async run(signal: AbortSignal): Promise<void> {
     try {
-      while (!this.stopRequested) {
-        await this.onStep(await this.step());
+      await this.trainer.fitAsync({
+        signal,
+        onStep: (result) => this.onStep(this.stats(result)),
         // Yield to the browser so clicks, keys and painting are handled between batches.
-        await tf.nextFrame();
-      }
+        between: () => tf.nextFrame(),
+      });
     } catch (error) {
       this.onError(error);
     }
   }
 
   dispose(): void {
-    this.optimizer.dispose();
-    for (const optimizer of this.mixtureOptimizers) optimizer.dispose();
+    this.trainer.dispose();
   }
 }

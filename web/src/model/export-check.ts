@@ -4,7 +4,7 @@
  * numbers with Node's for the same pixels.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { LgmModel } from '../../../src/export/lgm-model.js';
+import type { LgmModel } from 'lgm/core';
 
 export interface ExportCheck {
   count: number;

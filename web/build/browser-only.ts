@@ -14,7 +14,8 @@ const NODE_BUILTINS = new Set([
 
 /**
  * Fails the build when browser code imports a Node built-in (src/io and src/data read files with node:fs):
- * the app must import the specific pure src files it needs, never src/index.ts.
+ * the app imports lgm through its browser-safe entry `lgm/core` (src/core.ts), never src/index.ts. A guard at
+ * bundle time beside test/core.test.ts, which checks the entry's import graph in Node.
  */
 export function browserOnlyPlugin(): Plugin {
   return {
@@ -26,7 +27,7 @@ export function browserOnlyPlugin(): Plugin {
         // Dependencies (tfjs) guard their Node branches themselves and map them away in package.json.
         if (importer !== undefined && !importer.includes('/node_modules/')) {
           this.error(
-            `browser bundle: ${importer} imports the Node module '${id}'; import pure src files only`,
+            `browser bundle: ${importer} imports the Node module '${id}'; import lgm through 'lgm/core' only`,
           );
         }
       }

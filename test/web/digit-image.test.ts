@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SIDE, mnistStyle } from '../../web/src/ui/digitImage.js';
+import { SIDE, mnistStyle } from '../../web/src/ui/digit-image.js';
 
 /** A width x height drawing with ink (1) in the rectangle [x0, x1) x [y0, y1). */
 function rectangle(

@@ -3,9 +3,9 @@
  * shows beside its single FGSM example, so that one lucky (or unlucky) drawing is not taken for the rule.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fgsm } from 'lgm/core';
 import type { DigitNetwork } from './network.js';
 import { isUnfamiliar, scoreImages, type Calibration } from './evaluate.js';
-import { fgsm } from './fgsm.js';
 
 export interface FgsmRate {
   /** Digits attacked. */
@@ -21,7 +21,10 @@ export interface FgsmRate {
 
 const fraction = (flags: boolean[]) => flags.filter(Boolean).length / Math.max(flags.length, 1);
 
-/** FGSM (away from each digit's predicted class) on images [N,28,28,1], scored against `calibration`. */
+/**
+ * FGSM (lgm's, src/attacks: one signed-gradient step of size eps away from each digit's predicted class, clipped
+ * to [0, 1]) on images [N,28,28,1], scored against `calibration`.
+ */
 export async function fgsmRate(
   net: DigitNetwork,
   images: tf.Tensor4D,
@@ -29,7 +32,9 @@ export async function fgsmRate(
   eps: number,
 ): Promise<FgsmRate> {
   const clean = await scoreImages(net, images, calibration);
-  const adversarial = fgsm(net, images, clean.predicted, eps);
+  const labels = tf.tensor1d(clean.predicted, 'int32');
+  const { adversarial, predictions } = fgsm(net, images, labels, { epsilon: eps });
+  labels.dispose();
   try {
     const attacked = await scoreImages(net, adversarial, calibration);
     const n = clean.predicted.length;
@@ -37,7 +42,7 @@ export async function fgsmRate(
     return {
       count: n,
       eps,
-      changed: fraction(each((i) => attacked.predicted[i] !== clean.predicted[i])),
+      changed: fraction(each((i) => predictions[i] !== clean.predicted[i])),
       flagged: fraction(each((i) => isUnfamiliar(attacked.logLikelihood[i], calibration))),
       cleanFlagged: fraction(each((i) => isUnfamiliar(clean.logLikelihood[i], calibration))),
     };

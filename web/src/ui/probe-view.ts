@@ -1,6 +1,6 @@
 /** Renders what the model says about the drawn input and its FGSM version. */
 import type { Calibration, Probe } from '../model/evaluate.js';
-import type { FgsmRate } from '../model/fgsmRate.js';
+import type { FgsmRate } from '../model/fgsm-rate.js';
 
 const percent = (p: number) => `${(100 * p).toFixed(1)}%`;
 

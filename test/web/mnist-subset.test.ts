@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { mnistDataDir } from '../../src/data/mnist.js';
-import { writeMnistSubset } from '../../web/build/mnistSubset.js';
+import { writeMnistSubset } from '../../web/build/mnist-subset.js';
 
 test('writeMnistSubset writes gzipped uint8 splits and a manifest, and skips an unchanged subset', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'lgm-subset-'));

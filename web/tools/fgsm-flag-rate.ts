@@ -4,41 +4,30 @@
  * subset (web/dist, from `npm run web:build`). Prints one JSON line per checkpoint. The numbers in docs/web.md
  * come from here:
  *
- *   npm run build && node dist/web/tools/fgsmFlagRate.js --checkpoints 150,300,400,1000 --seed 0
+ *   npm run build && node dist/web/tools/fgsm-flag-rate.js --checkpoints 150,300,400,1000 --seed 0
  *
  * The backend is wasm with lgm's native kernels when built (about 10 times faster than the browser's wasm);
  * the browser is not bit-identical to it, so the browser test checks rates, not these exact numbers.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
-import type { ImageDataset } from '../../src/data/dataset.js';
 import { datasetTensors } from '../../src/data/tensors.js';
 import { COVARIANCE_KINDS, type CovarianceKind } from '../../src/gm/params.js';
-import { SUBSET_MANIFEST, type SubsetManifest } from '../src/data/manifest.js';
-import { subsetDataset } from '../src/data/subset.js';
+import { readSplit } from './page-numbers.js';
 import { evaluate } from '../src/model/evaluate.js';
-import { fgsmRate } from '../src/model/fgsmRate.js';
+import { fgsmRate } from '../src/model/fgsm-rate.js';
 import { DigitNetwork, MEAN_CIRCLE_RADIUS } from '../src/model/network.js';
 import { Trainer, type StepStats } from '../src/model/trainer.js';
 
-const USAGE = `node dist/web/tools/fgsmFlagRate.js [--checkpoints 150,300,400,1000] [--lambda 0.1] [--alpha 0.1]
+const USAGE = `node dist/web/tools/fgsm-flag-rate.js [--checkpoints 150,300,400,1000] [--lambda 0.1] [--alpha 0.1]
   [--covariance isotropic] [--mixture-lr 0.02] [--batch 32] [--seed 0] [--circle ${MEAN_CIRCLE_RADIUS}]
   [--eps 0.1,0.25,0.3] [--eval 300] [--digits 200]`;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SITE = resolve(here, '..', '..', '..', 'web', 'dist');
-
-function readSplit(manifest: SubsetManifest, name: 'train' | 'validation' | 'test'): ImageDataset {
-  const split = manifest.splits[name];
-  const read = (file: string) => new Uint8Array(gunzipSync(readFileSync(join(SITE, file))));
-  const size = manifest.height * manifest.width;
-  return subsetDataset(name, split, size, read(split.images), read(split.labels));
-}
 
 function numbers(flag: string, text: string, check: (v: number) => boolean): number[] {
   const values = text.split(',').map(Number);
@@ -83,10 +72,7 @@ async function main(): Promise<void> {
   }
 
   await initBackend('wasm');
-  const manifest = JSON.parse(readFileSync(join(SITE, SUBSET_MANIFEST), 'utf8')) as SubsetManifest;
-  const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) =>
-    readSplit(manifest, s),
-  );
+  const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => readSplit(SITE, s));
   const first = (n: number) => Array.from({ length: n }, (_, i) => i);
   const evalSet = {
     x: datasetTensors(validation, { indices: first(evalSize) }).x,

@@ -2,7 +2,7 @@
  * The drawing canvas: white ink on black (as MNIST), pointer input (mouse, pen, touch). `input()` gives the
  * 28x28 model input; a test image shown with `showDigit` is returned exactly rather than re-processed.
  */
-import { mnistStyle } from './digitImage.js';
+import { mnistStyle } from './digit-image.js';
 import { paintDigit } from './paint.js';
 
 export class DrawPad {
