@@ -1,6 +1,6 @@
 export type { ImageDataset, Split } from './dataset.js';
 export { SPLITS, imageSize } from './dataset.js';
-export { loadIdxDataset, type IdxDatasetOptions } from './idxDataset.js';
+export { loadIdxDataset, type IdxDatasetOptions } from './idx-dataset.js';
 export { parseIdx, type IdxArray } from './idx.js';
 export {
   loadMnist,

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { LgmError } from '../util/errors.js';
 import { checkKnownKeys } from '../util/options.js';
 import type { ImageDataset, Split } from './dataset.js';
-import { loadIdxDataset } from './idxDataset.js';
+import { loadIdxDataset } from './idx-dataset.js';
 
 /** Options of `loadMnist` and `loadFashionMnist`. */
 export interface MnistOptions {

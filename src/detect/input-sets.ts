@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { datasetTensors } from '../data/tensors.js';
 import { loadDataset, DATASET_NAMES, DatasetName } from '../data/registry.js';
-import { loadIdxDataset } from '../data/idxDataset.js';
+import { loadIdxDataset } from '../data/idx-dataset.js';
 import type { Normalization } from '../data/normalization.js';
 import type { Classifier } from '../nets/classifier.js';
 import type { Split } from '../data/dataset.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GaussianMixtureLayer } from '../layers/gaussian_mixture.js';
+import { GaussianMixtureLayer } from '../layers/gaussian-mixture.js';
 import type { CovarianceKind } from '../gm/params.js';
 import { checkKnownKeys, choiceOption, numberOption } from '../util/options.js';
 import { COVARIANCE_KINDS } from '../gm/params.js';

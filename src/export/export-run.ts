@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GaussianMixtureLayer } from '../layers/gaussian_mixture.js';
-import { LgmLossModule } from '../losses/lgm_module.js';
+import { GaussianMixtureLayer } from '../layers/gaussian-mixture.js';
+import { LgmLossModule } from '../losses/lgm-module.js';
 import { loadInputs } from '../detect/input-sets.js';
-import { fileSystem } from '../io/file_system.js';
+import { fileSystem } from '../io/file-system.js';
 import { loadRun, type LoadedRun } from '../train/run.js';
 import type { TrainableModel } from '../train/model.js';
 import { LgmError } from '../util/errors.js';

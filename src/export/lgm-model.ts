@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GaussianMixtureLayer } from '../layers/gaussian_mixture.js';
+import { GaussianMixtureLayer } from '../layers/gaussian-mixture.js';
 import { classLogDensity } from '../gm/density.js';
 import { LgmError, describe } from '../util/errors.js';
 import { oneHotFloat } from '../util/tensor.js';
@@ -190,8 +190,8 @@ const inNode = () => typeof globalThis.process?.versions?.node === 'string' && t
 /** A handler for a path or file:// URL in Node, from src/io (loaded only here, never in a browser bundle). */
 async function nodeFileHandler(path: string): Promise<tf.io.IOHandler> {
   // A computed specifier: bundlers do not follow it, so browser bundles never see node:fs.
-  const module = '../io/file_system.js';
-  const io = (await import(/* @vite-ignore */ module)) as typeof import('../io/file_system.js');
+  const module = '../io/file-system.js';
+  const io = (await import(/* @vite-ignore */ module)) as typeof import('../io/file-system.js');
   const dir = path.replace(/^file:\/\//, '').replace(/\/model\.json$/, '');
   return io.fileSystem(dir);
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createLoss } from '../losses/registry.js';
-import { LgmLossModule } from '../losses/lgm_module.js';
+import { LgmLossModule } from '../losses/lgm-module.js';
 import type { MixtureFile } from '../detect/mixture-fit.js';
 import { pixelClassifier } from '../detect/input-sets.js';
 import { readMixtureFile } from '../run/mixture.js';

@@ -1,2 +1,2 @@
-export { FileSystemHandler, fileSystem, registerFileSystemRouter } from './file_system.js';
+export { FileSystemHandler, fileSystem, registerFileSystemRouter } from './file-system.js';
 export { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';

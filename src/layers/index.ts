@@ -1,5 +1,5 @@
-export type { GaussianMixtureLayerArgs } from './gaussian_mixture.js';
-export { GaussianMixtureLayer, gaussianMixture } from './gaussian_mixture.js';
+export type { GaussianMixtureLayerArgs } from './gaussian-mixture.js';
+export { GaussianMixtureLayer, gaussianMixture } from './gaussian-mixture.js';
 export type { Initializer, InitializerSpec } from './initializers.js';
 export {
   withGaussianMixtureHead,

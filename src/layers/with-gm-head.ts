@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Classifier } from '../nets/classifier.js';
 import { LgmError, describe } from '../util/errors.js';
-import { GaussianMixtureLayer, type GaussianMixtureLayerArgs } from './gaussian_mixture.js';
+import { GaussianMixtureLayer, type GaussianMixtureLayerArgs } from './gaussian-mixture.js';
 
 /** Options of withGaussianMixtureHead: the feature layer, and the head's own arguments (see GaussianMixtureLayer). */
 export interface GaussianMixtureHeadOptions extends Omit<

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { oneHotFloat } from '../util/tensor.js';
 import { GaussianMixtureParams, checkLabels, checkParams } from '../gm/params.js';
 import { checkMixtureInputs, classOffsets, computeMixtureTerms } from '../gm/mixture.js';
-import { fusedLgmAvailable, fusedLgmLossPerSample } from './lgm_fused.js';
+import { fusedLgmAvailable, fusedLgmLossPerSample } from './lgm-fused.js';
 import { LgmComputeOptions, LgmOptions, ResolvedLgmOptions, resolveLgmOptions } from './lgm-options.js';
 import { LgmError, describe } from '../util/errors.js';
 import { PerSampleLoss, reduceLoss, softmaxCrossEntropyPerSample } from './reduce.js';

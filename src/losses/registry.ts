@@ -1,9 +1,9 @@
 import { LgmError } from '../util/errors.js';
 import { choiceOption } from '../util/options.js';
-import { AmSoftmaxLoss } from './am_softmax.js';
+import { AmSoftmaxLoss } from './am-softmax.js';
 import { ArcFaceLoss } from './arcface.js';
 import { CenterLoss } from './center.js';
-import { LgmLossModule } from './lgm_module.js';
+import { LgmLossModule } from './lgm-module.js';
 import { LossModule } from './module.js';
 import { SoftmaxLoss } from './softmax.js';
 

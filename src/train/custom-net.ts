@@ -3,7 +3,7 @@
  * at the feature layer, as the network of a run. Its weights in the file are where training starts.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fileSystem } from '../io/file_system.js';
+import { fileSystem } from '../io/file-system.js';
 import { checkModelInput, featureExtractor } from '../layers/with-gm-head.js';
 import { LgmError } from '../util/errors.js';
 import type { TrainConfig } from './config.js';

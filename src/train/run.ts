@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier } from '../nets/classifier.js';
-import { LgmLossModule } from '../losses/lgm_module.js';
+import { LgmLossModule } from '../losses/lgm-module.js';
 import { LgmError } from '../util/errors.js';
 import { loadCustomNetwork } from './custom-net.js';
 import { LIMITS, TrainConfig, resolveTrainConfig } from './config.js';

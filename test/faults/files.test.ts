@@ -15,11 +15,11 @@ import { appendMetrics } from '../../src/run/metrics.js';
 import { loadRun } from '../../src/train/run.js';
 import { disposeModel } from '../../src/train/model.js';
 import { readCheckpoint, writeCheckpoint } from '../../src/run/checkpoint.js';
-import { fileSystem } from '../../src/io/file_system.js';
+import { fileSystem } from '../../src/io/file-system.js';
 import { readAdversarialSet, writeAdversarialSet } from '../../src/run/adversarial.js';
 import { detectCommand } from '../../src/cli/commands/detect.js';
 import { trainCommand } from '../../src/cli/commands/train.js';
-import { loadIdxDataset } from '../../src/data/idxDataset.js';
+import { loadIdxDataset } from '../../src/data/idx-dataset.js';
 import { blobData, mlpConfig, tempDir, useCpu } from '../train/fixtures.js';
 
 async function finishedRun(): Promise<string> {

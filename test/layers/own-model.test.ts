@@ -16,7 +16,7 @@ import { trainCommand } from '../../src/cli/commands/train.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { exportRun } from '../../src/export/export-run.js';
 import { loadLgmModel } from '../../src/export/lgm-model.js';
-import { fileSystem } from '../../src/io/file_system.js';
+import { fileSystem } from '../../src/io/file-system.js';
 import { withGaussianMixtureHead } from '../../src/layers/with-gm-head.js';
 import { createDetector } from '../../src/detect/factory.js';
 import { loadInputs } from '../../src/detect/input-sets.js';

@@ -6,7 +6,7 @@ import '../../src/util/tf-gradients.js';
 import { LOSS_NAMES, createLoss } from '../../src/losses/registry.js';
 import { reduceLoss } from '../../src/losses/reduce.js';
 import { lgmLoss } from '../../src/losses/lgm.js';
-import { LgmLossModule } from '../../src/losses/lgm_module.js';
+import { LgmLossModule } from '../../src/losses/lgm-module.js';
 import { mlp } from '../../src/nets/mlp.js';
 import { Optimizer } from '../../src/train/optimizer.js';
 import { resolveTrainConfig } from '../../src/train/config.js';
