@@ -65,7 +65,7 @@ export const TRAIN_FLAGS_USAGE = [
   '  --lambda <l>              L-GM likelihood / center-loss weight (default 0.01)',
   '  --no-log-det              L-GM: leave -1/2 log|Sigma| out of the logits',
   '  --learn-priors            L-GM: learn the class priors',
-  '  --variance-prior <beta>   L-GM, learned variances: prior weight on the log-variances (default 0.01; 0 off)',
+  "  --variance-prior <beta>   L-GM, learned variances: precision of the log-variances' prior (default 1; 0 off)",
   '  --scale <s>, --margin <m> AM-Softmax (30, 0.35) / ArcFace (64, 0.5)',
   '  --alpha-schedule <spec>   stepup:start,factor,everySteps,max | ramp:value,epochs | constant:value',
   '  --lambda-schedule <spec>  ramp:value,epochs | stepup:... | constant:value',

@@ -9,7 +9,7 @@ import type { CovarianceKind } from './params.js';
  * the features, the means and every variance together: d_k is unchanged and 1/2 log|Sigma_k| falls by the same
  * amount for every class), so long runs drift towards the variance floor (docs/reproduce.md). When they are
  * learned, a Gaussian prior on the log-variances (variancePrior, beta) closes that direction: its minimum together
- * with eq. 18's log-determinant sits at log sigma^2 = -lambda / (2 beta), so the feature scale has a reference.
+ * with eq. 18's log-determinant sits at log sigma^2 = -1 / (2 beta), so the feature scale has a reference.
  */
 export const LGM_DEFAULTS = {
   covariance: 'identity' as CovarianceKind,
@@ -17,7 +17,7 @@ export const LGM_DEFAULTS = {
   lambda: 0.01,
   logDet: true,
   learnPriors: false,
-  variancePrior: 0.01,
+  variancePrior: 1,
 };
 
 /**

@@ -21,10 +21,11 @@ export interface LgmOptions {
   /** Learn the class priors (log pi_k); otherwise they stay uniform. Default false. */
   learnPriors?: boolean;
   /**
-   * Weight beta >= 0 of a Gaussian prior N(0, 1/beta) on each learned log-variance: the loss gains
-   * beta/2 * mean_k sum_j (log sigma_kj^2)^2 (an isotropic class counts its one value D times). It anchors the
-   * feature scale that learned variances otherwise let drift to the floor (docs/reproduce.md, "Learned
-   * variances"). No effect with identity covariance. Default 0.01; 0 turns it off.
+   * Precision beta >= 0 of a Gaussian prior N(0, 1/beta) on each learned log-variance, weighted by lambda like
+   * the likelihood term: the loss gains lambda * beta/2 * mean_k sum_j (log sigma_kj^2)^2 (an isotropic class
+   * counts its one value D times). It anchors the feature scale that learned variances otherwise let drift to the
+   * floor; the overall log-variance then settles near -1 / (2 beta) (docs/reproduce.md, "Learned variances").
+   * No effect with identity covariance. Default 1; 0 turns it off.
    */
   variancePrior?: number;
   /**

@@ -77,7 +77,12 @@ export function computeLgmLossPerSample(
   const perSample = fusedLgmAvailable(features, params)
     ? fusedLgmLossPerSample(features, labels, params, opts)
     : opsLgmLossPerSample(features, labels, params, opts);
-  const penalty = variancePriorPenalty(params.logVariances, features.shape[1], opts.variancePrior);
+  const penalty = variancePriorPenalty(
+    params.logVariances,
+    features.shape[1],
+    opts.variancePrior,
+    opts.lambda,
+  );
   return penalty === undefined ? perSample : { ...perSample, penalty };
 }
 
@@ -106,7 +111,7 @@ function opsLgmLossPerSample(
 /**
  * The large-margin Gaussian Mixture loss (Wan et al., CVPR 2018):
  *   loss = mean_i -log softmax(logits_i)[y_i] + lambda * mean_i (d_{i,y_i} + 1/2 log|Sigma_{y_i}|)
- * (+ beta/2 * mean_k sum_j (log sigma_kj^2)^2 with learned variances, options.variancePrior).
+ * (+ lambda * beta/2 * mean_k sum_j (log sigma_kj^2)^2 with learned variances, options.variancePrior).
  * features [N,D] float32; labels [N] int32 in [0,K); params.means [K,D]; params.logVariances absent /
  * [K] / [K,D] for identity / isotropic / diagonal; params.logPriors [K] (absent = uniform). Options default to
  * LGM_DEFAULTS (identity covariance, alpha 0.1, lambda 0.01).

@@ -76,13 +76,13 @@ export function refLoss(x: number[][], y: number[], p: RefParams, o: RefOptions)
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const classificationLoss = mean(ce);
   const likelihoodLoss = mean(lik);
-  // The prior: beta/2 * mean over classes of sum_j (raw log sigma_kj^2)^2 (not floored).
+  // The prior: lambda * beta/2 * mean over classes of sum_j (raw log sigma_kj^2)^2 (not floored).
   const beta = o.variancePrior ?? 0;
   const D = p.means[0].length;
   const penalty =
     o.covariance === 'identity' || beta === 0
       ? 0
-      : (beta / 2) *
+      : ((lambda * beta) / 2) *
         mean(
           p.means.map(
             (_, k) => mean(Array.from({ length: D }, (_, j) => rawLogVar(p, o.covariance, k, j) ** 2)) * D,

@@ -191,10 +191,10 @@ for (const backend of ['cpu', 'wasm+lgm']) {
     const without = gradient(0);
     assert.ok(without[0] === 0, `gradient below the floor without the prior is ${without[0]}`);
     assert.notEqual(without[1], 0);
-    // The prior's gradient beta * D * v / K (D = 3, K = 2) is all that reaches a floored log-variance: it
-    // points back up from the floor.
-    const withPrior = gradient(0.01);
-    assertClose(withPrior[0], (0.01 * 3 * -50) / 2, 1e-5, 'prior gradient below the floor');
+    // The prior's gradient lambda * beta * D * v / K (lambda 0.01 by default, D = 3, K = 2) is all that reaches
+    // a floored log-variance: it points back up from the floor.
+    const withPrior = gradient(0.5);
+    assertClose(withPrior[0], (0.01 * 0.5 * 3 * -50) / 2, 1e-5, 'prior gradient below the floor');
     assert.ok(Number.isFinite(r.loss.dataSync()[0]), 'loss stays finite with a log-variance of -50');
   });
 }
