@@ -78,7 +78,7 @@ function withEpsilon(attacks: AttackBudget, epsilon: number): AttackBudget {
  * shortened from 50 epochs with a x0.7 step schedule to 10 epochs with a half-epoch warm-up and a cosine decay;
  * the ramps take the first 2 epochs (the follow-up's 5 of 50 would leave the margin at 0.2 after 1 epoch).
  * The official Caffe schedule (lr 0.03, plain momentum, no warm-up) is not used: on this net and initialisation
- * it diverges in the first 50 steps, in PyTorch as here (docs/reproduce.md, bench/pytorch/lgm_recipe.py).
+ * it diverges in the first 50 steps, in PyTorch as here (docs/reproduce.md, bench/pytorch/lgm-recipe.py).
  */
 const MNIST_FULL: Budget = {
   name: 'full',

@@ -2,7 +2,7 @@
  * `lgm bench infer`: inference throughput, where detection and attacks spend their time. Forward passes of
  * LeNet++ or a CIFAR ResNet (batch norm in inference mode) on a fixed seeded batch, then every detector's score
  * of the batch's features. Two figures: `forward` (features, the L-GM logits and predicted classes, read back:
- * what bench/pytorch/train_speed.py --mode infer does) and `withDetectors` (that plus every detector's score).
+ * what bench/pytorch/train-speed.py --mode infer does) and `withDetectors` (that plus every detector's score).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
@@ -122,7 +122,7 @@ const USAGE = `Usage: lgm bench infer [options]
 Forward passes (batch norm in inference mode) and every detector's score (${DETECTOR_NAMES.join(', ')}) of
 one seeded batch; the detectors are fitted first on --fit feature vectors with random labels (an identity-
 covariance mixture with seeded means for lgm-class and lgm-mixture). Prints imagesPerSecond of the forward pass
-(features + L-GM logits + predicted class, read back: what bench/pytorch/train_speed.py --mode infer times),
+(features + L-GM logits + predicted class, read back: what bench/pytorch/train-speed.py --mode infer times),
 withDetectorsImagesPerSecond, each detector's ms per batch, the forward's model FLOPs, GFLOP/s and fraction of
 the measured sgemm peak, and memory.
 
