@@ -7,7 +7,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { backendInfo, initBackend } from '../../backend/index.js';
-import { lgmLoss } from '../../losses/lgm.js';
+import { checkLgmInputs, computeLgmLossPerSample } from '../../losses/lgm.js';
+import { resolveLgmOptions } from '../../losses/lgm-options.js';
+import { reduceLoss } from '../../losses/reduce.js';
 import { buildNetwork } from '../../nets/registry.js';
 import { mulberry32, seededNormal } from '../../util/random.js';
 import { oneHotFloat } from '../../util/tensor.js';
@@ -137,13 +139,19 @@ function lgmHead(o: TrainBenchOptions, head: tf.Variable[], labels: tf.Tensor1D)
     );
     head.push(logVariances);
   }
-  return (features: tf.Tensor2D) =>
-    lgmLoss(
-      features,
-      labels,
-      { means: means as tf.Tensor2D, logVariances },
-      { covariance: o.covariance, alpha: 0.1, lambda: 0.01 },
-    ).loss;
+  const params = { means: means as tf.Tensor2D, logVariances };
+  const opts = resolveLgmOptions(
+    WHERE,
+    { covariance: o.covariance, alpha: 0.1, lambda: 0.01 },
+    {
+      exclude: ['learnPriors'],
+    },
+  );
+  // Checked once here, on features of the shape the network gives; each step runs the unchecked loss.
+  tf.tidy(() =>
+    checkLgmInputs(WHERE, tf.zeros([o.batch, o.featureDim]) as tf.Tensor2D, labels, params, opts),
+  );
+  return (features: tf.Tensor2D) => reduceLoss(computeLgmLossPerSample(features, labels, params, opts)).loss;
 }
 
 function softmaxHead(o: TrainBenchOptions, head: tf.Variable[], labels: tf.Tensor1D) {
