@@ -103,14 +103,14 @@ const MNIST_FULL: Budget = {
 };
 
 /**
- * About 15 minutes on 2 idle CPU cores with the native kernels (LeNet++ trains at ~800 images/s there; on wasm
- * alone ~120, so about 6x longer): one pass of batch 32 over the 60000 training images per model (1875 steps),
- * attacks on 200 test images with short DeepFool (3 candidate classes) and C&W (one constant, 20 Adam steps).
+ * Sized for 2 CPU cores with the native kernels (docs/reproduce.md, "Budgets", has the times): one pass of batch
+ * 32 over the 60000 training images per model (1875 steps), attacks on 200 test images with short DeepFool (3
+ * candidate classes) and C&W (one constant, 20 Adam steps).
  * The optimizer is that of `lgm demo` (Adam, lr 1e-3, no weight decay, mixture learning rate x10;
  * docs/training.md: lr 3e-3 stayed at chance, and without the x10 the means barely move), not the official SGD
  * schedule, which needs 21 epochs; the margin ramps up over the first half, since a 2-D feature space cannot take
- * a margin at once. (Sized for the plain wasm backend it was 4800 images and 50 attacked images: test errors of
- * 10-90%, too short to compare the losses.)
+ * a margin at once. (Sized for the plain wasm backend it was 4800 images and 50 attacked images: too short to
+ * compare the losses; docs/reproduce.md, "Budgets".)
  */
 const MNIST_QUICK: Budget = {
   ...MNIST_FULL,

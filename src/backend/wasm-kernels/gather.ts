@@ -1,6 +1,6 @@
 /**
  * GatherV2 along the first axis as row copies on the wasm heap. tfjs-backend-wasm 4.22 gathers element by
- * element (~4.6 ms for 256 rows of 512 floats); copying whole rows with TypedArray.set takes microseconds.
+ * element; copying whole rows with TypedArray.set is orders of magnitude faster (docs/performance.md, "Measurements behind code choices").
  * Any other case (inner axis, batch dims, out-of-range indices) goes to the packaged kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';

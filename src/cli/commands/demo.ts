@@ -18,9 +18,9 @@ import { loadRun } from '../../train/run.js';
 export const DEMO_DEFAULTS = { trainImages: 60000, epochs: 1, testImages: 10000, attackImages: 500 };
 
 /**
- * The budget without the native kernels: plain wasm trains LeNet++ at ~60-120 img/s on 2 cores, so one pass over
- * 60000 images takes 10-16 minutes before the attacks. 12000 images (2-3 minutes), 5000 test images and 200
- * attacked ones end in about 5 minutes in all (measured: README, "Quick start").
+ * The budget without the native kernels: plain wasm trains LeNet++ several times slower, so the full pass would
+ * keep a first-time user waiting; this one ends in a few minutes (docs/training.md, "Why `lgm demo` uses its
+ * defaults").
  */
 export const WASM_DEMO_BUDGET = { trainImages: 12000, epochs: 1, testImages: 5000, attackImages: 200 };
 
@@ -31,14 +31,12 @@ export function demoBudget(nativeKernels: boolean): typeof DEMO_DEFAULTS {
 
 /**
  * The demo's config: LeNet++ with a 2-D feature and L-GM (identity covariance) on MNIST, Adam (lr 1e-3; 3e-3
- * diverged in a 100-step trial) with batches of 32 (more steps per image than 64, which learnt slower in the
- * same budget). The margin ramps up over the first half of the budget: a 2-D feature space cannot take a margin
- * from the first step. The mixture means learn 10x faster than the network: Adam moves a weight by at most about
- * lr per step, so in ~200 steps means at lr 1e-3 barely leave their random start (measured: 63.75% test accuracy
- * with multiplier 1, 83.90% with 10; docs/training.md). lambda 0.1 rather than 0.01: on one pass over the 60000
- * training images both reach ~98% test accuracy, but with 0.01 the features spread past their means and the
- * likelihood no longer flags anything (AUROC 42-55 against FGSM, BIM, Fashion-MNIST and noise), with 0.1 it
- * does (76-94). The default budget is one pass over all of MNIST: ~2 minutes with the native kernels.
+ * diverged) with batches of 32 (more steps per image than 64, which learnt slower in the same budget). The margin
+ * ramps up over the first half of the budget: a 2-D feature space cannot take a margin from the first step. The
+ * mixture means learn 10x faster than the network: Adam moves a weight by at most about lr per step, so in a
+ * short budget means at lr 1e-3 barely leave their random start. lambda 0.1 rather than 0.01: with 0.01 the
+ * features spread past their means and the likelihood no longer flags anything. The default budget is one pass
+ * over all of MNIST. The figures behind each choice: docs/training.md, "Why `lgm demo` uses its defaults".
  */
 export function demoConfig(budget: {
   trainImages: number;
