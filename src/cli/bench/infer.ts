@@ -13,7 +13,7 @@ import { checkMixtureInputs, resolveMixtureOptions } from '../../gm/mixture.js';
 import { DETECTOR_NAMES, createDetector, type DetectorName } from '../../detect/factory.js';
 import type { Detector } from '../../detect/detector.js';
 import { mulberry32, seededNormal } from '../../util/random.js';
-import { choiceFlag, integerFlag, parseFlags } from '../flags.js';
+import { BACKEND_FLAG, type FlagDef, choiceFlag, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import { type Benchmark, round3 } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
@@ -123,36 +123,43 @@ export function timeInference(o: InferBenchOptions) {
   }
 }
 
-const USAGE = `Usage: lgm bench infer [options]
+const FLAGS = [
+  { name: 'net', value: '<name>', help: `${NETS.join(' | ')} (default lenetpp)` },
+  { name: 'batch', value: '<n>', help: 'images per pass (default 256)' },
+  { name: 'steps', value: '<n>', help: 'timed passes (default 10)' },
+  { name: 'warmup', value: '<n>', help: 'untimed passes first (default 2)' },
+  { name: 'feature-dim', value: '<n>', help: 'feature width (default 2 for lenetpp, 64 for the ResNets)' },
+  { name: 'fit', value: '<n>', help: 'feature vectors the detectors are fitted on (default 1000)' },
+  { name: 'seed', value: '<n>', help: 'seed of weights and data (default 0)' },
+  {
+    ...BACKEND_FLAG,
+    help: 'tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)',
+  },
+  { name: 'threads', value: '<n>', help: 'wasm threads 1..8 (default: all cores; $LGM_THREADS)' },
+  { name: 'no-peak', help: 'skip the sgemm peak measurement' },
+] as const satisfies readonly FlagDef[];
 
-Forward passes (batch norm in inference mode) and every detector's score (${DETECTOR_NAMES.join(', ')}) of
-one seeded batch; the detectors are fitted first on --fit feature vectors with random labels (an identity-
-covariance mixture with seeded means for lgm-class and lgm-mixture). Prints imagesPerSecond of the forward pass
-(features + L-GM logits + predicted class, read back: what bench/pytorch/train-speed.py --mode infer times),
-withDetectorsImagesPerSecond, each detector's ms per batch, the forward's model FLOPs, GFLOP/s and fraction of
-the measured sgemm peak, and memory.
-
-Options:
-  --net <name>          lenetpp | resnet20 | resnet32 | resnet56 | resnet110 (default lenetpp)
-  --batch <n>           images per pass (default 256)
-  --steps <n>           timed passes (default 10)
-  --warmup <n>          untimed passes first (default 2)
-  --feature-dim <n>     feature width (default 2 for lenetpp, 64 for the ResNets)
-  --fit <n>             feature vectors the detectors are fitted on (default 1000)
-  --seed <n>            seed of weights and data (default 0)
-  --backend <name>      tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)
-  --threads <n>         wasm threads 1..8 (default: all cores; $LGM_THREADS)
-  --no-peak             skip the sgemm peak measurement`;
+const USAGE = usageText({
+  synopsis: ['lgm bench infer [options]'],
+  about: [
+    `Forward passes (batch norm in inference mode) and every detector's score (${DETECTOR_NAMES.join(', ')}) of`,
+    'one seeded batch; the detectors are fitted first on --fit feature vectors with random labels (an identity-',
+    'covariance mixture with seeded means for lgm-class and lgm-mixture). Prints imagesPerSecond of the forward pass',
+    '(features + L-GM logits + predicted class, read back: what bench/pytorch/train-speed.py --mode infer times),',
+    "withDetectorsImagesPerSecond, each detector's ms per batch, the forward's model FLOPs, GFLOP/s and fraction of",
+    'the measured sgemm peak, and memory.',
+    '',
+    'Options:',
+  ],
+  flags: FLAGS,
+});
 
 export const inferBenchmark: Benchmark = {
   name: 'infer',
   summary: 'images/s of forward passes (features + L-GM logits) and of every detector score, batch 256',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: ['net', 'batch', 'steps', 'warmup', 'feature-dim', 'fit', 'seed', 'backend', 'threads'],
-      booleans: ['no-peak'],
-    });
+    const { values } = parseFlagTable(argv, FLAGS);
     const net = choiceFlag(WHERE, 'net', values.net, NETS, 'lenetpp');
     const options: InferBenchOptions = {
       net,

@@ -2,7 +2,7 @@ import { resolveTrainConfig, TrainConfig } from '../../train/config.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
 import type { Command } from '../command.js';
-import { SEED_RANGE, integerFlag, parseFlags } from '../flags.js';
+import { BACKEND_FLAG, type FlagDef, SEED_RANGE, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import { loadAddon } from '../../native/addon.js';
 import { withRunLock } from '../../io/run-lock.js';
 import { writeReport } from '../../viz/report.js';
@@ -130,38 +130,54 @@ export function shortBudgetNotes(config: TrainConfig, accuracy: number | null, r
   ];
 }
 
+const FLAGS = [
+  {
+    name: 'train-images',
+    value: '<n>',
+    help: `training images per epoch, the budget (default ${DEMO_DEFAULTS.trainImages})`,
+  },
+  { name: 'epochs', value: '<n>', help: `epochs (default ${DEMO_DEFAULTS.epochs})` },
+  {
+    name: 'test-images',
+    value: '<n>',
+    help: `test images to evaluate (default ${DEMO_DEFAULTS.testImages}; 10000 = all)`,
+  },
+  { name: 'full', help: 'the full budget even without the native kernels (10-16 min of training on wasm)' },
+  {
+    name: 'loss',
+    value: '<name>',
+    help: 'lgm (default) or a baseline: softmax | center | am-softmax | arcface',
+  },
+  { name: 'seed', value: '<s>', help: 'seed (default 0)' },
+  { name: 'out', value: '<dir>', help: 'run directory (default runs/<date>-lenetpp-<loss>)' },
+  BACKEND_FLAG,
+  { name: 'quiet', help: 'no progress output' },
+  { name: 'no-detection', help: 'skip the attacks, the detection table and the report' },
+  {
+    name: 'attack-images',
+    value: '<n>',
+    help: `test images attacked with FGSM and BIM (default ${DEMO_DEFAULTS.attackImages})`,
+  },
+] as const satisfies readonly FlagDef[];
+
 export const demoCommand: Command = {
   name: 'demo',
   summary:
     'the main job: train LeNet++ (2-D feature) with L-GM on MNIST for a short budget; print test accuracy',
-  usage: [
-    'Usage: lgm demo [options]',
-    '',
-    'Trains LeNet++ with a 2-D feature and the L-GM loss on the MNIST copy shipped with lgm, prints the test',
-    'accuracy and writes a run directory (config, metrics, checkpoint, features.json, mixture.json).',
-    '',
-    'Without the native kernels (plain wasm) the default budget is shorter, about 5 minutes on 2 cores:',
-    `${WASM_DEMO_BUDGET.trainImages} training images, ${WASM_DEMO_BUDGET.testImages} test images, ${WASM_DEMO_BUDGET.attackImages} attacked; --full runs the full one.`,
-    '',
-    `  --train-images <n>   training images per epoch, the budget (default ${DEMO_DEFAULTS.trainImages})`,
-    `  --epochs <n>         epochs (default ${DEMO_DEFAULTS.epochs})`,
-    `  --test-images <n>    test images to evaluate (default ${DEMO_DEFAULTS.testImages}; 10000 = all)`,
-    '  --full               the full budget even without the native kernels (10-16 min of training on wasm)',
-    '  --loss <name>        lgm (default) or a baseline: softmax | center | am-softmax | arcface',
-    '  --seed <s>           seed (default 0)',
-    '  --out <dir>          run directory (default runs/<date>-lenetpp-<loss>)',
-    '  --backend <name>     wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
-    '  --quiet              no progress output',
-    '  --no-detection       skip the attacks, the detection table and the report',
-    `  --attack-images <n>  test images attacked with FGSM and BIM (default ${DEMO_DEFAULTS.attackImages})`,
-    '',
-    'For every option (other nets, losses, schedules, resume) use lgm train.',
-  ].join('\n'),
+  usage: usageText({
+    synopsis: ['lgm demo [options]'],
+    about: [
+      'Trains LeNet++ with a 2-D feature and the L-GM loss on the MNIST copy shipped with lgm, prints the test',
+      'accuracy and writes a run directory (config, metrics, checkpoint, features.json, mixture.json).',
+      '',
+      'Without the native kernels (plain wasm) the default budget is shorter, about 5 minutes on 2 cores:',
+      `${WASM_DEMO_BUDGET.trainImages} training images, ${WASM_DEMO_BUDGET.testImages} test images, ${WASM_DEMO_BUDGET.attackImages} attacked; --full runs the full one.`,
+    ],
+    flags: FLAGS,
+    notes: ['For every option (other nets, losses, schedules, resume) use lgm train.'],
+  }),
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: ['train-images', 'epochs', 'test-images', 'loss', 'seed', 'out', 'backend', 'attack-images'],
-      booleans: ['quiet', 'no-detection', 'full'],
-    });
+    const { values } = parseFlagTable(argv, FLAGS);
     const seed = integerFlag('demo', 'seed', values.seed, 0, SEED_RANGE);
     const native = loadAddon();
     const defaults = values.full === true ? DEMO_DEFAULTS : demoBudget(native.addon !== null);
@@ -197,7 +213,7 @@ export const demoCommand: Command = {
         // lgm demo has no --resume: the demo's run is an ordinary run directory that lgm train continues.
         console.log(
           `to finish the demo: lgm train --resume ${runDir}, then lgm attack --run ${runDir}, ` +
-            `lgm detect --run ${runDir} and lgm plot report ${runDir}`,
+            `lgm detect --run ${runDir} and lgm plot report --run ${runDir}`,
         );
         return exitCode;
       }
