@@ -10,7 +10,7 @@ import { backendInfo, initBackend } from '../../backend/index.js';
 import { buildNetwork } from '../../nets/registry.js';
 import { computeMixtureLogits } from '../../gm/density.js';
 import { checkMixtureInputs, resolveMixtureOptions } from '../../gm/mixture.js';
-import { DETECTOR_NAMES, createDetector, type DetectorName } from '../../detect/factory.js';
+import { DETECTOR_NAMES, createDetector, type DetectorName } from '../../detect/registry.js';
 import type { Detector } from '../../detect/detector.js';
 import { mulberry32, seededNormal } from '../../util/random.js';
 import { BACKEND_FLAG, type FlagDef, choiceFlag, integerFlag, parseFlagTable, usageText } from '../flags.js';

@@ -8,7 +8,7 @@ import { withRunLock } from '../../io/run-lock.js';
 import { writeReport } from '../../viz/report.js';
 import { ATTACK_DEFAULTS } from '../../attacks/run.js';
 import { formatDetectionTable } from '../../detect/evaluate.js';
-import { detectorNamesFor } from '../../detect/factory.js';
+import { detectorNamesFor } from '../../detect/registry.js';
 import { readMixtureFile } from '../../run/mixture.js';
 import { attackRunDir } from '../../run/attack-run.js';
 import { defaultOodSpecs, detectRunDir } from '../../run/detect-run.js';

@@ -1,5 +1,5 @@
 import { initBackend } from '../../backend/index.js';
-import { DETECTOR_NAMES, detectorNamesFor } from '../../detect/factory.js';
+import { DETECTOR_NAMES, detectorNamesFor } from '../../detect/registry.js';
 import { NOISE_SETS, formatDetectionTable } from '../../detect/index.js';
 import { openRunSource } from '../../export/run-source.js';
 import type { Command } from '../command.js';
