@@ -43,7 +43,8 @@ export const TRAIN_CONFIG_FLAGS: readonly FlagDef[] = [
   v('momentum', '<m>', 'SGD momentum (default 0.9)'),
   b('nesterov', 'Nesterov momentum'),
   v('weight-decay', '<wd>', 'L2 on kernels and class weights, never on variances/priors (default 5e-4)'),
-  v('gm-lr-mult', '<k>', 'learning-rate multiplier of the mixture/center parameters (default 1)'),
+  v('mixture-lr-mult', '<k>', 'learning-rate multiplier of the mixture/center parameters (default 1)'),
+  v('gm-lr-mult', '<k>', 'the older name of --mixture-lr-mult'),
   v('lr', '<lr>', 'base learning rate (default 0.01)'),
   v('lr-schedule', '<kind>', 'constant | multistep | cosine (default constant)'),
   v('milestones', '<e1,e2,...>', 'multistep epochs'),
@@ -138,6 +139,11 @@ function netFromFlags(values: Values): TrainConfigInput['net'] {
 
 /** Maps parsed config flags to a config input (absent flags stay absent, so defaults apply). */
 export function configFromFlags(values: Values): TrainConfigInput {
+  if (values['mixture-lr-mult'] !== undefined && values['gm-lr-mult'] !== undefined) {
+    throw new LgmError(
+      'train: --mixture-lr-mult and its older name --gm-lr-mult exclude each other, got both',
+    );
+  }
   if (values.augment === true && values['no-augment'] === true) {
     throw new LgmError('train: --augment and --no-augment exclude each other, got both');
   }
@@ -169,7 +175,7 @@ export function configFromFlags(values: Values): TrainConfigInput {
       momentum: num(values, 'momentum'),
       nesterov: values.nesterov === true ? true : undefined,
       weightDecay: num(values, 'weight-decay'),
-      gmLrMultiplier: num(values, 'gm-lr-mult'),
+      mixtureLrMultiplier: num(values, 'mixture-lr-mult') ?? num(values, 'gm-lr-mult'),
     }),
     lr: defined({
       kind: str(values, 'lr-schedule') as never,

@@ -24,13 +24,13 @@ export interface Budget {
   testLimit: number | null;
   epochs: number;
   batchSize: number;
-  /** Optimizer; gmLrMultiplier scales the learning rate of the L-GM means / variances and center-loss centers. */
+  /** Optimizer; mixtureLrMultiplier scales the learning rate of the L-GM means / variances and center-loss centers. */
   optimizer: {
     name: 'sgd' | 'adam';
     momentum: number;
     nesterov: boolean;
     weightDecay: number;
-    gmLrMultiplier: number;
+    mixtureLrMultiplier: number;
   };
   lr: Partial<LrSchedule>;
   /** Schedule of alpha for the variants with a margin (alpha > 0); the others use constant 0. */
@@ -86,7 +86,7 @@ const MNIST_FULL: Budget = {
   testLimit: null,
   epochs: 10,
   batchSize: 64,
-  optimizer: { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-3, gmLrMultiplier: 1 },
+  optimizer: { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-3, mixtureLrMultiplier: 1 },
   lr: { kind: 'cosine', base: 0.01, warmupEpochs: 0.5, minLr: 0 },
   alpha: { kind: 'ramp', value: 1, epochs: 2 },
   lambda: { kind: 'ramp', value: 0.1, epochs: 2 },
@@ -119,7 +119,7 @@ const MNIST_QUICK: Budget = {
   testLimit: null,
   epochs: 1,
   batchSize: 32,
-  optimizer: { name: 'adam', momentum: 0.9, nesterov: false, weightDecay: 0, gmLrMultiplier: 10 },
+  optimizer: { name: 'adam', momentum: 0.9, nesterov: false, weightDecay: 0, mixtureLrMultiplier: 10 },
   lr: { kind: 'constant', base: 1e-3 },
   alpha: { kind: 'ramp', value: 0.1, epochs: 0.5 },
   lambda: { kind: 'constant', value: 0.01 },
@@ -163,7 +163,7 @@ const CIFAR_FULL: Budget = {
   // 164 at 391 iterations per epoch), weight decay 1e-4, momentum 0.9.
   epochs: 164,
   batchSize: 128,
-  optimizer: { name: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 1e-4, gmLrMultiplier: 1 },
+  optimizer: { name: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 1e-4, mixtureLrMultiplier: 1 },
   lr: { kind: 'multistep', base: 0.1, milestones: [82, 123], gamma: 0.1 },
   alpha: { kind: 'ramp', value: 0.3, epochs: 30 },
   lambda: { kind: 'ramp', value: 0.01, epochs: 30 },

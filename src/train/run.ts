@@ -4,7 +4,7 @@ import type { Classifier } from '../nets/classifier.js';
 import { LgmLossModule } from '../losses/lgm-module.js';
 import { LgmError } from '../util/errors.js';
 import { loadCustomNetwork } from './custom-net.js';
-import { LIMITS, TrainConfig, resolveTrainConfig } from './config.js';
+import { LIMITS, TrainConfig, resolveTrainConfig, upgradeSavedConfig } from './config.js';
 import { readCheckpoint } from '../run/checkpoint.js';
 import { type Normalization, unitScale } from '../data/normalization.js';
 import { pixelClassifier } from '../detect/input-sets.js';
@@ -49,9 +49,10 @@ export async function readRunConfig(runDir: string): Promise<RunConfigFile> {
     throw new LgmError(`loadRun: ${file} must be {format: 'lgm-run-1', config, inputShape, numClasses}`);
   }
   checkRunShape(file, parsed.inputShape, parsed.numClasses);
+  const upgraded = { ...parsed, config: upgradeSavedConfig(parsed.config) as RunConfigFile['config'] };
   // Re-resolving validates every field of a hand-edited file with the usual messages.
-  resolveTrainConfig(parsed.config as never);
-  return parsed;
+  resolveTrainConfig(upgraded.config as never);
+  return upgraded;
 }
 
 /** Bounds inputShape and numClasses of a config.json before any model is built from them. */

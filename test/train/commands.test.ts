@@ -101,7 +101,7 @@ test('the demo config: LeNet++, 2-D feature, L-GM on MNIST with the budget given
   assert.equal(c.dataset.trainLimit, 100);
   assert.equal(c.dataset.testLimit, 50);
   assert.equal(c.epochs, 2);
-  assert.equal(c.optimizer.gmLrMultiplier, 10);
+  assert.equal(c.optimizer.mixtureLrMultiplier, 10);
   assert.equal(
     demoConfig({ trainImages: 1, epochs: 1, testImages: 1, seed: 0, loss: 'softmax' }).alpha,
     null,

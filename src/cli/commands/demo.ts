@@ -53,7 +53,7 @@ export function demoConfig(budget: {
       name: budget.loss as never,
       options: isLgm ? { covariance: 'identity', alpha: 0.1, lambda: 0.1 } : {},
     },
-    optimizer: { name: 'adam', weightDecay: 0, gmLrMultiplier: isLgm ? 10 : 1 },
+    optimizer: { name: 'adam', weightDecay: 0, mixtureLrMultiplier: isLgm ? 10 : 1 },
     lr: { base: 0.001 },
     ...(isLgm ? { alpha: { kind: 'ramp', value: 0.1, epochs: budget.epochs / 2 } } : {}),
     epochs: budget.epochs,
