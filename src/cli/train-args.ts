@@ -1,12 +1,12 @@
 import { BACKEND_FLAG, type FlagDef, numberFlag, numberListFlag, parseFlagTable } from './flags.js';
-import { DATASET_NAMES } from '../data/registry.js';
 import { NETWORK_NAMES } from '../nets/registry.js';
 import { LOSS_NAMES } from '../losses/registry.js';
 import { COVARIANCE_KINDS } from '../gm/params.js';
 import { resolve } from 'node:path';
 import { LgmError } from '../util/errors.js';
-import type { TrainConfigInput } from '../train/config.js';
-import type { ValueSchedule } from '../train/schedules.js';
+import { OPTIMIZERS, type TrainConfigInput } from '../train/config.js';
+import { TRAIN_DATASETS } from '../train/datasets.js';
+import { LR_SCHEDULES, type ValueSchedule } from '../train/schedules.js';
 
 const v = (name: string, value: string, help: string | string[], section?: string) =>
   ({ name, value, help, ...(section === undefined ? {} : { section }) }) as const;
@@ -14,7 +14,7 @@ const b = (name: string, help: string) => ({ name, help }) as const;
 
 /** The flags of `lgm train` that set the config, in usage order (the rest: TRAIN_RUN_FLAGS). */
 export const TRAIN_CONFIG_FLAGS: readonly FlagDef[] = [
-  v('dataset', '<name>', `${[...DATASET_NAMES, 'synthetic'].join(' | ')} (default mnist)`, 'Data:'),
+  v('dataset', '<name>', `${TRAIN_DATASETS.join(' | ')} (default mnist)`, 'Data:'),
   v('data-dir', '<dir>', 'directory of the dataset files (CIFAR: required)'),
   v('train-limit', '<n>', 'use only the first n training images (default all)'),
   v('test-limit', '<n>', 'use only the first n test images (default all)'),
@@ -39,14 +39,14 @@ export const TRAIN_CONFIG_FLAGS: readonly FlagDef[] = [
   v('margin', '<m>', 'AM-Softmax (default 0.35) / ArcFace (default 0.5) margin'),
   v('alpha-schedule', '<spec>', 'stepup:start,factor,everySteps,max | ramp:value,epochs | constant:value'),
   v('lambda-schedule', '<spec>', 'ramp:value,epochs | stepup:... | constant:value'),
-  v('optimizer', '<name>', 'sgd | adam (default sgd)', 'Optimisation:'),
+  v('optimizer', '<name>', `${OPTIMIZERS.join(' | ')} (default sgd)`, 'Optimisation:'),
   v('momentum', '<m>', 'SGD momentum (default 0.9)'),
   b('nesterov', 'Nesterov momentum'),
   v('weight-decay', '<wd>', 'L2 on kernels and class weights, never on variances/priors (default 5e-4)'),
   v('mixture-lr-mult', '<k>', 'learning-rate multiplier of the mixture/center parameters (default 1)'),
   v('gm-lr-mult', '<k>', 'the older name of --mixture-lr-mult'),
   v('lr', '<lr>', 'base learning rate (default 0.01)'),
-  v('lr-schedule', '<kind>', 'constant | multistep | cosine (default constant)'),
+  v('lr-schedule', '<kind>', `${LR_SCHEDULES.join(' | ')} (default constant)`),
   v('milestones', '<e1,e2,...>', 'multistep epochs'),
   v('gamma', '<g>', 'multistep factor (default 0.1)'),
   v('warmup-epochs', '<e>', 'linear warm-up (default 0)'),

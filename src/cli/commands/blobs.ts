@@ -1,10 +1,11 @@
 import { describeBackend, initBackend } from '../../backend/index.js';
 import { runBlobsExample } from '../../examples/blobs.js';
 import type { Command } from '../command.js';
+import { COVARIANCE_KINDS } from '../../gm/params.js';
 import { BACKEND_FLAG, type FlagDef, numberFlag, parseFlagTable, usageText } from '../flags.js';
 
 const FLAGS = [
-  { name: 'covariance', value: '<kind>', help: 'identity | isotropic | diagonal (default diagonal)' },
+  { name: 'covariance', value: '<kind>', help: `${COVARIANCE_KINDS.join(' | ')} (default diagonal)` },
   { name: 'epochs', value: '<n>', help: 'passes over the training set (default 30)' },
   { name: 'alpha', value: '<a>', help: 'margin (default 0.3)' },
   { name: 'lambda', value: '<l>', help: 'likelihood weight (default 0.1)' },

@@ -2,6 +2,7 @@ import { resolveTrainConfig, TrainConfig } from '../../train/config.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
 import type { Command } from '../command.js';
+import { LOSS_NAMES } from '../../losses/registry.js';
 import { BACKEND_FLAG, type FlagDef, SEED_RANGE, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import { loadAddon } from '../../native/addon.js';
 import { withRunLock } from '../../io/run-lock.js';
@@ -146,7 +147,7 @@ const FLAGS = [
   {
     name: 'loss',
     value: '<name>',
-    help: 'lgm (default) or a baseline: softmax | center | am-softmax | arcface',
+    help: `lgm (default) or a baseline: ${LOSS_NAMES.filter((n) => n !== 'lgm').join(' | ')}`,
   },
   { name: 'seed', value: '<s>', help: 'seed (default 0)' },
   { name: 'out', value: '<dir>', help: 'run directory (default runs/<date>-lenetpp-<loss>)' },
