@@ -207,3 +207,23 @@ export function runDirArg(where: string, run: string | undefined, positionals: r
   }
   return given[0];
 }
+
+/** A flag kept under an older name: listed in the usage as such, and read by renamedValue. */
+export function olderName(older: string, current: string, value = '<n>'): FlagDef {
+  return { name: older, value, help: `the older name of --${current}` };
+}
+
+/** The value of a flag given under its name or its older one (both: an error); undefined when absent. */
+export function renamedValue(
+  where: string,
+  values: Readonly<Record<string, unknown>>,
+  current: string,
+  older: string,
+): string | undefined {
+  const now = values[current] as string | undefined;
+  const before = values[older] as string | undefined;
+  if (now !== undefined && before !== undefined) {
+    throw new LgmError(`${where}: --${current} and its older name --${older} exclude each other, got both`);
+  }
+  return now ?? before;
+}

@@ -1,4 +1,12 @@
-import { BACKEND_FLAG, type FlagDef, numberFlag, numberListFlag, parseFlagTable } from './flags.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  numberFlag,
+  numberListFlag,
+  olderName,
+  parseFlagTable,
+  renamedValue,
+} from './flags.js';
 import { NETWORK_NAMES } from '../nets/registry.js';
 import { LOSS_NAMES } from '../losses/registry.js';
 import { COVARIANCE_KINDS } from '../gm/params.js';
@@ -44,7 +52,7 @@ export const TRAIN_CONFIG_FLAGS: readonly FlagDef[] = [
   b('nesterov', 'Nesterov momentum'),
   v('weight-decay', '<wd>', 'L2 on kernels and class weights, never on variances/priors (default 5e-4)'),
   v('mixture-lr-mult', '<k>', 'learning-rate multiplier of the mixture/center parameters (default 1)'),
-  v('gm-lr-mult', '<k>', 'the older name of --mixture-lr-mult'),
+  olderName('gm-lr-mult', 'mixture-lr-mult', '<k>'),
   v('lr', '<lr>', 'base learning rate (default 0.01)'),
   v('lr-schedule', '<kind>', `${LR_SCHEDULES.join(' | ')} (default constant)`),
   v('milestones', '<e1,e2,...>', 'multistep epochs'),
@@ -139,11 +147,6 @@ function netFromFlags(values: Values): TrainConfigInput['net'] {
 
 /** Maps parsed config flags to a config input (absent flags stay absent, so defaults apply). */
 export function configFromFlags(values: Values): TrainConfigInput {
-  if (values['mixture-lr-mult'] !== undefined && values['gm-lr-mult'] !== undefined) {
-    throw new LgmError(
-      'train: --mixture-lr-mult and its older name --gm-lr-mult exclude each other, got both',
-    );
-  }
   if (values.augment === true && values['no-augment'] === true) {
     throw new LgmError('train: --augment and --no-augment exclude each other, got both');
   }
@@ -175,7 +178,12 @@ export function configFromFlags(values: Values): TrainConfigInput {
       momentum: num(values, 'momentum'),
       nesterov: values.nesterov === true ? true : undefined,
       weightDecay: num(values, 'weight-decay'),
-      mixtureLrMultiplier: num(values, 'mixture-lr-mult') ?? num(values, 'gm-lr-mult'),
+      mixtureLrMultiplier: numberFlag(
+        WHERE,
+        'mixture-lr-mult',
+        renamedValue(WHERE, values, 'mixture-lr-mult', 'gm-lr-mult'),
+        undefined,
+      ),
     }),
     lr: defined({
       kind: str(values, 'lr-schedule') as never,

@@ -7,6 +7,8 @@ import {
   numberFlag,
   numberListFlag,
   flagLines,
+  olderName,
+  renamedValue,
   parseFlagTable,
   runDirArg,
   usageText,
@@ -102,5 +104,25 @@ test('choiceFlag, listFlag, splitList, numberListFlag, requiredFlag', () => {
   assert.equal(requiredFlag('cmd', 'run', 'dir', 'name a run directory'), 'dir');
   assert.throws(() => requiredFlag('cmd', 'run', undefined, 'name a run directory'), {
     message: 'cmd: --run must name a run directory, got nothing',
+  });
+});
+
+test('olderName and renamedValue: a renamed flag still reads under its older name, never under both', () => {
+  assert.deepEqual(olderName('train-images', 'train-limit'), {
+    name: 'train-images',
+    value: '<n>',
+    help: 'the older name of --train-limit',
+  });
+  const flags = [
+    { name: 'train-limit', value: '<n>', help: 'images' },
+    olderName('train-images', 'train-limit'),
+  ];
+  const read = (...argv: string[]) =>
+    renamedValue('demo', parseFlagTable(argv, flags).values, 'train-limit', 'train-images');
+  assert.equal(read('--train-limit', '5'), '5');
+  assert.equal(read('--train-images', '7'), '7');
+  assert.equal(read(), undefined);
+  assert.throws(() => read('--train-limit', '5', '--train-images', '7'), {
+    message: 'demo: --train-limit and its older name --train-images exclude each other, got both',
   });
 });

@@ -112,11 +112,11 @@ test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the r
   const runDir = join(tempDir(), 'demo');
   const { code, out } = await capture(() =>
     demoCommand.run([
-      '--train-images',
+      '--train-limit',
       '16',
-      '--test-images',
+      '--test-limit',
       '8',
-      '--attack-images',
+      '--attack-limit',
       '4',
       '--backend',
       'wasm',
@@ -147,7 +147,7 @@ test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the r
   assert.match(out, /lgm-mixture/, 'the detection table is printed');
   await assertAgreedSets(runDir, ['fgsm', 'bim']);
   await assert.rejects(
-    demoCommand.run(['--train-images', '0']),
-    /demo: --train-images must be an integer >= 1, got '0'/,
+    demoCommand.run(['--train-limit', '0']),
+    /demo: --train-limit must be an integer >= 1, got '0'/,
   );
 });

@@ -3,7 +3,16 @@ import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
 import type { Command } from '../command.js';
 import { LOSS_NAMES } from '../../losses/registry.js';
-import { BACKEND_FLAG, type FlagDef, SEED_RANGE, integerFlag, parseFlagTable, usageText } from '../flags.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  SEED_RANGE,
+  integerFlag,
+  olderName,
+  parseFlagTable,
+  renamedValue,
+  usageText,
+} from '../flags.js';
 import { loadAddon } from '../../native/addon.js';
 import { withRunLock } from '../../io/run-lock.js';
 import { writeReport } from '../../viz/report.js';
@@ -133,13 +142,13 @@ export function shortBudgetNotes(config: TrainConfig, accuracy: number | null, r
 
 const FLAGS = [
   {
-    name: 'train-images',
+    name: 'train-limit',
     value: '<n>',
     help: `training images per epoch, the budget (default ${DEMO_DEFAULTS.trainImages})`,
   },
   { name: 'epochs', value: '<n>', help: `epochs (default ${DEMO_DEFAULTS.epochs})` },
   {
-    name: 'test-images',
+    name: 'test-limit',
     value: '<n>',
     help: `test images to evaluate (default ${DEMO_DEFAULTS.testImages}; 10000 = all)`,
   },
@@ -155,10 +164,13 @@ const FLAGS = [
   { name: 'quiet', help: 'no progress output' },
   { name: 'no-detection', help: 'skip the attacks, the detection table and the report' },
   {
-    name: 'attack-images',
+    name: 'attack-limit',
     value: '<n>',
     help: `test images attacked with FGSM and BIM (default ${DEMO_DEFAULTS.attackImages})`,
   },
+  olderName('train-images', 'train-limit'),
+  olderName('test-images', 'test-limit'),
+  olderName('attack-images', 'attack-limit'),
 ] as const satisfies readonly FlagDef[];
 
 export const demoCommand: Command = {
@@ -182,17 +194,26 @@ export const demoCommand: Command = {
     const seed = integerFlag('demo', 'seed', values.seed, 0, SEED_RANGE);
     const native = loadAddon();
     const defaults = values.full === true ? DEMO_DEFAULTS : demoBudget(native.addon !== null);
-    // The note is about the budget lgm chose; a user's own --train-images is their choice.
-    const short = defaults !== DEMO_DEFAULTS && values['train-images'] === undefined;
+    // The note is about the budget lgm chose; a user's own --train-limit is their choice.
+    const trainLimit = renamedValue('demo', values, 'train-limit', 'train-images');
+    const short = defaults !== DEMO_DEFAULTS && trainLimit === undefined;
     const config = demoConfig({
-      trainImages: positiveInt('train-images', values['train-images'], defaults.trainImages),
+      trainImages: positiveInt('train-limit', trainLimit, defaults.trainImages),
       epochs: positiveInt('epochs', values.epochs, defaults.epochs),
-      testImages: positiveInt('test-images', values['test-images'], defaults.testImages),
+      testImages: positiveInt(
+        'test-limit',
+        renamedValue('demo', values, 'test-limit', 'test-images'),
+        defaults.testImages,
+      ),
       seed,
       loss: values.loss ?? 'lgm',
     });
     const runDir = values.out ?? defaultRunDir(config);
-    const attackImages = positiveInt('attack-images', values['attack-images'], defaults.attackImages);
+    const attackImages = positiveInt(
+      'attack-limit',
+      renamedValue('demo', values, 'attack-limit', 'attack-images'),
+      defaults.attackImages,
+    );
     const started = Date.now();
     if (short) {
       console.log(

@@ -7,7 +7,9 @@ import {
   RUN_FLAG,
   integerFlag,
   numberFlag,
+  olderName,
   parseFlagTable,
+  renamedValue,
   requiredFlag,
   runDirArg,
   usageText,
@@ -22,10 +24,11 @@ const FLAGS = [
     help: 'fraction of clean training images flagged, in (0, 1) (default 0.05)',
   },
   {
-    name: 'calibration-images',
+    name: 'calibration-limit',
     value: '<n>',
     help: 'training images the threshold is calibrated on (default 5000)',
   },
+  olderName('calibration-images', 'calibration-limit'),
   BACKEND_FLAG,
 ] as const satisfies readonly FlagDef[];
 
@@ -50,7 +53,8 @@ export const exportCommand: Command = {
     const runDir = runDirArg(where, values.run, positionals);
     const outDir = requiredFlag(where, 'out', values.out, 'name the output directory');
     const flagRate = numberFlag(where, 'flag-rate', values['flag-rate'], 0.05, { min: 0 });
-    const calibrationImages = integerFlag(where, 'calibration-images', values['calibration-images'], 5000, {
+    const calibration = renamedValue(where, values, 'calibration-limit', 'calibration-images');
+    const calibrationImages = integerFlag(where, 'calibration-limit', calibration, 5000, {
       min: 1,
     });
     await initBackend(values.backend);
