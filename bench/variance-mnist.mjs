@@ -1,12 +1,13 @@
 // Variance collapse on real digits (docs/reproduce.md, "Learned variances"): an MLP feature map (784-256-D) trained
 // with the L-GM loss, learned variances, on MNIST digits 0-7; after each epoch prints test accuracy, the AUROC of
 // the likelihood under the predicted class (clean digits 0-7 positive, held-out digits 8-9 negative), the class
-// log-variances and the likelihood term. PRIOR=beta adds a log-normal prior on the log-variances
-// (beta/2 * sum_j (log sigma^2_kj)^2 per class, averaged over classes). After `npm run build`:
+// log-variances and the likelihood term. PRIOR=beta is the loss's variancePrior option (beta/2 * sum_j
+// (log sigma^2_kj)^2 per class, averaged over classes; unset: lgm's default). LAM (lambda, 0.01), NTRAIN (8000
+// training digits), MIXLR (1e-2, Adam on the mixture), BATCH (32). After `npm run build`:
 //   PRIOR=0 node bench/variance-mnist.mjs <epochs> <featureDim> <covariance> [seed]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { LgmLossModule } from '../dist/src/losses/index.js';
+import { LgmLossModule, reduceLoss } from '../dist/src/losses/index.js';
 import { loadMnist } from '../dist/src/data/index.js';
 import { classLogDensity } from '../dist/src/gm/index.js';
 import { detectionMetrics } from '../dist/src/detect/metrics.js';
@@ -16,8 +17,11 @@ const epochs = +(process.argv[2] ?? 10);
 const D = +(process.argv[3] ?? 32);
 const covariance = process.argv[4] ?? 'isotropic';
 const seed = +(process.argv[5] ?? 1);
-const prior = +(process.env.PRIOR ?? 0);
+const prior = process.env.PRIOR === undefined ? undefined : +process.env.PRIOR;
 const lambda = +(process.env.LAM ?? 0.01);
+const nTrain = +(process.env.NTRAIN ?? 8000);
+const mixLr = +(process.env.MIXLR ?? 1e-2);
+const batch = +(process.env.BATCH ?? 32);
 const K = 8;
 const pick = (ds, keep, max) => {
   const px = 28 * 28;
@@ -32,7 +36,7 @@ const pick = (ds, keep, max) => {
 };
 const trainSet = await loadMnist({ split: 'train' });
 const testSet = await loadMnist({ split: 'test' });
-const train = pick(trainSet, (l) => l < K, 8000);
+const train = pick(trainSet, (l) => l < K, nTrain);
 const inTest = pick(testSet, (l) => l < K, 2000);
 const oodTest = pick(testSet, (l) => l >= K, 1000);
 const W1 = tf.variable(tf.randomNormal([784, 256], 0, Math.sqrt(2 / 784), 'float32', seed));
@@ -45,10 +49,11 @@ const mod = new LgmLossModule({
   covariance,
   alpha: 0.1,
   lambda,
+  ...(prior === undefined ? {} : { variancePrior: prior }),
   seed: seed + 2,
 });
 const opt = tf.train.adam(1e-3);
-const mixOpt = tf.train.adam(1e-2);
+const mixOpt = tf.train.adam(mixLr);
 const lv = () => mod.weights.find((w) => w.name === 'logVariances')?.variable;
 // log N(f; mu_k, Sigma_k) under the predicted class k (classLogDensity's 2*pi constant does not move the AUROC).
 const score = (x) =>
@@ -75,14 +80,26 @@ const report = (epoch, aux) => {
       : tf.tidy(() => [tf.min(v), tf.mean(v), tf.max(v)].map((t) => t.dataSync()[0]));
   console.log(
     JSON.stringify(
-      { prior, covariance, D, seed, epoch, acc, auroc, aux, logVar: { lo, mean, hi } },
+      {
+        prior: mod.options.variancePrior,
+        lambda,
+        mixLr,
+        nTrain,
+        covariance,
+        D,
+        seed,
+        epoch,
+        acc,
+        auroc,
+        aux,
+        logVar: { lo, mean, hi },
+      },
       (k, x) => (typeof x === 'number' ? Math.round(x * 1000) / 1000 : x),
     ),
   );
 };
 report(0, null);
 const n = train.y.shape[0];
-const batch = 32;
 for (let e = 1; e <= epochs; e++) {
   const order = Array.from({ length: n }, (_, i) => i);
   const rand = mulberry32(seed * 1000 + e);
@@ -102,13 +119,7 @@ for (let e = 1; e <= epochs; e++) {
         const r = mod.perSample(feat(x), y, {});
         const aux = tf.mean(r.auxiliary);
         auxValue = tf.keep(aux);
-        let total = tf.add(tf.mean(r.classification), tf.mul(aux, lambda));
-        const v = lv();
-        if (prior > 0 && v !== undefined) {
-          const perClass = v.rank === 1 ? tf.mul(tf.square(v), D) : tf.sum(tf.square(v), 1);
-          total = tf.add(total, tf.mul(tf.mean(perClass), prior / 2));
-        }
-        return tf.keep(total);
+        return tf.keep(reduceLoss(r).loss);
       });
     const { value, grads } = tf.variableGrads(loss);
     opt.applyGradients({ [W1.name]: grads[W1.name], [b1.name]: grads[b1.name], [W2.name]: grads[W2.name] });

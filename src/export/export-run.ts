@@ -43,7 +43,7 @@ function headLayer(
   const loss = model.loss;
   const byName = (name: string) => loss.weights.find((w) => w.name === name)?.variable;
   if (loss instanceof LgmLossModule) {
-    const { covariance, alpha, lambda, logDet, minLogVariance, learnPriors } = loss.options;
+    const { covariance, alpha, lambda, logDet, minLogVariance, learnPriors, variancePrior } = loss.options;
     const layer = new GaussianMixtureLayer({
       numClasses: model.numClasses,
       covariance,
@@ -52,6 +52,7 @@ function headLayer(
       logDet,
       minLogVariance,
       learnPriors,
+      variancePrior,
       // No host reads per call: the exported model runs in browsers, where they would stall the GPU.
       checkValues: false,
       name: HEAD_LAYER,

@@ -7,7 +7,9 @@ import type { CovarianceKind } from './params.js';
  * as its TensorFlow version. Learned variances ('isotropic', 'diagonal') are opt-in: the objective has a
  * direction along which the classification loss is flat and the likelihood term falls without bound (shrink
  * the features, the means and every variance together: d_k is unchanged and 1/2 log|Sigma_k| falls by the same
- * amount for every class), so long runs drift towards the variance floor (docs/reproduce.md).
+ * amount for every class), so long runs drift towards the variance floor (docs/reproduce.md). When they are
+ * learned, a Gaussian prior on the log-variances (variancePrior, beta) closes that direction: its minimum together
+ * with eq. 18's log-determinant sits at log sigma^2 = -lambda / (2 beta), so the feature scale has a reference.
  */
 export const LGM_DEFAULTS = {
   covariance: 'identity' as CovarianceKind,
@@ -15,6 +17,7 @@ export const LGM_DEFAULTS = {
   lambda: 0.01,
   logDet: true,
   learnPriors: false,
+  variancePrior: 0.01,
 };
 
 /**

@@ -59,7 +59,8 @@ const LAYER_KEYS = [
  * A Gaussian-mixture classification head holding class means, log-variances and log-priors as weights.
  *
  * - `apply([features, labels])` (training): returns the margin logits -(1 + alpha [k=y]) d_k - 1/2 log|Sigma_k|
- *   + log pi_k and registers lambda * likelihoodLoss as a layer loss, so `model.fit` with a softmax
+ *   + log pi_k and registers lambda * likelihoodLoss (+ the variance prior's penalty) as a layer loss, so
+ *   `model.fit` with a softmax
  *   cross-entropy on these logits optimises the full L-GM objective.
  * - `apply(features)` (inference): returns the logits without margin (softmax = class posterior).
  * - `loss(features, labels)`: the full `lgmLoss` with this layer's weights, for custom training loops.
@@ -73,6 +74,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
   readonly logDet: boolean;
   readonly minLogVariance: number;
   readonly learnPriors: boolean;
+  readonly variancePrior: number;
   readonly checkValues: boolean;
   readonly seed: number;
   /** null until build when the default (whose scale depends on D) is used. */
@@ -82,7 +84,10 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
   private means?: tfl.LayerVariable;
   private logVariances?: tfl.LayerVariable;
   private logPriors?: tfl.LayerVariable;
-  /** lambda * likelihoodLoss of the last training call, read by the registered layer loss. */
+  /**
+   * lambda * likelihoodLoss (+ the variance prior's penalty) of the last training call, read by the registered
+   * layer loss.
+   */
   private pendingLoss: tf.Scalar | null = null;
 
   constructor(args: GaussianMixtureLayerArgs) {
@@ -116,6 +121,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       args.learnPriors === undefined
         ? booleanOption(where, 'trainablePriors', trainablePriors, opts.learnPriors)
         : opts.learnPriors;
+    this.variancePrior = opts.variancePrior;
     this.checkValues = opts.checkValues;
     this.seed = numberOption(where, 'seed', args.seed, 0, { integer: true });
     this.meansInit =
@@ -202,6 +208,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       ...this.mixtureOptions(),
       alpha: this.alpha,
       lambda: this.lambda,
+      variancePrior: this.variancePrior,
     });
   }
 
@@ -229,7 +236,8 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
     // Kept so that model.fit's loss closure can read it after this call; the previous one is released here,
     // so at most one scalar is held between calls.
     if (this.pendingLoss !== null && !this.pendingLoss.isDisposed) this.pendingLoss.dispose();
-    this.pendingLoss = tf.keep(tf.mul(result.likelihoodLoss, this.lambda)) as tf.Scalar;
+    // Everything but the cross-entropy, which model.fit's own loss supplies: lambda * likelihood + penalty.
+    this.pendingLoss = tf.keep(tf.sub(result.loss, result.classificationLoss)) as tf.Scalar;
     tf.dispose([labels, result.loss, result.classificationLoss, result.likelihoodLoss]);
     return result.logits;
   }
@@ -244,6 +252,7 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       logDet: this.logDet,
       minLogVariance: this.minLogVariance,
       learnPriors: this.learnPriors,
+      variancePrior: this.variancePrior,
       checkValues: this.checkValues,
       seed: this.seed,
       ...(this.meansInit === null ? {} : { meansInitializer: serializeInitializer(this.meansInit) }),

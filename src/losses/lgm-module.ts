@@ -42,6 +42,7 @@ export class LgmLossModule extends LossBase {
     logDet: boolean;
     learnPriors: boolean;
     minLogVariance: number;
+    variancePrior: number;
     meanInitStd: number;
   };
 
@@ -65,6 +66,7 @@ export class LgmLossModule extends LossBase {
       logDet: o.logDet,
       learnPriors: o.learnPriors,
       minLogVariance: o.minLogVariance,
+      variancePrior: o.variancePrior,
       meanInitStd,
     };
     const { covariance, learnPriors } = o;
@@ -78,7 +80,7 @@ export class LgmLossModule extends LossBase {
     ];
     if (covariance !== 'identity') {
       const shape = covariance === 'isotropic' ? [numClasses] : [numClasses, featureDim];
-      // No weight decay: it would pull log-variances towards 0 (unit variance), a bias, not a regulariser.
+      // No weight decay: the variance prior (options.variancePrior) is their regulariser, inside the loss.
       weights.push({
         name: 'logVariances',
         variable: makeVariable(tf.zeros(shape)),
@@ -128,6 +130,7 @@ export class LgmLossModule extends LossBase {
       ...this.mixtureOptions(),
       alpha,
       lambda,
+      variancePrior: this.options.variancePrior,
     });
   }
 

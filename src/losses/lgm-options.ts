@@ -21,6 +21,13 @@ export interface LgmOptions {
   /** Learn the class priors (log pi_k); otherwise they stay uniform. Default false. */
   learnPriors?: boolean;
   /**
+   * Weight beta >= 0 of a Gaussian prior N(0, 1/beta) on each learned log-variance: the loss gains
+   * beta/2 * mean_k sum_j (log sigma_kj^2)^2 (an isotropic class counts its one value D times). It anchors the
+   * feature scale that learned variances otherwise let drift to the floor (docs/reproduce.md, "Learned
+   * variances"). No effect with identity covariance. Default 0.01; 0 turns it off.
+   */
+  variancePrior?: number;
+  /**
    * Check that features and parameters are finite and labels in range (host reads). Default true; false skips
    * these reads (hot training loops on a GPU), keeping every shape and dtype check.
    */
@@ -33,7 +40,7 @@ export type ResolvedLgmOptions = Required<LgmOptions>;
 /** The resolved options an L-GM computation uses (the rest concern checks and parameter ownership). */
 export type LgmComputeOptions = Pick<
   ResolvedLgmOptions,
-  'covariance' | 'alpha' | 'lambda' | 'logDet' | 'minLogVariance'
+  'covariance' | 'alpha' | 'lambda' | 'logDet' | 'minLogVariance' | 'variancePrior'
 >;
 
 /** The name of an L-GM option. */
@@ -46,6 +53,7 @@ export const LGM_OPTION_KEYS: readonly LgmOptionKey[] = [
   'logDet',
   'minLogVariance',
   'learnPriors',
+  'variancePrior',
   'checkValues',
 ];
 
@@ -92,6 +100,13 @@ export function resolveLgmOptions(
       DEFAULT_MIN_LOG_VARIANCE,
     ),
     learnPriors: booleanOption(where, name('learnPriors'), options.learnPriors, LGM_DEFAULTS.learnPriors),
+    variancePrior: numberOption(
+      where,
+      name('variancePrior'),
+      options.variancePrior,
+      LGM_DEFAULTS.variancePrior,
+      { min: 0 },
+    ),
     checkValues: booleanOption(where, name('checkValues'), options.checkValues, true),
   };
 }

@@ -6,6 +6,7 @@ import { fusedLgmAvailable, fusedLgmLossPerSample } from './lgm-fused.js';
 import { LgmComputeOptions, LgmOptions, ResolvedLgmOptions, resolveLgmOptions } from './lgm-options.js';
 import { LgmError, describe } from '../util/errors.js';
 import { PerSampleLoss, reduceLoss, softmaxCrossEntropyPerSample } from './reduce.js';
+import { variancePriorPenalty } from './variance-prior.js';
 
 /**
  * Options of the L-GM loss function: the shared L-GM options (defaults LGM_DEFAULTS) except learnPriors, which
@@ -15,7 +16,7 @@ export type LgmLossOptions = Omit<LgmOptions, 'learnPriors'>;
 
 /** The L-GM loss parts, as returned by `lgmLoss`. */
 export interface LgmLossResult {
-  /** classificationLoss + lambda * likelihoodLoss. */
+  /** classificationLoss + lambda * likelihoodLoss (+ the variance prior's penalty with learned variances). */
   loss: tf.Scalar;
   /** Mean cross-entropy of the margin logits. */
   classificationLoss: tf.Scalar;
@@ -47,7 +48,8 @@ export function checkLgmInputs(
 /**
  * L-GM per sample (no reduction): classification cross-entropy on the margin logits
  *   logits_ik = -(1 + alpha [k = y_i]) d_ik - 1/2 log|Sigma_k| + log pi_k        (paper eq. 17)
- * and the likelihood term d_{i,y_i} + 1/2 log|Sigma_{y_i}|                       (paper eq. 18).
+ * and the likelihood term d_{i,y_i} + 1/2 log|Sigma_{y_i}|                       (paper eq. 18),
+ * plus, with learned variances, the variance prior's penalty (variancePriorPenalty).
  * Validates its inputs, then computes (computeLgmLossPerSample). Not wrapped in tidy: call it inside one.
  */
 export function lgmLossPerSample(
@@ -72,7 +74,20 @@ export function computeLgmLossPerSample(
   params: GaussianMixtureParams,
   opts: LgmComputeOptions,
 ): PerSampleLoss {
-  if (fusedLgmAvailable(features, params)) return fusedLgmLossPerSample(features, labels, params, opts);
+  const perSample = fusedLgmAvailable(features, params)
+    ? fusedLgmLossPerSample(features, labels, params, opts)
+    : opsLgmLossPerSample(features, labels, params, opts);
+  const penalty = variancePriorPenalty(params.logVariances, features.shape[1], opts.variancePrior);
+  return penalty === undefined ? perSample : { ...perSample, penalty };
+}
+
+/** computeLgmLossPerSample's data terms as TF.js ops (the fused kernel's reference). */
+function opsLgmLossPerSample(
+  features: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  params: GaussianMixtureParams,
+  opts: LgmComputeOptions,
+): PerSampleLoss {
   const { alpha, lambda } = opts;
   const terms = computeMixtureTerms(features, params, opts, labels);
   const oneHot = oneHotFloat(labels, terms.numClasses);
@@ -90,7 +105,8 @@ export function computeLgmLossPerSample(
 
 /**
  * The large-margin Gaussian Mixture loss (Wan et al., CVPR 2018):
- *   loss = mean_i -log softmax(logits_i)[y_i] + lambda * mean_i (d_{i,y_i} + 1/2 log|Sigma_{y_i}|).
+ *   loss = mean_i -log softmax(logits_i)[y_i] + lambda * mean_i (d_{i,y_i} + 1/2 log|Sigma_{y_i}|)
+ * (+ beta/2 * mean_k sum_j (log sigma_kj^2)^2 with learned variances, options.variancePrior).
  * features [N,D] float32; labels [N] int32 in [0,K); params.means [K,D]; params.logVariances absent /
  * [K] / [K,D] for identity / isotropic / diagonal; params.logPriors [K] (absent = uniform). Options default to
  * LGM_DEFAULTS (identity covariance, alpha 0.1, lambda 0.01).

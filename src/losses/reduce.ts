@@ -15,11 +15,16 @@ export interface PerSampleLoss {
   auxiliaryWeight: number;
   /** Training logits (with any margin), [N,K]. */
   logits: tf.Tensor2D;
+  /**
+   * A term of the loss's own weights alone, added once to the total (L-GM's prior on the log-variances), or
+   * absent.
+   */
+  penalty?: tf.Scalar;
 }
 
 /** Scalars obtained from a PerSampleLoss by the shared reducer. */
 export interface ReducedLoss {
-  /** classificationLoss + auxiliaryWeight * auxiliaryLoss. */
+  /** classificationLoss + auxiliaryWeight * auxiliaryLoss (+ the penalty, when there is one). */
   loss: tf.Scalar;
   classificationLoss: tf.Scalar;
   /** Mean auxiliary term (0 when the loss has none). */
@@ -33,10 +38,12 @@ export function reduceLoss(perSample: PerSampleLoss): ReducedLoss {
   const auxiliaryLoss = (
     perSample.auxiliary === null ? tf.scalar(0) : tf.mean(perSample.auxiliary)
   ) as tf.Scalar;
-  const loss =
+  const weighted =
     perSample.auxiliary === null || perSample.auxiliaryWeight === 0
       ? classificationLoss.clone()
       : (tf.add(classificationLoss, tf.mul(auxiliaryLoss, perSample.auxiliaryWeight)) as tf.Scalar);
+  const loss =
+    perSample.penalty === undefined ? weighted : (tf.add(weighted, perSample.penalty) as tf.Scalar);
   return { loss, classificationLoss, auxiliaryLoss, logits: perSample.logits };
 }
 

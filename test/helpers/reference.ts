@@ -17,6 +17,8 @@ export interface RefOptions {
   lambda?: number;
   logDet?: boolean;
   minLogVariance?: number;
+  /** beta of the prior on the log-variances (learned kinds only); default 0. */
+  variancePrior?: number;
 }
 
 const FLOOR = Math.log(1e-4);
@@ -26,6 +28,11 @@ function logVar(p: RefParams, kind: Kind, k: number, j: number, floor: number): 
   const lv = p.logVariances as number[] | number[][];
   const raw = kind === 'isotropic' ? (lv[k] as number) : (lv[k] as number[])[j];
   return Math.max(raw, floor);
+}
+
+function rawLogVar(p: RefParams, kind: Kind, k: number, j: number): number {
+  const lv = p.logVariances as number[] | number[][];
+  return kind === 'isotropic' ? (lv[k] as number) : (lv[k] as number[])[j];
 }
 
 function logSumExp(v: number[]): number {
@@ -69,7 +76,24 @@ export function refLoss(x: number[][], y: number[], p: RefParams, o: RefOptions)
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const classificationLoss = mean(ce);
   const likelihoodLoss = mean(lik);
-  return { loss: classificationLoss + lambda * likelihoodLoss, classificationLoss, likelihoodLoss, logits };
+  // The prior: beta/2 * mean over classes of sum_j (raw log sigma_kj^2)^2 (not floored).
+  const beta = o.variancePrior ?? 0;
+  const D = p.means[0].length;
+  const penalty =
+    o.covariance === 'identity' || beta === 0
+      ? 0
+      : (beta / 2) *
+        mean(
+          p.means.map(
+            (_, k) => mean(Array.from({ length: D }, (_, j) => rawLogVar(p, o.covariance, k, j) ** 2)) * D,
+          ),
+        );
+  return {
+    loss: classificationLoss + lambda * likelihoodLoss + penalty,
+    classificationLoss,
+    likelihoodLoss,
+    logits,
+  };
 }
 
 /** log N(x; mu_k, Sigma_k) and log p(x) in float64. */

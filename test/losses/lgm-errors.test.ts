@@ -121,11 +121,14 @@ test('options: covariance name, alpha, lambda, logDet, unknown keys', () => {
   throwsWith('lgmLoss: options.lambda must be a finite number in [0, Infinity], got number NaN', {
     options: { covariance: 'identity', lambda: NaN },
   });
+  throwsWith('lgmLoss: options.variancePrior must be a finite number in [0, Infinity], got number -0.01', {
+    options: { covariance: 'isotropic', variancePrior: -0.01 },
+  });
   throwsWith("lgmLoss: options.logDet must be a boolean, got 'yes'", {
     options: { covariance: 'identity', logDet: 'yes' },
   });
   throwsWith(
-    "lgmLoss: unknown option 'margin', expected one of covariance, alpha, lambda, logDet, minLogVariance, checkValues",
+    "lgmLoss: unknown option 'margin', expected one of covariance, alpha, lambda, logDet, minLogVariance, variancePrior, checkValues",
     { options: { covariance: 'identity', margin: 0.1 } },
   );
 });

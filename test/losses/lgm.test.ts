@@ -69,6 +69,7 @@ function compare(problem: ProblemSpec | Problem, options: LgmLossOptions, rtol =
     covariance: 'identity',
     alpha: LGM_DEFAULTS.alpha,
     lambda: LGM_DEFAULTS.lambda,
+    variancePrior: LGM_DEFAULTS.variancePrior,
     ...options,
   } as RefOptions);
   assertClose(a.loss, b.loss, rtol, 'loss');
@@ -90,6 +91,22 @@ for (const backend of ['cpu', 'wasm', 'wasm+lgm']) {
         { n: 12, k: 4, d: 3, kind: covariance, seed: 1, priors: true, flipFraction: 0.3 },
         { covariance, alpha: 0.3, lambda: 0.1 },
       );
+    });
+  }
+}
+
+for (const backend of ['cpu', 'wasm+lgm']) {
+  for (const covariance of ['isotropic', 'diagonal'] as const) {
+    test(`${backend} ${covariance}: the variance prior's value and gradient match float64 (beta 0.5, and off)`, async () => {
+      await useBackend(backend);
+      // Log-variances away from 0 so that the prior's gradient (beta D v / numel) is large.
+      const problem = makeProblem({ n: 10, k: 3, d: 4, kind: covariance, seed: 5, priors: false });
+      const lv = problem.params.logVariances as number[] | number[][];
+      problem.params.logVariances = lv.map((v) =>
+        Array.isArray(v) ? v.map((x, j) => x + (j % 2 === 0 ? 1.5 : -2)) : v + 1.5,
+      ) as number[] | number[][];
+      compare(problem, { covariance, alpha: 0.2, lambda: 0.05, variancePrior: 0.5 });
+      compare(problem, { covariance, alpha: 0.2, lambda: 0.05, variancePrior: 0 });
     });
   }
 }
@@ -147,30 +164,37 @@ for (const backend of ['cpu', 'wasm+lgm']) {
 }
 
 for (const backend of ['cpu', 'wasm+lgm']) {
-  test(`${backend}: variance floor: log-variances below minLogVariance are clamped and get no gradient`, async () => {
+  test(`${backend}: variance floor: log-variances below minLogVariance are clamped; only the prior moves them`, async () => {
     await useBackend(backend);
     const p = makeProblem({ n: 8, k: 2, d: 3, kind: 'isotropic', seed: 5 });
     p.params.logVariances = [-50, 0.2];
     compare(p, { covariance: 'isotropic', minLogVariance: -2 });
     const t = problemTensors(p);
-    const g = tf.grad(
-      (lv: tf.Tensor) =>
-        lgmLoss(
-          t.features,
-          t.labels,
-          { means: t.means, logVariances: lv },
-          { covariance: 'isotropic', minLogVariance: -2 },
-        ).loss,
-    )(t.logVariances as tf.Tensor);
+    const gradient = (variancePrior: number) =>
+      tf
+        .grad(
+          (lv: tf.Tensor) =>
+            lgmLoss(
+              t.features,
+              t.labels,
+              { means: t.means, logVariances: lv },
+              { covariance: 'isotropic', minLogVariance: -2, variancePrior },
+            ).loss,
+        )(t.logVariances as tf.Tensor)
+        .arraySync() as number[];
     const r = lgmLoss(
       t.features,
       t.labels,
       { means: t.means, logVariances: t.logVariances },
       { covariance: 'isotropic' },
     );
-    const values = g.arraySync() as number[];
-    assert.ok(values[0] === 0, `gradient below the floor is ${values[0]}`);
-    assert.notEqual(values[1], 0);
+    const without = gradient(0);
+    assert.ok(without[0] === 0, `gradient below the floor without the prior is ${without[0]}`);
+    assert.notEqual(without[1], 0);
+    // The prior's gradient beta * D * v / K (D = 3, K = 2) is all that reaches a floored log-variance: it
+    // points back up from the floor.
+    const withPrior = gradient(0.01);
+    assertClose(withPrior[0], (0.01 * 3 * -50) / 2, 1e-5, 'prior gradient below the floor');
     assert.ok(Number.isFinite(r.loss.dataSync()[0]), 'loss stays finite with a log-variance of -50');
   });
 }
