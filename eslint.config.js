@@ -78,6 +78,22 @@ export default tseslint.config(
     },
   },
   ...LAYERS.flatMap(layerRules),
+  // web/ is a client of the package: its app, tests and tools import lgm, lgm/core, ..., never a file of src/ by a
+  // relative path (web/build, Vite's config-time plugins, still may: they run before any build of the package).
+  ...[1, 2, 3].map((depth) => ({
+    files: [`web/${'*/'.repeat(depth)}*.ts`],
+    ignores: ['web/build/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: `^(\\.\\./){${depth + 1}}`, message: 'web/ imports lgm or lgm/core, not src/ files.' },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The interleaved lgm-vs-PyTorch benchmark pair behind the README's Performance table: for each round, for each
- * net and mode, `lgm bench train|infer` then bench/pytorch/train_speed.py on the same net, batch and threads, so
+ * net and mode, `lgm bench train|infer` then bench/pytorch/train-speed.py on the same net, batch and threads, so
  * that both see the same machine load; then one JSON line per net and mode with the best, median and worst img/s
  * of each, the ratio of the bests, each round's ratio (lgm / the PyTorch run right after it) with their median
  * and range, lgm's GFLOP/s against the measured sgemm peak, and both sides' peak resident memory.
@@ -84,7 +84,7 @@ function lgmRun(net, mode) {
 
 function torchRun(net, mode) {
   const args = [
-    'bench/pytorch/train_speed.py',
+    'bench/pytorch/train-speed.py',
     ...['--net', net, '--mode', mode, '--loss', loss, '--batch', String(batchOf(net, mode))],
     ...['--steps', String(steps), '--repeats', '1', '--threads', String(threads)],
   ];

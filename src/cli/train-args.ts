@@ -1,87 +1,93 @@
-import { numberFlag, numberListFlag, parseFlags } from './flags.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  numberFlag,
+  numberListFlag,
+  olderName,
+  parseFlagTable,
+  renamedValue,
+} from './flags.js';
+import { NETWORK_NAMES } from '../nets/registry.js';
+import { LOSS_NAMES } from '../losses/registry.js';
+import { COVARIANCE_KINDS } from '../gm/params.js';
 import { resolve } from 'node:path';
 import { LgmError } from '../util/errors.js';
-import type { TrainConfigInput } from '../train/config.js';
-import type { ValueSchedule } from '../train/schedules.js';
+import { OPTIMIZERS, type TrainConfigInput } from '../train/config.js';
+import { TRAIN_DATASETS } from '../train/datasets.js';
+import { LR_SCHEDULES, type ValueSchedule } from '../train/schedules.js';
 
-/** The flags of `lgm train` that take a value and set the config (the rest: --out, --resume, --backend). */
-const CONFIG_STRING_FLAGS = [
-  'dataset',
-  'data-dir',
-  'train-limit',
-  'test-limit',
-  'net',
-  'model',
-  'feature-layer',
-  'feature-dim',
-  'hidden',
-  'loss',
-  'covariance',
-  'alpha',
-  'lambda',
-  'variance-prior',
-  'scale',
-  'margin',
-  'alpha-schedule',
-  'lambda-schedule',
-  'optimizer',
-  'momentum',
-  'weight-decay',
-  'gm-lr-mult',
-  'lr',
-  'lr-schedule',
-  'milestones',
-  'gamma',
-  'warmup-epochs',
-  'min-lr',
-  'epochs',
-  'batch-size',
-  'eval-batch-size',
-  'seed',
-  'log-every',
-] as const;
+const v = (name: string, value: string, help: string | string[], section?: string) =>
+  ({ name, value, help, ...(section === undefined ? {} : { section }) }) as const;
+const b = (name: string, help: string) => ({ name, help }) as const;
 
-/** The boolean flags of `lgm train` that set the config (the rest: --quiet). */
-const CONFIG_BOOLEAN_FLAGS = ['augment', 'no-augment', 'no-log-det', 'learn-priors', 'nesterov'] as const;
-
-/** The usage lines of the config flags (shared by `lgm train` and `lgm demo`). */
-export const TRAIN_FLAGS_USAGE = [
-  'Data:',
-  '  --dataset <name>          mnist | fashion-mnist | cifar10 | cifar100 | cifar100-coarse | synthetic (default mnist)',
-  '  --data-dir <dir>          directory of the dataset files (CIFAR: required)',
-  '  --train-limit <n>         use only the first n training images (default all)',
-  '  --test-limit <n>          use only the first n test images (default all)',
-  '  --augment, --no-augment   CIFAR pad-4 crop + flip (default on for CIFAR only)',
-  'Network:',
-  '  --net <name>              lenetpp | mlp | resnet20 | resnet32 | resnet56 | resnet110 (default lenetpp)',
-  '  --feature-dim <d>         feature width (default 2 for lenetpp/mlp, 64 for ResNets)',
-  '  --hidden <w1,w2,...>      MLP hidden widths (default 64)',
-  '  --model <model.json>      your own tfjs-layers model instead of --net (its weights are the start),',
-  '  --feature-layer <name>    cut at this layer (output [N, D]): it feeds the loss head (docs/own-model.md)',
-  'Loss:',
-  '  --loss <name>             softmax | center | am-softmax | arcface | lgm (default lgm)',
-  '  --covariance <kind>       L-GM: identity | isotropic | diagonal (default identity)',
-  '  --alpha <a>               L-GM margin (default 0.1)',
-  '  --lambda <l>              L-GM likelihood / center-loss weight (default 0.01)',
-  '  --no-log-det              L-GM: leave -1/2 log|Sigma| out of the logits',
-  '  --learn-priors            L-GM: learn the class priors',
-  "  --variance-prior <beta>   L-GM, learned variances: precision of the log-variances' prior (default 1; 0 off)",
-  '  --scale <s>, --margin <m> AM-Softmax (30, 0.35) / ArcFace (64, 0.5)',
-  '  --alpha-schedule <spec>   stepup:start,factor,everySteps,max | ramp:value,epochs | constant:value',
-  '  --lambda-schedule <spec>  ramp:value,epochs | stepup:... | constant:value',
-  'Optimisation:',
-  '  --optimizer <name>        sgd | adam (default sgd)',
-  '  --momentum <m>            SGD momentum (default 0.9); --nesterov for Nesterov momentum',
-  '  --weight-decay <wd>       L2 on kernels and class weights, never on variances/priors (default 5e-4)',
-  '  --gm-lr-mult <k>          learning-rate multiplier of the mixture/center parameters (default 1)',
-  '  --lr <lr>                 base learning rate (default 0.01)',
-  '  --lr-schedule <kind>      constant | multistep | cosine (default constant)',
-  '  --milestones <e1,e2,...>  multistep epochs; --gamma <g> its factor (default 0.1)',
-  '  --warmup-epochs <e>       linear warm-up (default 0); --min-lr <lr> cosine floor (default 0)',
-  '  --epochs <n>              (default 10); --batch-size <n> (default 64); --eval-batch-size <n> (default 500)',
-  '  --seed <s>                seed of initialisation and data order (default 0)',
-  '  --log-every <n>           steps between metrics.jsonl step records and plain progress lines (default 50)',
+/** The flags of `lgm train` that set the config, in usage order (the rest: TRAIN_RUN_FLAGS). */
+export const TRAIN_CONFIG_FLAGS: readonly FlagDef[] = [
+  v('dataset', '<name>', `${TRAIN_DATASETS.join(' | ')} (default mnist)`, 'Data:'),
+  v('data-dir', '<dir>', 'directory of the dataset files (CIFAR: required)'),
+  v('train-limit', '<n>', 'use only the first n training images (default all)'),
+  v('test-limit', '<n>', 'use only the first n test images (default all)'),
+  b('augment', 'CIFAR pad-4 crop + flip (default on for CIFAR only)'),
+  b('no-augment', 'no augmentation'),
+  v('net', '<name>', `${NETWORK_NAMES.join(' | ')} (default lenetpp)`, 'Network:'),
+  v('feature-dim', '<d>', 'feature width (default 2 for lenetpp/mlp, 64 for ResNets)'),
+  v('hidden', '<w1,w2,...>', 'MLP hidden widths (default 64)'),
+  v('model', '<model.json>', 'your own tfjs-layers model instead of --net (needs --feature-layer)'),
+  v(
+    'feature-layer',
+    '<name>',
+    'cut at this layer (output [N, D]): it feeds the loss head (docs/own-model.md)',
+  ),
+  v('loss', '<name>', `${LOSS_NAMES.join(' | ')} (default lgm)`, 'Loss:'),
+  v('covariance', '<kind>', `L-GM: ${COVARIANCE_KINDS.join(' | ')} (default identity)`),
+  v('alpha', '<a>', 'L-GM margin (default 0.1)'),
+  v('lambda', '<l>', 'L-GM likelihood / center-loss weight (default 0.01)'),
+  b('no-log-det', 'L-GM: leave -1/2 log|Sigma| out of the logits'),
+  b('learn-priors', 'L-GM: learn the class priors'),
+  v(
+    'variance-prior',
+    '<beta>',
+    "L-GM, learned variances: precision of the log-variances' prior (default 1; 0 off)",
+  ),
+  v('scale', '<s>', 'AM-Softmax (default 30) / ArcFace (default 64) scale'),
+  v('margin', '<m>', 'AM-Softmax (default 0.35) / ArcFace (default 0.5) margin'),
+  v('alpha-schedule', '<spec>', 'stepup:start,factor,everySteps,max | ramp:value,epochs | constant:value'),
+  v('lambda-schedule', '<spec>', 'ramp:value,epochs | stepup:... | constant:value'),
+  v('optimizer', '<name>', `${OPTIMIZERS.join(' | ')} (default sgd)`, 'Optimisation:'),
+  v('momentum', '<m>', 'SGD momentum (default 0.9)'),
+  b('nesterov', 'Nesterov momentum'),
+  v('weight-decay', '<wd>', 'L2 on kernels and class weights, never on variances/priors (default 5e-4)'),
+  v('mixture-lr-mult', '<k>', 'learning-rate multiplier of the mixture/center parameters (default 1)'),
+  olderName('gm-lr-mult', 'mixture-lr-mult', '<k>'),
+  v('lr', '<lr>', 'base learning rate (default 0.01)'),
+  v('lr-schedule', '<kind>', `${LR_SCHEDULES.join(' | ')} (default constant)`),
+  v('milestones', '<e1,e2,...>', 'multistep epochs'),
+  v('gamma', '<g>', 'multistep factor (default 0.1)'),
+  v('warmup-epochs', '<e>', 'linear warm-up (default 0)'),
+  v('min-lr', '<lr>', 'cosine floor (default 0)'),
+  v('epochs', '<n>', 'passes over the training set (default 10)'),
+  v('batch-size', '<n>', 'training batch size (default 64)'),
+  v('eval-batch-size', '<n>', 'evaluation batch size (default 500)'),
+  v('seed', '<s>', 'seed of initialisation and data order (default 0)'),
+  v('log-every', '<n>', 'steps between metrics.jsonl step records and plain progress lines (default 50)'),
 ];
+
+/** The flags of `lgm train` that say where the run goes and how it runs. */
+export const TRAIN_RUN_FLAGS: readonly FlagDef[] = [
+  v('out', '<dir>', 'run directory to create (default runs/<date>-<net>-<loss>)', 'Run:'),
+  v('resume', '<dir>', [
+    'continue a run from its checkpoint (Ctrl-C, SIGTERM, SIGHUP write one);',
+    'with no other options the saved config is used, else they must equal it',
+  ]),
+  v('checkpoint-every', '<n>', [
+    'checkpoint within epochs every n steps, a time (30s, 5m, 1h), both',
+    "(500,5m) or 'epoch' (default 5m; every epoch end and interrupt anyway)",
+  ]),
+  BACKEND_FLAG,
+  b('quiet', 'no progress output'),
+];
+
+/** Every flag of `lgm train`. */
+export const TRAIN_FLAGS: readonly FlagDef[] = [...TRAIN_RUN_FLAGS, ...TRAIN_CONFIG_FLAGS];
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -178,7 +184,12 @@ export function configFromFlags(values: Values): TrainConfigInput {
       momentum: num(values, 'momentum'),
       nesterov: values.nesterov === true ? true : undefined,
       weightDecay: num(values, 'weight-decay'),
-      gmLrMultiplier: num(values, 'gm-lr-mult'),
+      mixtureLrMultiplier: numberFlag(
+        WHERE,
+        'mixture-lr-mult',
+        renamedValue(WHERE, values, 'mixture-lr-mult', 'gm-lr-mult'),
+        undefined,
+      ),
     }),
     lr: defined({
       kind: str(values, 'lr-schedule') as never,
@@ -200,13 +211,10 @@ export function configFromFlags(values: Values): TrainConfigInput {
 
 /** The flags of `lgm train`: config flags plus --out, --resume, --backend, --checkpoint-every, --quiet. */
 export function parseTrainArgv(argv: string[]): Values {
-  return parseFlags(argv, {
-    strings: [...CONFIG_STRING_FLAGS, 'out', 'resume', 'backend', 'checkpoint-every'],
-    booleans: [...CONFIG_BOOLEAN_FLAGS, 'quiet'],
-  }).values;
+  return parseFlagTable(argv, TRAIN_FLAGS).values as Values;
 }
 
 /** Whether any config flag was given (a bare `--resume DIR` reuses the run's saved config). */
 export function hasConfigFlags(values: Values): boolean {
-  return [...CONFIG_STRING_FLAGS, ...CONFIG_BOOLEAN_FLAGS].some((flag) => values[flag] !== undefined);
+  return TRAIN_CONFIG_FLAGS.some((flag) => values[flag.name] !== undefined);
 }

@@ -71,7 +71,8 @@ function copyImage(
 ): void {
   const { images, channels } = dataset;
   const size = dataset.height * dataset.width * channels;
-  // Grey and RGB are unrolled: the per-value channel loop costs about 3x on RGB batches.
+  // Grey and RGB are unrolled: the per-value channel loop was measured slower on RGB batches (docs/performance.md,
+  // "Measurements behind code choices").
   if (channels === 1) {
     for (let k = 0; k < size; k++) out[dst + k] = table[images[src + k]];
   } else if (channels === 3) {

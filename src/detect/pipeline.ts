@@ -4,7 +4,7 @@ import type { Classifier } from '../nets/classifier.js';
 import { LgmError } from '../util/errors.js';
 import { type Detector, batchedFeatures } from './detector.js';
 import { type DetectionReport, type InputSet, evaluateDetectors } from './evaluate.js';
-import { type DetectorName, createDetector } from './factory.js';
+import { type DetectorName, createDetector } from './registry.js';
 import { MahalanobisDetector } from './mahalanobis.js';
 import { type MixtureFile, mixtureFit } from './mixture-fit.js';
 

@@ -12,7 +12,7 @@ import type { MixtureFile } from '../detect/mixture-fit.js';
 import { pixelClassifier } from '../detect/input-sets.js';
 import { readMixtureFile } from '../run/mixture.js';
 import { CONFIG_FILE } from '../run/layout.js';
-import { resolveTrainConfig } from '../train/config.js';
+import { resolveTrainConfig, upgradeSavedConfig } from '../train/config.js';
 import { loadRun, type LoadedRun } from '../train/run.js';
 import { asClassifier, type TrainableModel } from '../train/model.js';
 import { LgmError } from '../util/errors.js';
@@ -85,7 +85,7 @@ async function openExport(dir: string, outDir: string): Promise<RunSource> {
   let config: ReturnType<typeof resolveTrainConfig>;
   try {
     // Re-resolving validates the stored config with the usual messages.
-    config = resolveTrainConfig(lgm.metadata.source.config as never);
+    config = resolveTrainConfig(upgradeSavedConfig(lgm.metadata.source.config) as never);
     model = exportedModel(lgm, config);
   } catch (error) {
     lgm.dispose();

@@ -43,7 +43,8 @@ export function fusedLgmLossPerSample(
   ) as tf.Tensor2D;
   labelValues.dispose();
   // The two per-sample columns as products with one-hot [K+2, 1] selectors rather than slices: a slice's gradient
-  // is a pad to [N, K+2], which costs ~0.5 ms a call on wasm, a product's gradient one small outer product.
+  // is a pad to [N, K+2], slow on wasm, a product's gradient one small outer product (docs/performance.md,
+  // "Measurements behind code choices").
   const column = (c: number) => {
     const selector = tf.tensor2d(
       Float32Array.from({ length: k + 2 }, (_, i) => (i === c ? 1 : 0)),

@@ -5,8 +5,9 @@ import { mulberry32, seededNormal } from '../util/random.js';
 
 /**
  * How the trainer treats a loss weight: 'head' weights (classifier matrices) are ordinary parameters;
- * 'mixture' weights (Gaussian means, variances, priors, class centers) get the trainer's GM learning-rate
- * multiplier.
+ * 'mixture' weights, the class-conditional Gaussians in feature space, get the config's mixtureLrMultiplier:
+ * L-GM's means, variances and priors, and center loss's centers (the means of an identity-covariance,
+ * equal-prior mixture: center loss is L-GM's likelihood term under identity covariance).
  */
 export type WeightGroup = 'head' | 'mixture';
 

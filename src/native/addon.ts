@@ -148,8 +148,8 @@ let cached: AddonLoad | undefined;
  * Loads the addon with OpenMP's passive wait policy unless the user chose one (OMP_WAIT_POLICY or
  * GOMP_SPINCOUNT): libgomp reads it once, when oneDNN pulls it in, so it is set just for the load and then
  * removed again (child processes do not inherit it). By default idle OpenMP threads spin at each barrier; when the
- * cores are shared with other processes, the spinning thread takes CPU from the one doing the work: LeNet++
- * training ran at 40-60 img/s spinning and 120-186 img/s passive on 2 busy cores (PyTorch: 17-28 vs 111-134).
+ * cores are shared with other processes, the spinning thread takes CPU from the one doing the work, and training
+ * ran 2-3 times slower (docs/native.md, "Measured speed").
  */
 function withPassiveOpenMp(load: () => unknown): NativeAddon {
   const choose = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;

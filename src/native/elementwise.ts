@@ -3,8 +3,8 @@ import { allFloat32, input, numel, type NativeKernel } from './kernel.js';
 
 /**
  * Element-wise kernels (native/src/elementwise.cc). The wasm backend runs broadcasting binary ops and most unary
- * ops one element at a time (Sub of a [1,512] row from [1000,512]: ~1.3 ms; Exp of [1000,512]: ~2.1 ms); these
- * run as vector loops. Below this many output elements the backend's own kernel is as fast and is used instead.
+ * ops one element at a time (docs/native.md, "What runs natively", has the figures); these run as vector loops.
+ * Below this many output elements the backend's own kernel is as fast and is used instead.
  */
 const MIN_NATIVE_SIZE = 1024;
 

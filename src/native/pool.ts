@@ -88,8 +88,9 @@ export const maxPoolGradKernel = poolGradient('MaxPoolGrad', (addon, dy, x, dx, 
 
 /*
  * Average pooling without padding (ResNet's option-A shortcut subsamples with a 1x1 average pool of stride 2, whose
- * gradient took wasm ~38 ms at [128,32,32,16]). Padded windows stay with the backend: TF.js divides those by the
- * in-bounds count forward but by the whole window in the gradient, and the backend's kernels are the reference.
+ * gradient is slow on wasm: docs/performance.md, "Measurements behind code choices"). Padded windows stay with
+ * the backend: TF.js divides those by the in-bounds count forward but by the whole window in the gradient, and
+ * the backend's kernels are the reference.
  */
 export const avgPoolKernel = poolForward('AvgPool', (addon, x, y, g) => addon.avgPool(x, y, g), true);
 export const avgPoolGradKernel = poolGradient(

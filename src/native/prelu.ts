@@ -29,8 +29,8 @@ export function preluPeriod(x: TensorInfo, alpha: TensorInfo): number | null {
 
 /**
  * PReLU forward, y = x > 0 ? x : alpha x: the same select as the input half of the gradient with dy = x, so it
- * runs on that kernel (preluGradInput(x, x, alpha, y)). wasm's own Prelu is a scalar loop (14-28 ms of a LeNet++
- * step at batch 64 on the busy machine).
+ * runs on that kernel (preluGradInput(x, x, alpha, y)). wasm's own Prelu is a scalar loop, a visible part of a
+ * LeNet++ step (docs/performance.md, "Measurements behind code choices").
  */
 export const preluKernel: NativeKernel = {
   kernelName: 'Prelu',

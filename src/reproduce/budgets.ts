@@ -24,13 +24,13 @@ export interface Budget {
   testLimit: number | null;
   epochs: number;
   batchSize: number;
-  /** Optimizer; gmLrMultiplier scales the learning rate of the L-GM means / variances and center-loss centers. */
+  /** Optimizer; mixtureLrMultiplier scales the learning rate of the L-GM means / variances and center-loss centers. */
   optimizer: {
     name: 'sgd' | 'adam';
     momentum: number;
     nesterov: boolean;
     weightDecay: number;
-    gmLrMultiplier: number;
+    mixtureLrMultiplier: number;
   };
   lr: Partial<LrSchedule>;
   /** Schedule of alpha for the variants with a margin (alpha > 0); the others use constant 0. */
@@ -78,7 +78,7 @@ function withEpsilon(attacks: AttackBudget, epsilon: number): AttackBudget {
  * shortened from 50 epochs with a x0.7 step schedule to 10 epochs with a half-epoch warm-up and a cosine decay;
  * the ramps take the first 2 epochs (the follow-up's 5 of 50 would leave the margin at 0.2 after 1 epoch).
  * The official Caffe schedule (lr 0.03, plain momentum, no warm-up) is not used: on this net and initialisation
- * it diverges in the first 50 steps, in PyTorch as here (docs/reproduce.md, bench/pytorch/lgm_recipe.py).
+ * it diverges in the first 50 steps, in PyTorch as here (docs/reproduce.md, bench/pytorch/lgm-recipe.py).
  */
 const MNIST_FULL: Budget = {
   name: 'full',
@@ -86,7 +86,7 @@ const MNIST_FULL: Budget = {
   testLimit: null,
   epochs: 10,
   batchSize: 64,
-  optimizer: { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-3, gmLrMultiplier: 1 },
+  optimizer: { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-3, mixtureLrMultiplier: 1 },
   lr: { kind: 'cosine', base: 0.01, warmupEpochs: 0.5, minLr: 0 },
   alpha: { kind: 'ramp', value: 1, epochs: 2 },
   lambda: { kind: 'ramp', value: 0.1, epochs: 2 },
@@ -103,14 +103,14 @@ const MNIST_FULL: Budget = {
 };
 
 /**
- * About 15 minutes on 2 idle CPU cores with the native kernels (LeNet++ trains at ~800 images/s there; on wasm
- * alone ~120, so about 6x longer): one pass of batch 32 over the 60000 training images per model (1875 steps),
- * attacks on 200 test images with short DeepFool (3 candidate classes) and C&W (one constant, 20 Adam steps).
+ * Sized for 2 CPU cores with the native kernels (docs/reproduce.md, "Budgets", has the times): one pass of batch
+ * 32 over the 60000 training images per model (1875 steps), attacks on 200 test images with short DeepFool (3
+ * candidate classes) and C&W (one constant, 20 Adam steps).
  * The optimizer is that of `lgm demo` (Adam, lr 1e-3, no weight decay, mixture learning rate x10;
  * docs/training.md: lr 3e-3 stayed at chance, and without the x10 the means barely move), not the official SGD
  * schedule, which needs 21 epochs; the margin ramps up over the first half, since a 2-D feature space cannot take
- * a margin at once. (Sized for the plain wasm backend it was 4800 images and 50 attacked images: test errors of
- * 10-90%, too short to compare the losses.)
+ * a margin at once. (Sized for the plain wasm backend it was 4800 images and 50 attacked images: too short to
+ * compare the losses; docs/reproduce.md, "Budgets".)
  */
 const MNIST_QUICK: Budget = {
   ...MNIST_FULL,
@@ -119,7 +119,7 @@ const MNIST_QUICK: Budget = {
   testLimit: null,
   epochs: 1,
   batchSize: 32,
-  optimizer: { name: 'adam', momentum: 0.9, nesterov: false, weightDecay: 0, gmLrMultiplier: 10 },
+  optimizer: { name: 'adam', momentum: 0.9, nesterov: false, weightDecay: 0, mixtureLrMultiplier: 10 },
   lr: { kind: 'constant', base: 1e-3 },
   alpha: { kind: 'ramp', value: 0.1, epochs: 0.5 },
   lambda: { kind: 'constant', value: 0.01 },
@@ -163,7 +163,7 @@ const CIFAR_FULL: Budget = {
   // 164 at 391 iterations per epoch), weight decay 1e-4, momentum 0.9.
   epochs: 164,
   batchSize: 128,
-  optimizer: { name: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 1e-4, gmLrMultiplier: 1 },
+  optimizer: { name: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 1e-4, mixtureLrMultiplier: 1 },
   lr: { kind: 'multistep', base: 0.1, milestones: [82, 123], gamma: 0.1 },
   alpha: { kind: 'ramp', value: 0.3, epochs: 30 },
   lambda: { kind: 'ramp', value: 0.01, epochs: 30 },

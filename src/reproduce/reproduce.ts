@@ -20,7 +20,7 @@ import { trainVariant } from './train-stage.js';
 export interface ReproduceOptions {
   /** 'mnist' (LeNet++, every loss and the L-GM ablations) or 'cifar10' (ResNet-20, softmax vs L-GM). */
   experiment: ExperimentName;
-  /** 'tiny' (CI, seconds), 'quick' (~20 min on 2 cores, default) or 'full' (the paper-sized budget). */
+  /** 'tiny' (CI), 'quick' (default) or 'full' (the paper-sized budget); docs/reproduce.md, "Budgets". */
   budget?: BudgetName;
   /** Output directory (runs/, progress.json, report.md, pictures). Required. */
   outDir: string;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import type { DetectorName } from '../detect/factory.js';
+import type { DetectorName } from '../detect/registry.js';
 import { NOISE_SETS, loadInputs, noiseInputs } from '../detect/input-sets.js';
 import type { MixtureFile } from '../detect/mixture-fit.js';
 import { type AttackedSet, type DetectionOutcome, detectionPipeline } from '../detect/pipeline.js';

@@ -21,7 +21,7 @@ export function lossValues(config: TrainConfig, step: number, epoch: number): Lo
 export function configTrainer(model: TrainableModel, config: TrainConfig, train: BatchSource): Trainer {
   return new Trainer({
     objective: modelObjective(model),
-    params: trainableParams(model, config.optimizer.gmLrMultiplier),
+    params: trainableParams(model, config.optimizer.mixtureLrMultiplier),
     optimizer: config.optimizer,
     train,
     epochs: config.epochs,

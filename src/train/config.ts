@@ -43,8 +43,8 @@ export interface OptimizerConfig {
   epsilon: number;
   /** L2 weight decay >= 0 on kernels and on the loss weights marked for decay (never variances or priors). */
   weightDecay: number;
-  /** Learning-rate multiplier > 0 of the Gaussian-mixture (and center) parameters. */
-  gmLrMultiplier: number;
+  /** Learning-rate multiplier > 0 of the loss weights in the 'mixture' group (Gaussian parameters, centers). */
+  mixtureLrMultiplier: number;
 }
 
 /** The fully resolved configuration of a run (written to config.json; a resume must match it). */
@@ -152,7 +152,7 @@ function resolveOptimizer(o: Partial<OptimizerConfig>): OptimizerConfig {
     'beta2',
     'epsilon',
     'weightDecay',
-    'gmLrMultiplier',
+    'mixtureLrMultiplier',
   ]);
   const unit = { min: 0, max: 1 - 1e-12 };
   return {
@@ -163,10 +163,23 @@ function resolveOptimizer(o: Partial<OptimizerConfig>): OptimizerConfig {
     beta2: numberOption(W, 'optimizer.beta2', o.beta2, 0.999, unit),
     epsilon: numberOption(W, 'optimizer.epsilon', o.epsilon, 1e-8, { min: Number.MIN_VALUE }),
     weightDecay: numberOption(W, 'optimizer.weightDecay', o.weightDecay, 5e-4, { min: 0 }),
-    gmLrMultiplier: numberOption(W, 'optimizer.gmLrMultiplier', o.gmLrMultiplier, 1, {
+    mixtureLrMultiplier: numberOption(W, 'optimizer.mixtureLrMultiplier', o.mixtureLrMultiplier, 1, {
       min: Number.MIN_VALUE,
     }),
   };
+}
+
+/**
+ * A config as an older lgm saved it (config.json, an export's metadata), with its keys under today's names:
+ * optimizer.gmLrMultiplier (its name before issue 16's naming pass) is optimizer.mixtureLrMultiplier. Anything else is
+ * returned as it is, for resolveTrainConfig to validate.
+ */
+export function upgradeSavedConfig(config: unknown): unknown {
+  const optimizer = (config as { optimizer?: Record<string, unknown> } | null)?.optimizer;
+  if (optimizer === null || typeof optimizer !== 'object' || !('gmLrMultiplier' in optimizer)) return config;
+  const { gmLrMultiplier, ...rest } = optimizer;
+  if ('mixtureLrMultiplier' in rest) return config; // both: let the validation name the unknown old key
+  return { ...(config as object), optimizer: { ...rest, mixtureLrMultiplier: gmLrMultiplier } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { reduceLoss } from '../losses/reduce.js';
+import { LgmError } from '../util/errors.js';
 import type { LossStepValues } from '../losses/module.js';
 import type { BatchSource } from './data.js';
 import { TrainableModel, inferFeatures } from './model.js';
@@ -54,13 +55,28 @@ export async function evaluate(
   const out = { labels: [] as number[], predictions: [] as number[], features: [] as number[][] };
   let lossSum = 0;
   let count = 0;
+  let checked = false;
   for (const batch of source.epoch(0)) {
+    // The labels are read back first (the loop needs them on the host anyway) and checked there, so that no
+    // batch reaches the loss with a label out of range. The loss checks the rest (shapes, finite features and
+    // mixture) on the first batch only: the model is the same for every batch, and those checks read tensors
+    // back. Later batches run the loss's unchecked compute methods.
+    const yv = await batch.y.data();
+    const bad = yv.find((y) => !(y >= 0 && y < k));
+    if (bad !== undefined) {
+      tf.dispose([batch.x, batch.y]);
+      throw new LgmError(`evaluate: labels must be in [0, ${k}), got ${bad}`);
+    }
     const [feats, preds, loss] = tf.tidy(() => {
       const f = inferFeatures(model, batch.x);
-      const p = tf.argMax(model.loss.logits(f), 1);
-      return [f, p, reduceLoss(model.loss.perSample(f, batch.y, options.values)).loss];
+      const logits = checked ? model.loss.computeLogits(f) : model.loss.logits(f);
+      const perSample = checked
+        ? model.loss.computePerSample(f, batch.y, options.values)
+        : model.loss.perSample(f, batch.y, options.values);
+      return [f, tf.argMax(logits, 1), reduceLoss(perSample).loss];
     });
-    const [fv, pv, yv, lv] = await Promise.all([feats.data(), preds.data(), batch.y.data(), loss.data()]);
+    checked = true;
+    const [fv, pv, lv] = await Promise.all([feats.data(), preds.data(), loss.data()]);
     tf.dispose([feats, preds, loss, batch.x, batch.y]);
     const n = yv.length;
     lossSum += lv[0] * n;

@@ -66,7 +66,7 @@ export function buildModel(
 }
 
 /** Every trainable parameter with its checkpoint key, decay flag and learning-rate scale. */
-export function trainableParams(model: TrainableModel, gmLrMultiplier: number): Param[] {
+export function trainableParams(model: TrainableModel, mixtureLrMultiplier: number): Param[] {
   const netParams = model.net.trainableWeights.map((w, i) => ({
     key: `net/${i}/${w.originalName}`,
     variable: w.read() as tf.Variable,
@@ -78,7 +78,7 @@ export function trainableParams(model: TrainableModel, gmLrMultiplier: number): 
     key: `loss/${w.name}`,
     variable: w.variable,
     decay: w.decay,
-    lrScale: w.group === 'mixture' ? gmLrMultiplier : 1,
+    lrScale: w.group === 'mixture' ? mixtureLrMultiplier : 1,
   }));
   return [...netParams, ...lossParams];
 }

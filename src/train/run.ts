@@ -5,7 +5,7 @@ import { LgmLossModule } from '../losses/lgm-module.js';
 import { LgmError } from '../util/errors.js';
 import { LGM_DEFAULTS } from '../gm/defaults.js';
 import { loadCustomNetwork } from './custom-net.js';
-import { LIMITS, TrainConfig, resolveTrainConfig } from './config.js';
+import { LIMITS, TrainConfig, resolveTrainConfig, upgradeSavedConfig } from './config.js';
 import { readCheckpoint } from '../run/checkpoint.js';
 import { type Normalization, unitScale } from '../data/normalization.js';
 import { pixelClassifier } from '../detect/input-sets.js';
@@ -50,10 +50,11 @@ export async function readRunConfig(runDir: string): Promise<RunConfigFile> {
     throw new LgmError(`loadRun: ${file} must be {format: 'lgm-run-1', config, inputShape, numClasses}`);
   }
   checkRunShape(file, parsed.inputShape, parsed.numClasses);
-  fillVariancePrior(parsed.config);
+  const upgraded = { ...parsed, config: upgradeSavedConfig(parsed.config) as RunConfigFile['config'] };
+  fillVariancePrior(upgraded.config);
   // Re-resolving validates every field of a hand-edited file with the usual messages.
-  resolveTrainConfig(parsed.config as never);
-  return parsed;
+  resolveTrainConfig(upgraded.config as never);
+  return upgraded;
 }
 
 /**

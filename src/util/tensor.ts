@@ -13,7 +13,8 @@ export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
  *   value = max_k x_ik - log max_k softmax(x_i)   (the largest softmax entry is >= 1/K, so its log is exact)
  *   gradient = dy_i * softmax(x_i).
  * TF.js's own logSumExp takes an unvectorised exp, and its gradient goes through max(), whose equality mask
- * with a broadcast runs ~100x slower on wasm than the softmax used here. Same values to float rounding.
+ * with a broadcast is far slower on wasm than the softmax used here (docs/performance.md, "Measurements behind code choices"). Same values to float
+ * rounding.
  */
 export function logSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
   const op = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {

@@ -48,7 +48,7 @@ export function trainingCurves(records: MetricsRecord[], options: TrainingCurves
         series: [
           step('loss', 'total'),
           step('classificationLoss', 'classification'),
-          step('auxiliaryLoss', 'likelihood (aux.)'),
+          step('auxiliaryLoss', 'auxiliary (L-GM likelihood, center)'),
           epoch('trainLoss', 'train (epoch)'),
           epoch('testLoss', 'test (epoch)'),
         ],

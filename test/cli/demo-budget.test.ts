@@ -32,15 +32,15 @@ test('the demo budget: the full one with the native kernels, about 5 minutes of 
 test('lgm demo: a user budget is not called shorter; --help tells the wasm budget and --full', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lgm-demo-'));
   try {
-    // A user's own --train-images is not "the shorter budget": only the test sizes are small here.
+    // A user's own --train-limit is not "the shorter budget": only the test sizes are small here.
     const own = spawnSync(
       process.execPath,
       [
         cli,
         'demo',
-        '--train-images',
+        '--train-limit',
         '64',
-        '--test-images',
+        '--test-limit',
         '20',
         '--no-detection',
         '--quiet',

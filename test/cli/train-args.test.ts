@@ -42,3 +42,14 @@ test('CLI flags map onto the config; bad flags are errors', () => {
     /--alpha-schedule must be one of constant:value, stepup:start,factor,every,max, ramp:value,epochs, got 'linear:1'/,
   );
 });
+
+test('--mixture-lr-mult sets the mixture learning-rate multiplier; --gm-lr-mult, its older name, still does', () => {
+  const multiplier = (...argv: string[]) =>
+    resolveTrainConfig(configFromFlags(parseTrainArgv(argv))).optimizer.mixtureLrMultiplier;
+  assert.equal(multiplier('--mixture-lr-mult', '10'), 10);
+  assert.equal(multiplier('--gm-lr-mult', '4'), 4);
+  assert.equal(multiplier(), 1);
+  assert.throws(() => multiplier('--mixture-lr-mult', '10', '--gm-lr-mult', '4'), {
+    message: 'train: --mixture-lr-mult and its older name --gm-lr-mult exclude each other, got both',
+  });
+});

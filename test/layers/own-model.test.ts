@@ -18,7 +18,7 @@ import { exportRun } from '../../src/export/export-run.js';
 import { loadLgmModel } from '../../src/export/lgm-model.js';
 import { fileSystem } from '../../src/io/file-system.js';
 import { withGaussianMixtureHead } from '../../src/layers/with-gm-head.js';
-import { createDetector } from '../../src/detect/factory.js';
+import { createDetector } from '../../src/detect/registry.js';
 import { loadInputs } from '../../src/detect/input-sets.js';
 import { capture } from '../helpers/console.js';
 import { lgm } from '../helpers/cli.js';

@@ -37,7 +37,7 @@ test('the MNIST full budget is the follow-up recipe shortened: 10 epochs of batc
     momentum: 0.9,
     nesterov: true,
     weightDecay: 1e-3,
-    gmLrMultiplier: 1,
+    mixtureLrMultiplier: 1,
   });
   assert.deepEqual(
     [full.alpha, full.lambda],

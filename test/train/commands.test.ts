@@ -101,7 +101,7 @@ test('the demo config: LeNet++, 2-D feature, L-GM on MNIST with the budget given
   assert.equal(c.dataset.trainLimit, 100);
   assert.equal(c.dataset.testLimit, 50);
   assert.equal(c.epochs, 2);
-  assert.equal(c.optimizer.gmLrMultiplier, 10);
+  assert.equal(c.optimizer.mixtureLrMultiplier, 10);
   assert.equal(
     demoConfig({ trainImages: 1, epochs: 1, testImages: 1, seed: 0, loss: 'softmax' }).alpha,
     null,
@@ -112,11 +112,11 @@ test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the r
   const runDir = join(tempDir(), 'demo');
   const { code, out } = await capture(() =>
     demoCommand.run([
-      '--train-images',
+      '--train-limit',
       '16',
-      '--test-images',
+      '--test-limit',
       '8',
-      '--attack-images',
+      '--attack-limit',
       '4',
       '--backend',
       'wasm',
@@ -147,7 +147,7 @@ test('lgm demo: a tiny budget trains LeNet++ with L-GM on MNIST and writes the r
   assert.match(out, /lgm-mixture/, 'the detection table is printed');
   await assertAgreedSets(runDir, ['fgsm', 'bim']);
   await assert.rejects(
-    demoCommand.run(['--train-images', '0']),
-    /demo: --train-images must be an integer >= 1, got '0'/,
+    demoCommand.run(['--train-limit', '0']),
+    /demo: --train-limit must be an integer >= 1, got '0'/,
   );
 });

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configDifferences, resolveTrainConfig } from '../../src/train/config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configDifferences, resolveTrainConfig, upgradeSavedConfig } from '../../src/train/config.js';
+import { readRunConfig } from '../../src/train/run.js';
 import { buildModel } from '../../src/train/model.js';
 import { useCpu } from './fixtures.js';
 
@@ -19,7 +23,7 @@ test('resolveTrainConfig fills every default', () => {
     beta2: 0.999,
     epsilon: 1e-8,
     weightDecay: 5e-4,
-    gmLrMultiplier: 1,
+    mixtureLrMultiplier: 1,
   });
   assert.equal(c.alpha, null);
 });
@@ -81,4 +85,26 @@ test('configDifferences names each differing field', () => {
     'optimizer.nesterov: false in the run vs true given',
   ]);
   assert.deepEqual(configDifferences(a, resolveTrainConfig({ epochs: 2 })), []);
+});
+
+test('a config saved under the older key optimizer.gmLrMultiplier reads as mixtureLrMultiplier', async () => {
+  const current = resolveTrainConfig({ optimizer: { mixtureLrMultiplier: 10 } });
+  const { mixtureLrMultiplier, ...optimizer } = current.optimizer;
+  const old = { ...current, optimizer: { ...optimizer, gmLrMultiplier: mixtureLrMultiplier } };
+  // The library takes only today's name; the file readers upgrade what an older lgm wrote.
+  assert.throws(() => resolveTrainConfig(old as never), /gmLrMultiplier/);
+  assert.deepEqual(upgradeSavedConfig(old), current);
+  assert.equal(upgradeSavedConfig(current), current);
+  const dir = mkdtempSync(join(tmpdir(), 'lgm-old-config-'));
+  try {
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ format: 'lgm-run-1', config: old, inputShape: [4], numClasses: 3 }),
+    );
+    const read = await readRunConfig(dir);
+    assert.deepEqual(read.config, current);
+    assert.equal(configDifferences(read, { ...read, config: current }).length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

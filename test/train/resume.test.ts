@@ -15,7 +15,7 @@ function configs(): TrainConfig[] {
     mlpConfig({
       epochs: 3,
       loss: { name: 'lgm', options: { covariance: 'diagonal', learnPriors: true } },
-      optimizer: { name: 'sgd', momentum: 0.9, nesterov: true, gmLrMultiplier: 2 },
+      optimizer: { name: 'sgd', momentum: 0.9, nesterov: true, mixtureLrMultiplier: 2 },
       lr: { kind: 'cosine', base: 0.05, warmupEpochs: 0.5 },
       alpha: { kind: 'stepup', start: 0.1, factor: 2, every: 4, max: 0.5 },
       lambda: { kind: 'ramp', value: 0.05, epochs: 2 },

@@ -67,7 +67,7 @@ test('lgm plot errors: unknown kind, missing run dir, missing features, panel wi
     run(['scatter', empty]),
     /plot: kind must be one of features, panel, likelihood, roc, curves, report, got 'scatter'/,
   );
-  await assert.rejects(run(['features']), /plot features: a run directory must be given, got none/);
+  await assert.rejects(run(['features']), /plot features: --run must name a run directory, got nothing/);
   await assert.rejects(
     run(['features', empty]),
     /readRunFeatures: .*features.json must exist \(written by lgm train and lgm eval\), got no such file/,

@@ -1,10 +1,10 @@
 /**
  * GatherV2 along the first axis as row copies on the wasm heap. tfjs-backend-wasm 4.22 gathers element by
- * element (~4.6 ms for 256 rows of 512 floats); copying whole rows with TypedArray.set takes microseconds.
- * With batch dims (e.g. gather(x [N,K], idx [N,1], 1, 1), one value per row) the packaged kernel reads outside
- * its buffers (RuntimeError: memory access out of bounds, depending on where the tensors sit on the heap), so
- * that case is computed here too. Any other case (an inner axis without batch dims, out-of-range indices) goes to
- * the packaged kernel.
+ * element; copying whole rows with TypedArray.set is orders of magnitude faster (docs/performance.md,
+ * "Measurements behind code choices"). With batch dims (e.g. gather(x [N,K], idx [N,1], 1, 1), one value per
+ * row) the packaged kernel reads outside its buffers (RuntimeError: memory access out of bounds, depending on
+ * where the tensors sit on the heap), so that case is computed here too. Any other case (an inner axis without
+ * batch dims, out-of-range indices) goes to the packaged kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asWasm, type KernelParams, type Temp } from './kernel-utils.js';

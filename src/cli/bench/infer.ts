@@ -2,17 +2,18 @@
  * `lgm bench infer`: inference throughput, where detection and attacks spend their time. Forward passes of
  * LeNet++ or a CIFAR ResNet (batch norm in inference mode) on a fixed seeded batch, then every detector's score
  * of the batch's features. Two figures: `forward` (features, the L-GM logits and predicted classes, read back:
- * what bench/pytorch/train_speed.py --mode infer does) and `withDetectors` (that plus every detector's score).
+ * what bench/pytorch/train-speed.py --mode infer does) and `withDetectors` (that plus every detector's score).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { backendInfo, initBackend } from '../../backend/index.js';
 import { buildNetwork } from '../../nets/registry.js';
-import { mixtureLogits } from '../../gm/density.js';
-import { DETECTOR_NAMES, createDetector, type DetectorName } from '../../detect/factory.js';
+import { computeMixtureLogits } from '../../gm/density.js';
+import { checkMixtureInputs, resolveMixtureOptions } from '../../gm/mixture.js';
+import { DETECTOR_NAMES, createDetector, type DetectorName } from '../../detect/registry.js';
 import type { Detector } from '../../detect/detector.js';
 import { mulberry32, seededNormal } from '../../util/random.js';
-import { choiceFlag, integerFlag, parseFlags } from '../flags.js';
+import { BACKEND_FLAG, type FlagDef, choiceFlag, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import { type Benchmark, round3 } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
@@ -54,7 +55,12 @@ export function timeInference(o: InferBenchOptions) {
   const mixtureFile = { covariance: 'identity' as const, params: mixture, dispose: () => undefined };
   const images = seeded([o.batch, ...inputShape], o.seed + 1);
   const features = (x: tf.Tensor) => model.apply(x, { training: false }) as tf.Tensor2D;
-  const logits = (z: tf.Tensor2D) => mixtureLogits(z, mixture, { covariance: 'identity' });
+  // The mixture is checked once here; the timed loop runs the unchecked logits (no host reads).
+  const mixtureOptions = resolveMixtureOptions(WHERE, { covariance: 'identity' });
+  tf.tidy(() =>
+    checkMixtureInputs(WHERE, tf.zeros([1, o.featureDim]) as tf.Tensor2D, mixture, mixtureOptions),
+  );
+  const logits = (z: tf.Tensor2D) => tf.tidy(() => computeMixtureLogits(z, mixture, mixtureOptions));
   const detectors = new Map<DetectorName, Detector>();
   try {
     // Fit every detector on the features of seeded images with random labels, in batches of the bench's size.
@@ -117,36 +123,43 @@ export function timeInference(o: InferBenchOptions) {
   }
 }
 
-const USAGE = `Usage: lgm bench infer [options]
+const FLAGS = [
+  { name: 'net', value: '<name>', help: `${NETS.join(' | ')} (default lenetpp)` },
+  { name: 'batch', value: '<n>', help: 'images per pass (default 256)' },
+  { name: 'steps', value: '<n>', help: 'timed passes (default 10)' },
+  { name: 'warmup', value: '<n>', help: 'untimed passes first (default 2)' },
+  { name: 'feature-dim', value: '<n>', help: 'feature width (default 2 for lenetpp, 64 for the ResNets)' },
+  { name: 'fit', value: '<n>', help: 'feature vectors the detectors are fitted on (default 1000)' },
+  { name: 'seed', value: '<n>', help: 'seed of weights and data (default 0)' },
+  {
+    ...BACKEND_FLAG,
+    help: 'tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)',
+  },
+  { name: 'threads', value: '<n>', help: 'wasm threads 1..8 (default: all cores; $LGM_THREADS)' },
+  { name: 'no-peak', help: 'skip the sgemm peak measurement' },
+] as const satisfies readonly FlagDef[];
 
-Forward passes (batch norm in inference mode) and every detector's score (${DETECTOR_NAMES.join(', ')}) of
-one seeded batch; the detectors are fitted first on --fit feature vectors with random labels (an identity-
-covariance mixture with seeded means for lgm-class and lgm-mixture). Prints imagesPerSecond of the forward pass
-(features + L-GM logits + predicted class, read back: what bench/pytorch/train_speed.py --mode infer times),
-withDetectorsImagesPerSecond, each detector's ms per batch, the forward's model FLOPs, GFLOP/s and fraction of
-the measured sgemm peak, and memory.
-
-Options:
-  --net <name>          lenetpp | resnet20 | resnet32 | resnet56 | resnet110 (default lenetpp)
-  --batch <n>           images per pass (default 256)
-  --steps <n>           timed passes (default 10)
-  --warmup <n>          untimed passes first (default 2)
-  --feature-dim <n>     feature width (default 2 for lenetpp, 64 for the ResNets)
-  --fit <n>             feature vectors the detectors are fitted on (default 1000)
-  --seed <n>            seed of weights and data (default 0)
-  --backend <name>      tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)
-  --threads <n>         wasm threads 1..8 (default: all cores; $LGM_THREADS)
-  --no-peak             skip the sgemm peak measurement`;
+const USAGE = usageText({
+  synopsis: ['lgm bench infer [options]'],
+  about: [
+    `Forward passes (batch norm in inference mode) and every detector's score (${DETECTOR_NAMES.join(', ')}) of`,
+    'one seeded batch; the detectors are fitted first on --fit feature vectors with random labels (an identity-',
+    'covariance mixture with seeded means for lgm-class and lgm-mixture). Prints imagesPerSecond of the forward pass',
+    '(features + L-GM logits + predicted class, read back: what bench/pytorch/train-speed.py --mode infer times),',
+    "withDetectorsImagesPerSecond, each detector's ms per batch, the forward's model FLOPs, GFLOP/s and fraction of",
+    'the measured sgemm peak, and memory.',
+    '',
+    'Options:',
+  ],
+  flags: FLAGS,
+});
 
 export const inferBenchmark: Benchmark = {
   name: 'infer',
   summary: 'images/s of forward passes (features + L-GM logits) and of every detector score, batch 256',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: ['net', 'batch', 'steps', 'warmup', 'feature-dim', 'fit', 'seed', 'backend', 'threads'],
-      booleans: ['no-peak'],
-    });
+    const { values } = parseFlagTable(argv, FLAGS);
     const net = choiceFlag(WHERE, 'net', values.net, NETS, 'lenetpp');
     const options: InferBenchOptions = {
       net,

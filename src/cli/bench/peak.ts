@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon } from '../../native/index.js';
-import { integerFlag, parseFlags } from '../flags.js';
+import { BACKEND_FLAG, type FlagDef, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import { backendInfo, initBackend } from '../../backend/index.js';
 import { type Benchmark, round3 } from './benchmark.js';
 
@@ -89,18 +89,26 @@ export function achieved(flops: number, msPerStep: number, peak: PeakResult | nu
   };
 }
 
+const FLAGS = [
+  { name: 'size', value: '<n>', help: 'rows and columns of each matrix (default 1024)' },
+  { name: 'calls', value: '<n>', help: 'timed products (default 8)' },
+  BACKEND_FLAG,
+] as const satisfies readonly FlagDef[];
+
 export const peakBenchmark: Benchmark = {
   name: 'peak',
   summary: "the machine's measured float32 peak: best GFLOP/s of square sgemm (oneDNN via the native addon)",
-  usage: [
-    'Usage: lgm bench peak [--size 1024] [--calls 8] [--backend name]',
-    '',
-    'Times --calls products of two --size x --size float32 matrices on oneDNN sgemm through the native addon',
-    "(every core this process may use), or on the backend's matMul when the addon is absent; prints the best",
-    'and median GFLOP/s (2 size^3 FLOPs per call). bench train/head/infer report their GFLOP/s against it.',
-  ].join('\n'),
+  usage: usageText({
+    synopsis: ['lgm bench peak [options]'],
+    about: [
+      'Times --calls products of two --size x --size float32 matrices on oneDNN sgemm through the native addon',
+      "(every core this process may use), or on the backend's matMul when the addon is absent; prints the best",
+      'and median GFLOP/s (2 size^3 FLOPs per call). bench train/head/infer report their GFLOP/s against it.',
+    ],
+    flags: FLAGS,
+  }),
   async run(argv) {
-    const { values } = parseFlags(argv, { strings: ['size', 'calls', 'backend'] });
+    const { values } = parseFlagTable(argv, FLAGS);
     const size = integerFlag('bench peak', 'size', values.size, 1024, { min: 1 });
     const calls = integerFlag('bench peak', 'calls', values.calls, 8, { min: 1 });
     await initBackend(values.backend);

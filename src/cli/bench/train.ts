@@ -7,11 +7,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { backendInfo, initBackend } from '../../backend/index.js';
-import { lgmLoss } from '../../losses/lgm.js';
+import { checkLgmInputs, computeLgmLossPerSample } from '../../losses/lgm.js';
+import { resolveLgmOptions } from '../../losses/lgm-options.js';
+import { reduceLoss } from '../../losses/reduce.js';
 import { buildNetwork } from '../../nets/registry.js';
 import { mulberry32, seededNormal } from '../../util/random.js';
 import { oneHotFloat } from '../../util/tensor.js';
-import { choiceFlag, integerFlag, parseFlags } from '../flags.js';
+import { BACKEND_FLAG, type FlagDef, choiceFlag, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import type { Benchmark } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops, type FlopCount } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
@@ -137,13 +139,19 @@ function lgmHead(o: TrainBenchOptions, head: tf.Variable[], labels: tf.Tensor1D)
     );
     head.push(logVariances);
   }
-  return (features: tf.Tensor2D) =>
-    lgmLoss(
-      features,
-      labels,
-      { means: means as tf.Tensor2D, logVariances },
-      { covariance: o.covariance, alpha: 0.1, lambda: 0.01 },
-    ).loss;
+  const params = { means: means as tf.Tensor2D, logVariances };
+  const opts = resolveLgmOptions(
+    WHERE,
+    { covariance: o.covariance, alpha: 0.1, lambda: 0.01 },
+    {
+      exclude: ['learnPriors'],
+    },
+  );
+  // Checked once here, on features of the shape the network gives; each step runs the unchecked loss.
+  tf.tidy(() =>
+    checkLgmInputs(WHERE, tf.zeros([o.batch, o.featureDim]) as tf.Tensor2D, labels, params, opts),
+  );
+  return (features: tf.Tensor2D) => reduceLoss(computeLgmLossPerSample(features, labels, params, opts)).loss;
 }
 
 function softmaxHead(o: TrainBenchOptions, head: tf.Variable[], labels: tf.Tensor1D) {
@@ -205,47 +213,50 @@ export function timeTraining(o: TrainBenchOptions): Record<string, number | null
   }
 }
 
-const USAGE = `Usage: lgm bench train [options]
+const FLAGS = [
+  { name: 'net', value: '<name>', help: `network: ${BENCH_NETS.join(' | ')} (default lenetpp)` },
+  { name: 'loss', value: '<name>', help: 'lgm | softmax (default lgm)' },
+  {
+    name: 'covariance',
+    value: '<name>',
+    help: `L-GM covariance: ${COVARIANCES.join(' | ')} (default identity)`,
+  },
+  { name: 'batch', value: '<n>', help: 'images per step (default 64)' },
+  { name: 'steps', value: '<n>', help: 'timed steps (default 20)' },
+  { name: 'warmup', value: '<n>', help: 'untimed steps first (default 3)' },
+  { name: 'feature-dim', value: '<n>', help: 'feature width (default 2 for lenetpp, 64 for resnet20)' },
+  { name: 'seed', value: '<n>', help: 'seed of weights and data (default 0)' },
+  {
+    ...BACKEND_FLAG,
+    help: 'tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)',
+  },
+  { name: 'threads', value: '<n>', help: 'wasm threads 1..8 (default: all cores; $LGM_THREADS)' },
+  { name: 'no-peak', help: 'skip the sgemm peak measurement (about a second)' },
+  {
+    name: 'profile',
+    value: '<n>',
+    help: 'after timing, profile n more steps per phase and kernel (tf.profile; default 0)',
+  },
+] as const satisfies readonly FlagDef[];
 
-Times full training steps (forward, backward, optimizer update; batch norm in training mode) after warm-up;
-prints JSON with imagesPerSecond, msPerStep, the step's model FLOPs and achieved GFLOP/s against the machine's
-measured sgemm peak (fractionOfPeak; see lgm bench peak), memory (resident set before the model, after warm-up,
-halfway, at the end, and the process's peak) and tensor counts (before, halfway, after the timed steps).
-
-Options:
-  --net <name>          network: lenetpp | resnet20 | resnet32 | resnet56 | resnet110 (default lenetpp)
-  --loss <name>         lgm | softmax (default lgm)
-  --covariance <name>   L-GM covariance: identity | isotropic | diagonal (default identity)
-  --batch <n>           images per step (default 64)
-  --steps <n>           timed steps (default 20)
-  --warmup <n>          untimed steps first (default 3)
-  --feature-dim <n>     feature width (default 2 for lenetpp, 64 for resnet20)
-  --seed <n>            seed of weights and data (default 0)
-  --backend <name>      tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)
-  --threads <n>         wasm threads 1..8 (default: all cores; $LGM_THREADS)
-  --no-peak             skip the sgemm peak measurement (about a second)
-  --profile <n>         after timing, profile n more steps per phase and kernel (tf.profile; default 0)`;
+const USAGE = usageText({
+  synopsis: ['lgm bench train [options]'],
+  about: [
+    'Times full training steps (forward, backward, optimizer update; batch norm in training mode) after warm-up;',
+    "prints JSON with imagesPerSecond, msPerStep, the step's model FLOPs and achieved GFLOP/s against the machine's",
+    'measured sgemm peak (fractionOfPeak; see lgm bench peak), memory (resident set before the model, after warm-up,',
+    "halfway, at the end, and the process's peak) and tensor counts (before, halfway, after the timed steps).",
+    '',
+    'Options:',
+  ],
+  flags: FLAGS,
+});
 
 /** Parses the arguments after `lgm bench train`. */
 export function parseTrainBenchArgs(
   argv: string[],
 ): TrainBenchOptions & { backend?: string; threads?: number; peak: boolean; profile: number } {
-  const { values } = parseFlags(argv, {
-    booleans: ['no-peak'],
-    strings: [
-      'net',
-      'loss',
-      'covariance',
-      'batch',
-      'steps',
-      'warmup',
-      'feature-dim',
-      'seed',
-      'backend',
-      'threads',
-      'profile',
-    ],
-  });
+  const { values } = parseFlagTable(argv, FLAGS);
   const net = choiceFlag(WHERE, 'net', values.net, BENCH_NETS, 'lenetpp');
   return {
     net,

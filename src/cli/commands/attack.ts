@@ -2,53 +2,69 @@ import { initBackend } from '../../backend/index.js';
 import { ATTACK_NAMES, AttackName } from '../../attacks/registry.js';
 import { openRunSource } from '../../export/run-source.js';
 import type { Command } from '../command.js';
-import { SEED_RANGE, integerFlag, listFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  RUN_FLAG,
+  SEED_RANGE,
+  integerFlag,
+  listFlag,
+  numberFlag,
+  parseFlagTable,
+  runDirArg,
+  usageText,
+} from '../flags.js';
 import { withRunLock } from '../../io/run-lock.js';
 import { attackRunDir } from '../../run/attack-run.js';
 import { ATTACK_DEFAULTS } from '../../attacks/run.js';
 
+const FLAGS = [
+  RUN_FLAG,
+  {
+    name: 'out',
+    value: '<dir>',
+    help: ['output directory (default: the run directory; runs/pretrained-<name> for a', 'pretrained model)'],
+  },
+  {
+    name: 'attacks',
+    value: '<list>',
+    help: `comma-separated, among ${ATTACK_NAMES.join(', ')} (default fgsm,bim)`,
+  },
+  { name: 'epsilon', value: '<e>', help: 'L-inf budget of fgsm, bim, pgd (default 0.3)' },
+  { name: 'epsilon-l2', value: '<e>', help: 'L2 budget of pgd-l2 (default 3)' },
+  {
+    name: 'steps',
+    value: '<n>',
+    help: 'steps of bim/pgd (default 10); deepfool iterations and cw Adam steps are at least 50/100',
+  },
+  { name: 'limit', value: '<n>', help: 'number of test images attacked (default 1000)' },
+  { name: 'batch-size', value: '<n>', help: 'examples attacked at once (default 100)' },
+  { name: 'seed', value: '<s>', help: 'seed of random starts (default 0)' },
+  {
+    name: 'data-dir',
+    value: '<dir>',
+    help: "directory of the dataset files (default: the run config's, else the loader's)",
+  },
+  BACKEND_FLAG,
+] as const satisfies readonly FlagDef[];
+
 export const attackCommand: Command = {
   name: 'attack',
   summary: 'attack a trained run on its test set; writes <run>/adversarial/<attack>.json + .f32',
-  usage: [
-    'Usage: lgm attack --run <dir> [options]',
-    '',
-    "Attacks the first --limit test images of the run's dataset in pixel space ([0, 1], normalised for the model",
-    'as lgm train does) and writes each adversarial',
-    'set to <out>/adversarial/<attack>.json (per-example success, norms, features of the successful examples)',
-    'and <attack>.f32 (float32 inputs). Successful: the image was classified correctly and the attack flipped it.',
-    '',
-    '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
-    '  --out <dir>          output directory (default: the run directory; runs/pretrained-<name> for a',
-    '                       pretrained model)',
-    `  --attacks <list>     comma-separated, among ${ATTACK_NAMES.join(', ')} (default fgsm,bim)`,
-    '  --epsilon <e>        L-inf budget of fgsm, bim, pgd (default 0.3)',
-    '  --epsilon-l2 <e>     L2 budget of pgd-l2 (default 3)',
-    '  --steps <n>          steps of bim/pgd (default 10); deepfool iterations and cw Adam steps are at least 50/100',
-    '  --limit <n>          number of test images attacked (default 1000)',
-    '  --batch-size <n>     examples attacked at once (default 100)',
-    '  --seed <s>           seed of random starts (default 0)',
-    "  --data-dir <dir>     directory of the dataset files (default: the run config's, else the loader's)",
-    '  --backend <name>     TF.js backend (default: wasm, else cpu; or $LGM_BACKEND)',
-  ].join('\n'),
+  usage: usageText({
+    synopsis: ['lgm attack --run <dir> [options]'],
+    about: [
+      "Attacks the first --limit test images of the run's dataset in pixel space ([0, 1], normalised for the model as",
+      'lgm train does) and writes each adversarial set to <out>/adversarial/<attack>.json (per-example success, norms,',
+      'features of the successful examples) and <attack>.f32 (float32 inputs). Successful: the image was classified',
+      'correctly and the attack flipped it.',
+    ],
+    flags: FLAGS,
+  }),
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: [
-        'run',
-        'out',
-        'attacks',
-        'epsilon',
-        'epsilon-l2',
-        'steps',
-        'limit',
-        'batch-size',
-        'seed',
-        'data-dir',
-        'backend',
-      ],
-    });
+    const { values, positionals } = parseFlagTable(argv, FLAGS, { positionals: true });
     const where = 'attack';
-    const runDir = requiredFlag(where, 'run', values.run, 'name a run directory');
+    const runDir = runDirArg(where, values.run, positionals);
     const attacks = listFlag<AttackName>(where, 'attacks', values.attacks ?? 'fgsm,bim', ATTACK_NAMES);
     const d = ATTACK_DEFAULTS;
     const settings = {

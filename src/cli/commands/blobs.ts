@@ -1,27 +1,25 @@
 import { describeBackend, initBackend } from '../../backend/index.js';
 import { runBlobsExample } from '../../examples/blobs.js';
 import type { Command } from '../command.js';
-import { numberFlag, parseFlags } from '../flags.js';
+import { COVARIANCE_KINDS } from '../../gm/params.js';
+import { BACKEND_FLAG, type FlagDef, numberFlag, parseFlagTable, usageText } from '../flags.js';
+
+const FLAGS = [
+  { name: 'covariance', value: '<kind>', help: `${COVARIANCE_KINDS.join(' | ')} (default diagonal)` },
+  { name: 'epochs', value: '<n>', help: 'passes over the training set (default 30)' },
+  { name: 'alpha', value: '<a>', help: 'margin (default 0.3)' },
+  { name: 'lambda', value: '<l>', help: 'likelihood weight (default 0.1)' },
+  { name: 'seed', value: '<s>', help: 'seed of data and initialisation (default 0)' },
+  BACKEND_FLAG,
+  { name: 'json', help: 'print the result as JSON' },
+] as const satisfies readonly FlagDef[];
 
 export const blobsCommand: Command = {
   name: 'blobs',
   summary: 'train a Gaussian-mixture head on synthetic 2-D blobs; print accuracy and in/out log-likelihood',
-  usage: [
-    'Usage: lgm blobs [options]',
-    '',
-    '  --covariance <kind>  identity | isotropic | diagonal (default diagonal)',
-    '  --epochs <n>         passes over the training set (default 30)',
-    '  --alpha <a>          margin (default 0.3)',
-    '  --lambda <l>         likelihood weight (default 0.1)',
-    '  --seed <s>           seed of data and initialisation (default 0)',
-    '  --backend <name>     TF.js backend (default: wasm, else cpu; or $LGM_BACKEND)',
-    '  --json               print the result as JSON',
-  ].join('\n'),
+  usage: usageText({ synopsis: ['lgm blobs [options]'], flags: FLAGS }),
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: ['covariance', 'epochs', 'alpha', 'lambda', 'seed', 'backend'],
-      booleans: ['json'],
-    });
+    const { values } = parseFlagTable(argv, FLAGS);
     // Ranges are checked by runBlobsExample; here only that each value is a number.
     const num = (flag: 'epochs' | 'alpha' | 'lambda' | 'seed') =>
       numberFlag('blobs', flag, values[flag], undefined);

@@ -2,13 +2,23 @@ import { resolveTrainConfig, TrainConfig } from '../../train/config.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
 import type { Command } from '../command.js';
-import { SEED_RANGE, integerFlag, parseFlags } from '../flags.js';
+import { LOSS_NAMES } from '../../losses/registry.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  SEED_RANGE,
+  integerFlag,
+  olderName,
+  parseFlagTable,
+  renamedValue,
+  usageText,
+} from '../flags.js';
 import { loadAddon } from '../../native/addon.js';
 import { withRunLock } from '../../io/run-lock.js';
 import { writeReport } from '../../viz/report.js';
 import { ATTACK_DEFAULTS } from '../../attacks/run.js';
 import { formatDetectionTable } from '../../detect/evaluate.js';
-import { detectorNamesFor } from '../../detect/factory.js';
+import { detectorNamesFor } from '../../detect/registry.js';
 import { readMixtureFile } from '../../run/mixture.js';
 import { attackRunDir } from '../../run/attack-run.js';
 import { defaultOodSpecs, detectRunDir } from '../../run/detect-run.js';
@@ -18,9 +28,9 @@ import { loadRun } from '../../train/run.js';
 export const DEMO_DEFAULTS = { trainImages: 60000, epochs: 1, testImages: 10000, attackImages: 500 };
 
 /**
- * The budget without the native kernels: plain wasm trains LeNet++ at ~60-120 img/s on 2 cores, so one pass over
- * 60000 images takes 10-16 minutes before the attacks. 12000 images (2-3 minutes), 5000 test images and 200
- * attacked ones end in about 5 minutes in all (measured: README, "Quick start").
+ * The budget without the native kernels: plain wasm trains LeNet++ several times slower, so the full pass would
+ * keep a first-time user waiting; this one ends in a few minutes (docs/training.md, "Why `lgm demo` uses its
+ * defaults").
  */
 export const WASM_DEMO_BUDGET = { trainImages: 12000, epochs: 1, testImages: 5000, attackImages: 200 };
 
@@ -31,14 +41,12 @@ export function demoBudget(nativeKernels: boolean): typeof DEMO_DEFAULTS {
 
 /**
  * The demo's config: LeNet++ with a 2-D feature and L-GM (identity covariance) on MNIST, Adam (lr 1e-3; 3e-3
- * diverged in a 100-step trial) with batches of 32 (more steps per image than 64, which learnt slower in the
- * same budget). The margin ramps up over the first half of the budget: a 2-D feature space cannot take a margin
- * from the first step. The mixture means learn 10x faster than the network: Adam moves a weight by at most about
- * lr per step, so in ~200 steps means at lr 1e-3 barely leave their random start (measured: 63.75% test accuracy
- * with multiplier 1, 83.90% with 10; docs/training.md). lambda 0.1 rather than 0.01: on one pass over the 60000
- * training images both reach ~98% test accuracy, but with 0.01 the features spread past their means and the
- * likelihood no longer flags anything (AUROC 42-55 against FGSM, BIM, Fashion-MNIST and noise), with 0.1 it
- * does (76-94). The default budget is one pass over all of MNIST: ~2 minutes with the native kernels.
+ * diverged) with batches of 32 (more steps per image than 64, which learnt slower in the same budget). The margin
+ * ramps up over the first half of the budget: a 2-D feature space cannot take a margin from the first step. The
+ * mixture means learn 10x faster than the network: Adam moves a weight by at most about lr per step, so in a
+ * short budget means at lr 1e-3 barely leave their random start. lambda 0.1 rather than 0.01: with 0.01 the
+ * features spread past their means and the likelihood no longer flags anything. The default budget is one pass
+ * over all of MNIST. The figures behind each choice: docs/training.md, "Why `lgm demo` uses its defaults".
  */
 export function demoConfig(budget: {
   trainImages: number;
@@ -55,7 +63,7 @@ export function demoConfig(budget: {
       name: budget.loss as never,
       options: isLgm ? { covariance: 'identity', alpha: 0.1, lambda: 0.1 } : {},
     },
-    optimizer: { name: 'adam', weightDecay: 0, gmLrMultiplier: isLgm ? 10 : 1 },
+    optimizer: { name: 'adam', weightDecay: 0, mixtureLrMultiplier: isLgm ? 10 : 1 },
     lr: { base: 0.001 },
     ...(isLgm ? { alpha: { kind: 'ramp', value: 0.1, epochs: budget.epochs / 2 } } : {}),
     epochs: budget.epochs,
@@ -132,52 +140,80 @@ export function shortBudgetNotes(config: TrainConfig, accuracy: number | null, r
   ];
 }
 
+const FLAGS = [
+  {
+    name: 'train-limit',
+    value: '<n>',
+    help: `training images per epoch, the budget (default ${DEMO_DEFAULTS.trainImages})`,
+  },
+  { name: 'epochs', value: '<n>', help: `epochs (default ${DEMO_DEFAULTS.epochs})` },
+  {
+    name: 'test-limit',
+    value: '<n>',
+    help: `test images to evaluate (default ${DEMO_DEFAULTS.testImages}; 10000 = all)`,
+  },
+  { name: 'full', help: 'the full budget even without the native kernels (10-16 min of training on wasm)' },
+  {
+    name: 'loss',
+    value: '<name>',
+    help: `lgm (default) or a baseline: ${LOSS_NAMES.filter((n) => n !== 'lgm').join(' | ')}`,
+  },
+  { name: 'seed', value: '<s>', help: 'seed (default 0)' },
+  { name: 'out', value: '<dir>', help: 'run directory (default runs/<date>-lenetpp-<loss>)' },
+  BACKEND_FLAG,
+  { name: 'quiet', help: 'no progress output' },
+  { name: 'no-detection', help: 'skip the attacks, the detection table and the report' },
+  {
+    name: 'attack-limit',
+    value: '<n>',
+    help: `test images attacked with FGSM and BIM (default ${DEMO_DEFAULTS.attackImages})`,
+  },
+  olderName('train-images', 'train-limit'),
+  olderName('test-images', 'test-limit'),
+  olderName('attack-images', 'attack-limit'),
+] as const satisfies readonly FlagDef[];
+
 export const demoCommand: Command = {
   name: 'demo',
   summary:
     'the main job: train LeNet++ (2-D feature) with L-GM on MNIST for a short budget; print test accuracy',
-  usage: [
-    'Usage: lgm demo [options]',
-    '',
-    'Trains LeNet++ with a 2-D feature and the L-GM loss on the MNIST copy shipped with lgm, prints the test',
-    'accuracy and writes a run directory (config, metrics, checkpoint, features.json, mixture.json).',
-    '',
-    'Without the native kernels (plain wasm) the default budget is shorter, about 5 minutes on 2 cores:',
-    `${WASM_DEMO_BUDGET.trainImages} training images, ${WASM_DEMO_BUDGET.testImages} test images, ${WASM_DEMO_BUDGET.attackImages} attacked; --full runs the full one.`,
-    '',
-    `  --train-images <n>   training images per epoch, the budget (default ${DEMO_DEFAULTS.trainImages})`,
-    `  --epochs <n>         epochs (default ${DEMO_DEFAULTS.epochs})`,
-    `  --test-images <n>    test images to evaluate (default ${DEMO_DEFAULTS.testImages}; 10000 = all)`,
-    '  --full               the full budget even without the native kernels (10-16 min of training on wasm)',
-    '  --loss <name>        lgm (default) or a baseline: softmax | center | am-softmax | arcface',
-    '  --seed <s>           seed (default 0)',
-    '  --out <dir>          run directory (default runs/<date>-lenetpp-<loss>)',
-    '  --backend <name>     wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
-    '  --quiet              no progress output',
-    '  --no-detection       skip the attacks, the detection table and the report',
-    `  --attack-images <n>  test images attacked with FGSM and BIM (default ${DEMO_DEFAULTS.attackImages})`,
-    '',
-    'For every option (other nets, losses, schedules, resume) use lgm train.',
-  ].join('\n'),
+  usage: usageText({
+    synopsis: ['lgm demo [options]'],
+    about: [
+      'Trains LeNet++ with a 2-D feature and the L-GM loss on the MNIST copy shipped with lgm, prints the test',
+      'accuracy and writes a run directory (config, metrics, checkpoint, features.json, mixture.json).',
+      '',
+      'Without the native kernels (plain wasm) the default budget is shorter, about 5 minutes on 2 cores:',
+      `${WASM_DEMO_BUDGET.trainImages} training images, ${WASM_DEMO_BUDGET.testImages} test images, ${WASM_DEMO_BUDGET.attackImages} attacked; --full runs the full one.`,
+    ],
+    flags: FLAGS,
+    notes: ['For every option (other nets, losses, schedules, resume) use lgm train.'],
+  }),
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: ['train-images', 'epochs', 'test-images', 'loss', 'seed', 'out', 'backend', 'attack-images'],
-      booleans: ['quiet', 'no-detection', 'full'],
-    });
+    const { values } = parseFlagTable(argv, FLAGS);
     const seed = integerFlag('demo', 'seed', values.seed, 0, SEED_RANGE);
     const native = loadAddon();
     const defaults = values.full === true ? DEMO_DEFAULTS : demoBudget(native.addon !== null);
-    // The note is about the budget lgm chose; a user's own --train-images is their choice.
-    const short = defaults !== DEMO_DEFAULTS && values['train-images'] === undefined;
+    // The note is about the budget lgm chose; a user's own --train-limit is their choice.
+    const trainLimit = renamedValue('demo', values, 'train-limit', 'train-images');
+    const short = defaults !== DEMO_DEFAULTS && trainLimit === undefined;
     const config = demoConfig({
-      trainImages: positiveInt('train-images', values['train-images'], defaults.trainImages),
+      trainImages: positiveInt('train-limit', trainLimit, defaults.trainImages),
       epochs: positiveInt('epochs', values.epochs, defaults.epochs),
-      testImages: positiveInt('test-images', values['test-images'], defaults.testImages),
+      testImages: positiveInt(
+        'test-limit',
+        renamedValue('demo', values, 'test-limit', 'test-images'),
+        defaults.testImages,
+      ),
       seed,
       loss: values.loss ?? 'lgm',
     });
     const runDir = values.out ?? defaultRunDir(config);
-    const attackImages = positiveInt('attack-images', values['attack-images'], defaults.attackImages);
+    const attackImages = positiveInt(
+      'attack-limit',
+      renamedValue('demo', values, 'attack-limit', 'attack-images'),
+      defaults.attackImages,
+    );
     const started = Date.now();
     if (short) {
       console.log(
@@ -199,7 +235,7 @@ export const demoCommand: Command = {
         // lgm demo has no --resume: the demo's run is an ordinary run directory that lgm train continues.
         console.log(
           `to finish the demo: lgm train --resume ${runDir}, then lgm attack --run ${runDir}, ` +
-            `lgm detect --run ${runDir} and lgm plot report ${runDir}`,
+            `lgm detect --run ${runDir} and lgm plot report --run ${runDir}`,
         );
         return exitCode;
       }

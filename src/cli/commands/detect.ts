@@ -1,35 +1,74 @@
 import { initBackend } from '../../backend/index.js';
-import { DETECTOR_NAMES, detectorNamesFor } from '../../detect/factory.js';
+import { DETECTOR_NAMES, detectorNamesFor } from '../../detect/registry.js';
 import { NOISE_SETS, formatDetectionTable } from '../../detect/index.js';
 import { openRunSource } from '../../export/run-source.js';
 import type { Command } from '../command.js';
-import { SEED_RANGE, integerFlag, listFlag, parseFlags, requiredFlag, splitList } from '../flags.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  RUN_FLAG,
+  SEED_RANGE,
+  integerFlag,
+  listFlag,
+  parseFlagTable,
+  runDirArg,
+  splitList,
+  usageText,
+} from '../flags.js';
 import { withRunLock } from '../../io/run-lock.js';
 import { checkFileName } from '../../io/paths.js';
 import { type OodSpec, defaultOodSpecs, detectRunDir } from '../../run/detect-run.js';
 
-const usage = [
-  'Usage: lgm detect --run <dir> [options]',
-  '',
-  'Fits each detector on features of the first --fit-limit training images, then scores the first --limit clean',
-  'test images against each input set (successful adversarial examples of lgm attack, and OOD sets). Prints one',
-  'table (detector x input set: AUROC, AUPR-in, AUPR-out, FPR at 95% TPR, detection accuracy, attack success',
-  'rate) and writes it with ROC curves to <out>/detection.json. See docs/detection.md.',
-  '',
-  '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
-  '  --out <dir>          where adversarial sets are read and detection.json written (default: the run',
-  '                       directory; runs/pretrained-<name> for a pretrained model)',
-  `  --detectors <list>   among ${DETECTOR_NAMES.join(', ')} (default: all; lgm-* only for L-GM runs)`,
-  '  --adversarial <list> adversarial sets of <out>/adversarial, or none (default: every set there)',
-  `  --ood <list>         among fashion-mnist, ${NOISE_SETS.join(', ')}, a dataset name, idx:<dir>, or none`,
-  '                       (default: fashion-mnist (MNIST runs, skipped with a note when absent), gaussian, uniform)',
-  '  --limit <n>          clean test images and images per OOD set (default 1000)',
-  '  --fit-limit <n>      training images the detectors are fitted on (default 5000)',
-  '  --batch-size <n>     batch size of feature extraction (default 256)',
-  '  --seed <s>           seed of the noise sets (default 0)',
-  "  --data-dir <dir>     directory of the run dataset's files (default: the run config's, else the loader's)",
-  '  --backend <name>     TF.js backend (default: wasm, else cpu; or $LGM_BACKEND)',
-].join('\n');
+const FLAGS = [
+  RUN_FLAG,
+  {
+    name: 'out',
+    value: '<dir>',
+    help: [
+      'where adversarial sets are read and detection.json written (default: the run',
+      'directory; runs/pretrained-<name> for a pretrained model)',
+    ],
+  },
+  {
+    name: 'detectors',
+    value: '<list>',
+    help: [`among ${DETECTOR_NAMES.join(', ')}`, '(default: all; lgm-* only for L-GM runs)'],
+  },
+  {
+    name: 'adversarial',
+    value: '<list>',
+    help: 'adversarial sets of <out>/adversarial, or none (default: every set there)',
+  },
+  {
+    name: 'ood',
+    value: '<list>',
+    help: [
+      `among fashion-mnist, ${NOISE_SETS.join(', ')}, a dataset name, idx:<dir>, or none`,
+      '(default: fashion-mnist (MNIST runs, skipped with a note when absent), gaussian, uniform)',
+    ],
+  },
+  { name: 'limit', value: '<n>', help: 'clean test images and images per OOD set (default 1000)' },
+  { name: 'fit-limit', value: '<n>', help: 'training images the detectors are fitted on (default 5000)' },
+  { name: 'batch-size', value: '<n>', help: 'batch size of feature extraction (default 256)' },
+  { name: 'seed', value: '<s>', help: 'seed of the noise sets (default 0)' },
+  {
+    name: 'data-dir',
+    value: '<dir>',
+    help: "directory of the run dataset's files (default: the run config's, else the loader's)",
+  },
+  BACKEND_FLAG,
+] as const satisfies readonly FlagDef[];
+
+const usage = usageText({
+  synopsis: ['lgm detect --run <dir> [options]'],
+  about: [
+    'Fits each detector on features of the first --fit-limit training images, then scores the first --limit clean',
+    'test images against each input set (successful adversarial examples of lgm attack, and OOD sets). Prints one',
+    'table (detector x input set: AUROC, AUPR-in, AUPR-out, FPR at 95% TPR, detection accuracy, attack success',
+    'rate) and writes it with ROC curves to <out>/detection.json. See docs/detection.md.',
+  ],
+  flags: FLAGS,
+});
 
 function oodSpecs(value: string | undefined, dataset: string): OodSpec[] {
   if (value === 'none') return [];
@@ -42,23 +81,9 @@ export const detectCommand: Command = {
   summary: 'score clean vs adversarial and OOD inputs with every detector; writes <run>/detection.json',
   usage,
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: [
-        'run',
-        'out',
-        'detectors',
-        'adversarial',
-        'ood',
-        'limit',
-        'fit-limit',
-        'batch-size',
-        'seed',
-        'data-dir',
-        'backend',
-      ],
-    });
+    const { values, positionals } = parseFlagTable(argv, FLAGS, { positionals: true });
     const where = 'detect';
-    const runDir = requiredFlag(where, 'run', values.run, 'name a run directory');
+    const runDir = runDirArg(where, values.run, positionals);
     const limit = integerFlag(where, 'limit', values.limit, 1000, { min: 1 });
     const fitLimit = integerFlag(where, 'fit-limit', values['fit-limit'], 5000, { min: 1 });
     const batchSize = integerFlag(where, 'batch-size', values['batch-size'], 256, { min: 1 });

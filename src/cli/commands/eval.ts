@@ -1,4 +1,3 @@
-import { LgmError } from '../../util/errors.js';
 import { initBackend } from '../../backend/index.js';
 import { writeFeatures, writeMixture } from '../../train/run.js';
 import { openRunSource } from '../../export/run-source.js';
@@ -6,40 +5,45 @@ import { loadTrainData } from '../../train/datasets.js';
 import { evaluate } from '../../train/evaluate.js';
 import { classStatsText, confusionText } from '../../train/report.js';
 import type { Command } from '../command.js';
-import { integerFlag, parseFlags } from '../flags.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  RUN_FLAG,
+  integerFlag,
+  parseFlagTable,
+  runDirArg,
+  usageText,
+} from '../flags.js';
 import { checkWritable } from '../../io/atomic.js';
 import { join } from 'node:path';
+
+const FLAGS = [
+  RUN_FLAG,
+  {
+    name: 'out',
+    value: '<dir>',
+    help: [
+      'where features.json and mixture.json go (default: the run directory;',
+      'runs/pretrained-<name> for a pretrained model)',
+    ],
+  },
+  { name: 'data-dir', value: '<dir>', help: "directory of the dataset files (default: the run's)" },
+  { name: 'test-limit', value: '<n>', help: "evaluate only the first n test images (default: the run's)" },
+  BACKEND_FLAG,
+  { name: 'json', help: 'print the evaluation as JSON' },
+] as const satisfies readonly FlagDef[];
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate a saved run: test accuracy, confusion matrix, per-class feature statistics',
-  usage: [
-    'Usage: lgm eval <runDir> [options]',
-    '       lgm eval --run <runDir | exportDir | pretrained:<name>> [options]',
-    '',
-    '  --run <dir>          run directory (lgm train), export directory (lgm export) or pretrained:<name>',
-    '  --out <dir>          where features.json and mixture.json go (default: the run directory;',
-    '                       runs/pretrained-<name> for a pretrained model)',
-    "  --data-dir <dir>     directory of the dataset files (default: the run's)",
-    "  --test-limit <n>     evaluate only the first n test images (default: the run's)",
-    '  --backend <name>     wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
-    '  --json               print the evaluation as JSON',
-    '',
-    'Also (re)writes features.json and, for L-GM runs, mixture.json in the output directory.',
-  ].join('\n'),
+  usage: usageText({
+    synopsis: ['lgm eval --run <dir> [options]'],
+    flags: FLAGS,
+    notes: ['Also (re)writes features.json and, for L-GM runs, mixture.json in the output directory.'],
+  }),
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, {
-      strings: ['run', 'out', 'data-dir', 'test-limit', 'backend'],
-      booleans: ['json'],
-      positionals: true,
-    });
-    const given = [...positionals, ...(values.run === undefined ? [] : [values.run])];
-    if (given.length !== 1) {
-      throw new LgmError(
-        `eval: expected one run directory (or --run), got ${given.length === 0 ? 'none' : given.join(' ')}`,
-      );
-    }
-    const runDir = given[0];
+    const { values, positionals } = parseFlagTable(argv, FLAGS, { positionals: true });
+    const runDir = runDirArg('eval', values.run, positionals);
     const testLimit = integerFlag('eval', 'test-limit', values['test-limit'], undefined, { min: 1 });
     const backend = await initBackend(values.backend);
     const source = await openRunSource('eval', runDir, values.out, values['data-dir']);

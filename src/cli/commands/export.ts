@@ -1,36 +1,60 @@
 import { initBackend } from '../../backend/index.js';
 import { exportRun } from '../../export/export-run.js';
 import type { Command } from '../command.js';
-import { integerFlag, numberFlag, parseFlags, requiredFlag } from '../flags.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  RUN_FLAG,
+  integerFlag,
+  numberFlag,
+  olderName,
+  parseFlagTable,
+  renamedValue,
+  requiredFlag,
+  runDirArg,
+  usageText,
+} from '../flags.js';
+
+const FLAGS = [
+  { ...RUN_FLAG, help: 'run directory written by lgm train (required; also read without --run)' },
+  { name: 'out', value: '<dir>', help: 'output directory (required; an existing export there is replaced)' },
+  {
+    name: 'flag-rate',
+    value: '<r>',
+    help: 'fraction of clean training images flagged, in (0, 1) (default 0.05)',
+  },
+  {
+    name: 'calibration-limit',
+    value: '<n>',
+    help: 'training images the threshold is calibrated on (default 5000)',
+  },
+  olderName('calibration-images', 'calibration-limit'),
+  BACKEND_FLAG,
+] as const satisfies readonly FlagDef[];
 
 export const exportCommand: Command = {
   name: 'export',
   summary: 'export a run as a TF.js LayersModel with a calibrated "unfamiliar" threshold (Node and browsers)',
-  usage: [
-    'Usage: lgm export --run <dir> --out <dir> [options]',
-    '',
-    "Writes <out>/model.json + weights: the run's network followed by lgm's GaussianMixture layer (a dense layer",
-    'for softmax and center-loss runs), with the input normalisation and the "unfamiliar" threshold in its',
-    "metadata. The threshold is the --flag-rate quantile of the score of the run's first training images (the",
-    'log-likelihood of each feature under its predicted class; log max softmax for softmax runs): that fraction',
-    'of clean training images is flagged. Load it with loadLgmModel (Node or browser), open it in the web app,',
-    'or pass the directory to lgm eval / attack / detect --run. See docs/export.md.',
-    '',
-    '  --run <dir>              run directory written by lgm train (required)',
-    '  --out <dir>              output directory (required; an existing export there is replaced)',
-    '  --flag-rate <r>          fraction of clean training images flagged, in (0, 1) (default 0.05)',
-    '  --calibration-images <n> training images the threshold is calibrated on (default 5000)',
-    '  --backend <name>         wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
-  ].join('\n'),
+  usage: usageText({
+    synopsis: ['lgm export --run <dir> --out <dir> [options]'],
+    about: [
+      "Writes <out>/model.json + weights: the run's network followed by lgm's GaussianMixture layer (a dense layer",
+      'for softmax and center-loss runs), with the input normalisation and the "unfamiliar" threshold in its',
+      "metadata. The threshold is the --flag-rate quantile of the score of the run's first training images (the",
+      'log-likelihood of each feature under its predicted class; log max softmax for softmax runs): that fraction',
+      'of clean training images is flagged. Load it with loadLgmModel (Node or browser), open it in the web app,',
+      'or pass the directory to lgm eval / attack / detect --run. See docs/export.md.',
+    ],
+    flags: FLAGS,
+  }),
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      strings: ['run', 'out', 'flag-rate', 'calibration-images', 'backend'],
-    });
+    const { values, positionals } = parseFlagTable(argv, FLAGS, { positionals: true });
     const where = 'export';
-    const runDir = requiredFlag(where, 'run', values.run, 'name a run directory');
+    const runDir = runDirArg(where, values.run, positionals);
     const outDir = requiredFlag(where, 'out', values.out, 'name the output directory');
     const flagRate = numberFlag(where, 'flag-rate', values['flag-rate'], 0.05, { min: 0 });
-    const calibrationImages = integerFlag(where, 'calibration-images', values['calibration-images'], 5000, {
+    const calibration = renamedValue(where, values, 'calibration-limit', 'calibration-images');
+    const calibrationImages = integerFlag(where, 'calibration-limit', calibration, 5000, {
       min: 1,
     });
     await initBackend(values.backend);

@@ -15,28 +15,55 @@ import {
   runRoc,
 } from '../../viz/run-plots.js';
 import type { Command } from '../command.js';
-import { choiceFlag, parseFlags } from '../flags.js';
+import { BACKEND_FLAG, type FlagDef, RUN_FLAG, choiceFlag, parseFlagTable, usageText } from '../flags.js';
 
 const KINDS = [...(Object.keys(PLOT_KINDS) as PlotKind[]), 'report'] as const;
 
-const usage = `Usage: lgm plot <kind> <runDir> [more runDirs for panel] [options]
+const FLAGS = [
+  {
+    ...RUN_FLAG,
+    section: 'Options:',
+    multiple: true,
+    help: [
+      'run directory; panel takes several (--run a --run b); directories given after the kind',
+      'without --run (lgm plot features runs/x) are read as --run',
+    ],
+  },
+  {
+    name: 'out',
+    value: '<path>',
+    help: 'output path without extension (default: in the run directory, named as above)',
+  },
+  { name: 'format', value: '<f>', help: 'svg, png or both (default both; report: png or both)' },
+  {
+    name: 'adversarial',
+    value: '<file>',
+    help: [
+      'likelihood: JSON file with "features": [M][D] to overlay',
+      '(default: every adversarial/*.json in the run directory that has "features")',
+    ],
+  },
+  {
+    ...BACKEND_FLAG,
+    help: 'TF.js backend for the likelihood map: wasm or cpu (default $LGM_BACKEND, else wasm)',
+  },
+] as const satisfies readonly FlagDef[];
 
-Kinds (SVG is the source; PNG is rendered from it):
-  features    feature space coloured by class, 1/2-sigma ellipses and means (L-GM runs), PCA when D > 2
-              -> <runDir>/feature-space.{svg,png}
-  panel       feature-space plots of several runs side by side (needs --out)
-  likelihood  heat map of the mixture log-likelihood with clean and adversarial points (L-GM runs)
-              -> <runDir>/likelihood-map.{svg,png}
-  roc         ROC curves from detection.json -> <runDir>/roc.{svg,png}
-  curves      training curves from metrics.jsonl -> <runDir>/training-curves.{svg,png}
-  report      all of the above the run has, embedded in <runDir>/report.md
-
-Options:
-  --out <path>          output path without extension (default: in the run directory, named as above)
-  --format <f>          svg, png or both (default both; report: png or both)
-  --adversarial <file>  likelihood: JSON file with "features": [M][D] to overlay
-                        (default: every adversarial/*.json in the run directory that has "features")
-  --backend <name>      TF.js backend for the likelihood map: wasm or cpu (default $LGM_BACKEND, else wasm)`;
+const usage = usageText({
+  synopsis: ['lgm plot <kind> --run <dir> [--run <dir>... for panel] [options]'],
+  about: [
+    'Kinds (SVG is the source; PNG is rendered from it):',
+    '  features    feature space coloured by class, 1/2-sigma ellipses and means (L-GM runs), PCA when D > 2',
+    '              -> <run>/feature-space.{svg,png}',
+    '  panel       feature-space plots of several runs side by side (needs --out)',
+    '  likelihood  heat map of the mixture log-likelihood with clean and adversarial points (L-GM runs)',
+    '              -> <run>/likelihood-map.{svg,png}',
+    '  roc         ROC curves from detection.json -> <run>/roc.{svg,png}',
+    '  curves      training curves from metrics.jsonl -> <run>/training-curves.{svg,png}',
+    '  report      all of the above the run has, embedded in <run>/report.md',
+  ],
+  flags: FLAGS,
+});
 
 async function figureFor(kind: PlotKind, runDirs: string[], adversarial?: string): Promise<Figure> {
   const [runDir] = runDirs;
@@ -55,13 +82,11 @@ export const plotCommand: Command = {
   summary: 'pictures of a run: feature space, likelihood map, ROC, training curves, report.md',
   usage,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, {
-      strings: ['out', 'format', 'adversarial', 'backend'],
-      positionals: true,
-    });
-    const [kindArg, ...runDirs] = positionals;
+    const { values, positionals } = parseFlagTable(argv, FLAGS, { positionals: true });
+    const [kindArg, ...more] = positionals;
+    const runDirs = [...(values.run ?? []), ...more];
     const kind = choiceOption('plot', 'kind', kindArg, KINDS);
-    if (runDirs.length < 1) throw new LgmError(`plot ${kind}: a run directory must be given, got none`);
+    if (runDirs.length < 1) throw new LgmError(`plot ${kind}: --run must name a run directory, got nothing`);
     if (values.adversarial !== undefined && kind !== 'likelihood') {
       throw new LgmError(
         `plot ${kind}: --adversarial must only be given with kind likelihood, got it with ${kind}`,

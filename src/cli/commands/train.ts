@@ -1,6 +1,7 @@
 import { LgmError } from '../../util/errors.js';
 import { resolveTrainConfig } from '../../train/config.js';
-import { hasConfigFlags, configFromFlags, parseTrainArgv, TRAIN_FLAGS_USAGE } from '../train-args.js';
+import { hasConfigFlags, configFromFlags, parseTrainArgv, TRAIN_FLAGS } from '../train-args.js';
+import { usageText } from '../flags.js';
 import { readRunConfig } from '../../train/run.js';
 import { defaultRunDir, runTrainingSession } from '../../train/session.js';
 import { disposeModel } from '../../train/model.js';
@@ -10,20 +11,10 @@ import { parseCheckpointEvery } from '../../train/checkpoint-every.js';
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a network with L-GM or a baseline loss; writes a resumable run directory',
-  usage: [
-    'Usage: lgm train [options]',
-    '       lgm train --resume <runDir> [the same options]',
-    '',
-    '  --out <dir>               run directory to create (default runs/<date>-<net>-<loss>)',
-    '  --resume <dir>            continue a run from its checkpoint (Ctrl-C, SIGTERM, SIGHUP write one);',
-    '                            with no other options the saved config is used, else they must equal it',
-    '  --checkpoint-every <n>    checkpoint within epochs every n steps, a time (30s, 5m, 1h), both',
-    "                            (500,5m) or 'epoch' (default 5m; every epoch end and interrupt anyway)",
-    '  --backend <name>          wasm | cpu (default wasm, else cpu; or $LGM_BACKEND)',
-    '  --quiet                   no progress output',
-    '',
-    ...TRAIN_FLAGS_USAGE,
-  ].join('\n'),
+  usage: usageText({
+    synopsis: ['lgm train [options]', 'lgm train --resume <dir> [the same options]'],
+    flags: TRAIN_FLAGS,
+  }),
   async run(argv) {
     const values = parseTrainArgv(argv);
     const resume = values.resume as string | undefined;

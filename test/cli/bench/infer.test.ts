@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/backend/index.js';
 import { inferBenchmark } from '../../../src/cli/bench/infer.js';
-import { DETECTOR_NAMES } from '../../../src/detect/factory.js';
+import { DETECTOR_NAMES } from '../../../src/detect/registry.js';
 
 test('lgm bench infer: forward and every detector timed, forward FLOPs, no leaks', async () => {
   await initBackend('wasm', { threads: 1 });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend } from '../../../src/backend/index.js';
-import { parseTrainBenchArgs, timeTraining } from '../../../src/cli/bench/train.js';
+import { buildTrainStep, parseTrainBenchArgs, timeTraining } from '../../../src/cli/bench/train.js';
+import { countHostReads } from '../../helpers/host-reads.js';
 
 before(async () => {
   await initBackend('wasm', { threads: 1 });
@@ -99,3 +100,31 @@ test('trainBenchmark: GFLOP/s against the sgemm peak, and a per-kernel profile',
   assert.deepEqual(parseTrainBenchArgs(['--no-peak', '--profile', '3']).peak, false);
   assert.throws(() => parseTrainBenchArgs(['--profile', 'x']), /--profile must be an integer >= 0, got 'x'/);
 });
+
+for (const covariance of ['identity', 'diagonal'] as const) {
+  test(`an lgm bench train step (${covariance}) reads nothing back: the loss is checked once, when built`, async () => {
+    const step = buildTrainStep({
+      net: 'lenetpp',
+      loss: 'lgm',
+      covariance,
+      batch: 2,
+      steps: 1,
+      warmup: 0,
+      featureDim: 2,
+      seed: 3,
+    });
+    try {
+      const { reads } = await countHostReads(() => {
+        step.run(false);
+        step.run(false);
+      });
+      assert.equal(reads, 0);
+      // The loss, when asked for, is the one read.
+      const withLoss = await countHostReads(() => step.run(true));
+      assert.equal(withLoss.reads, 1);
+      assert.ok(Number.isFinite(withLoss.result));
+    } finally {
+      step.dispose();
+    }
+  });
+}

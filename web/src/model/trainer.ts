@@ -57,7 +57,7 @@ const ADAM: OptimizerConfig = {
   beta2: 0.999,
   epsilon: 1e-7,
   weightDecay: 0,
-  gmLrMultiplier: 1,
+  mixtureLrMultiplier: 1,
 };
 
 /**

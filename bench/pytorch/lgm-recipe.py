@@ -11,7 +11,7 @@ Loss: identity or isotropic covariance, logits -(1 + alpha [k = y]) d_k - D/2 lo
 term lambda (d_y + D/2 log s_y) (eq. 18), batch mean. SGD (optionally Nesterov) with L2 weight decay on kernels
 and means (not on log-variances), as lgm's optimizer.
 
-  /usr/bin/python3 bench/pytorch/lgm_recipe.py --loss lgm --dim 100 --lr 0.03 --steps 100 --init lgm
+  /usr/bin/python3 bench/pytorch/lgm-recipe.py --loss lgm --dim 100 --lr 0.03 --steps 100 --init lgm
 """
 import argparse
 import gzip

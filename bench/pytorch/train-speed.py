@@ -13,7 +13,7 @@ speed does not depend on the pixel values.
               likelihood score (the distance to its predicted class), as lgm bench infer's `forward` figure.
 Memory: rssBeforeModelMiB (resident set before the net is built) and peakRssMiB (getrusage's maxrss).
 
-Run with Debian's PyTorch: /usr/bin/python3 bench/pytorch/train_speed.py --net lenetpp --batch 64 --threads 2
+Run with Debian's PyTorch: /usr/bin/python3 bench/pytorch/train-speed.py --net lenetpp --batch 64 --threads 2
 Prints one JSON object (img/s per timed repeat, min/median/max).
 """
 import argparse
