@@ -89,7 +89,7 @@ interface Saved {
   ivAnchor: tf.Tensor | null;
 }
 
-/** Sum of rows divided by their count, as [1,D] (tf.mean is ~4x slower than tf.sum on wasm). */
+/** Sum of rows divided by their count, as [1,D] (tf.mean is slower than tf.sum on wasm: docs/performance.md). */
 function centroid(means: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(tf.sum(means, 0, true), 1 / means.shape[0]) as tf.Tensor2D;
 }
@@ -182,8 +182,9 @@ function distanceWithGrad(
 
 /**
  * Sums rows of `v` ([M] or [M,D]) into the classes given by `index`: [K] or [K,D]. On wasm, lgm registers a
- * row-loop UnsortedSegmentSum (the packaged wasm ScatterNd takes ~4.6 ms for 256 x 512); elsewhere scatterND,
- * which sums duplicate indices too (the cpu backend's UnsortedSegmentSum costs K x N x D: 500x slower here).
+ * row-loop UnsortedSegmentSum (the packaged wasm ScatterNd is slow); elsewhere scatterND, which sums duplicate
+ * indices too (the cpu backend's UnsortedSegmentSum costs K x N x D; docs/performance.md, "Measurements behind
+ * code choices").
  */
 function scatterRows(v: tf.Tensor, index: tf.Tensor1D, numClasses: number): tf.Tensor {
   if (tf.getBackend() === 'wasm' && tf.getKernel('UnsortedSegmentSum', 'wasm') !== undefined) {

@@ -110,8 +110,8 @@ export function flooredLogVariances(
 ): tf.Tensor | null {
   if (covariance === 'identity' || params.logVariances === undefined) return null;
   // max(v, floor) written as relu(v - floor) + floor: the same values and gradient (1 above the floor, 0 below),
-  // but relu and its step-mask gradient are vectorised on wasm, where Maximum and its GreaterEqual mask run
-  // ~20x slower per element.
+  // but relu and its step-mask gradient are vectorised on wasm, where Maximum and its GreaterEqual mask are
+  // much slower (docs/performance.md, "Measurements behind code choices").
   return tf.add(tf.relu(tf.sub(params.logVariances, minLogVariance)), minLogVariance);
 }
 
