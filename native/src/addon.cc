@@ -80,6 +80,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("lgmLossGrad", Napi::Function::New(env, lgmLossGrad));
   exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
   exports.Set("batchNormGrad", Napi::Function::New(env, batchNormGrad));
+  exports.Set("batchNormTrain", Napi::Function::New(env, batchNormTrain));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, batchNormTrainGrad));
   return exports;
 }
 

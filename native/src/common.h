@@ -46,5 +46,7 @@ Napi::Value lgmLoss(const Napi::CallbackInfo &info);
 Napi::Value lgmLossGrad(const Napi::CallbackInfo &info);
 Napi::Value batchNorm(const Napi::CallbackInfo &info);
 Napi::Value batchNormGrad(const Napi::CallbackInfo &info);
+Napi::Value batchNormTrain(const Napi::CallbackInfo &info);
+Napi::Value batchNormTrainGrad(const Napi::CallbackInfo &info);
 
 }  // namespace lgm

@@ -134,6 +134,32 @@ export interface NativeAddon {
     dims: Int32Array,
     eps: number,
   ): void;
+  /** Batch norm in training: the statistics of x, then y (batchnorm.cc); dims = [rows, channels]. */
+  batchNormTrain(
+    x: Float32Array,
+    scale: Float32Array | null,
+    offset: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dims: Int32Array,
+    eps: number,
+  ): void;
+  /** Its gradient, through the statistics too; dmean and dvariance are the statistics' upstream gradients. */
+  batchNormTrainGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    scale: Float32Array | null,
+    mean: Float32Array,
+    variance: Float32Array,
+    dmean: Float32Array | null,
+    dvariance: Float32Array | null,
+    dx: Float32Array,
+    dscale: Float32Array,
+    doffset: Float32Array,
+    dims: Int32Array,
+    eps: number,
+  ): void;
 }
 
 /** The addon, or why it is not available. */

@@ -27,6 +27,7 @@ import {
   nativeBatchNormGradient,
   nativeMeanGradient,
 } from './batchnorm.js';
+import { batchNormTrainGradKernel, batchNormTrainGradient, batchNormTrainKernel } from './batchnorm-train.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -55,6 +56,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchNormGradKernel,
   meanKernel,
   castKernel,
+  batchNormTrainKernel,
+  batchNormTrainGradKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
@@ -108,6 +111,9 @@ const NATIVE_GRADIENTS: readonly {
 const ownGradients = new Map<string, GradConfig>();
 
 function swapGradients() {
+  // The gradient of lgm's own fused batch-norm kernel has no TF.js original to swap with: registered once.
+  if (tf.getGradient(batchNormTrainGradient.kernelName) === undefined)
+    tf.registerGradient(batchNormTrainGradient);
   for (const { kernelName, make } of NATIVE_GRADIENTS) {
     const own = ownGradients.get(kernelName);
     if (replaced.size > 0 && own === undefined) {

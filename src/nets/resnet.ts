@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { LgmError } from '../util/errors.js';
 import { checkInputShape } from './mlp.js';
+import { batchNormalization } from './batch-norm.js';
 
 /** Depths of the CIFAR ResNets of He et al. 2016 (6n + 2 layers). */
 export const RESNET_DEPTHS = [20, 32, 56, 110] as const;
@@ -96,9 +97,7 @@ export function cifarResNet(options: CifarResNetOptions): tfl.LayersModel {
       })
       .apply(x) as tfl.SymbolicTensor;
   const bn = (x: tfl.SymbolicTensor, name: string) =>
-    tfl.layers
-      .batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name })
-      .apply(x) as tfl.SymbolicTensor;
+    batchNormalization({ momentum: 0.9, epsilon: 1e-5, name }).apply(x) as tfl.SymbolicTensor;
   const relu = (x: tfl.SymbolicTensor, name: string) =>
     tfl.layers.reLU({ name }).apply(x) as tfl.SymbolicTensor;
 
