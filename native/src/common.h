@@ -37,6 +37,8 @@ Napi::Value preluGradInput(const Napi::CallbackInfo &info);
 Napi::Value preluGradAlpha(const Napi::CallbackInfo &info);
 Napi::Value sumAxes(const Napi::CallbackInfo &info);
 Napi::Value tile(const Napi::CallbackInfo &info);
+Napi::Value slice(const Napi::CallbackInfo &info);
+Napi::Value pad(const Napi::CallbackInfo &info);
 Napi::Value binary(const Napi::CallbackInfo &info);
 Napi::Value unary(const Napi::CallbackInfo &info);
 Napi::Value softmax(const Napi::CallbackInfo &info);

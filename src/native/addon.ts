@@ -52,6 +52,10 @@ export interface NativeAddon {
   preluGradAlpha(dy: Float32Array, x: Float32Array, dalpha: Float32Array, dims: Int32Array): void;
   sumAxes(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   tile(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** out = x[begin : begin + size]; dims = [rank, x shape, begin, size] (slice.cc). */
+  slice(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** out = x padded with `value`; dims = [rank, x shape, padding before, out shape] (slice.cc). */
+  pad(x: Float32Array, out: Float32Array, dims: Int32Array, value: number): void;
   /** out = a op b with broadcasting; dims = [rank, shape, strides of a, strides of b] (elementwise.ts). */
   binary(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array, op: number): void;
   unary(x: Float32Array, out: Float32Array, op: number): void;

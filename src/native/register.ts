@@ -16,7 +16,8 @@ import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel, preluK
 import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
 import { tileKernel } from './tile.js';
-import { ELEMENTWISE_KERNELS } from './elementwise.js';
+import { ELEMENTWISE_KERNELS, nativeReluGradient } from './elementwise.js';
+import { padKernel, sliceKernel } from './slice.js';
 import { lgmDistanceGradKernel, lgmDistanceKernel } from './distance.js';
 import { lgmLossGradKernel, lgmLossKernel } from './loss.js';
 import {
@@ -46,6 +47,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   preluGradAlphaKernel,
   sumKernel,
   tileKernel,
+  sliceKernel,
+  padKernel,
   identityKernel,
   ...ELEMENTWISE_KERNELS,
   lgmDistanceKernel,
@@ -107,6 +110,7 @@ const NATIVE_GRADIENTS: readonly {
   { kernelName: 'Prelu', make: nativePreluGradient },
   { kernelName: 'FusedBatchNorm', make: nativeBatchNormGradient },
   { kernelName: 'Mean', make: nativeMeanGradient },
+  { kernelName: 'Relu', make: nativeReluGradient },
 ];
 const ownGradients = new Map<string, GradConfig>();
 
