@@ -4,6 +4,7 @@ import { checkKnownKeys, numberOption } from '../util/options.js';
 import { LgmError } from '../util/errors.js';
 import { checkInputShape } from './mlp.js';
 import { batchNormalization } from './batch-norm.js';
+import { inputConv2d } from './input-conv.js';
 
 /** Depths of the CIFAR ResNets of He et al. 2016 (6n + 2 layers). */
 export const RESNET_DEPTHS = [20, 32, 56, 110] as const;
@@ -85,17 +86,15 @@ export function cifarResNet(options: CifarResNetOptions): tfl.LayersModel {
   }
   let index = 0;
   const conv = (x: tfl.SymbolicTensor, filters: number, strides: number, name: string) =>
-    tfl.layers
-      .conv2d({
-        filters,
-        kernelSize: 3,
-        strides,
-        padding: 'same',
-        useBias: false,
-        kernelInitializer: tfl.initializers.heNormal({ seed: seed + index++ }),
-        name,
-      })
-      .apply(x) as tfl.SymbolicTensor;
+    (x === input ? inputConv2d : tfl.layers.conv2d)({
+      filters,
+      kernelSize: 3,
+      strides,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: tfl.initializers.heNormal({ seed: seed + index++ }),
+      name,
+    }).apply(x) as tfl.SymbolicTensor;
   const bn = (x: tfl.SymbolicTensor, name: string) =>
     batchNormalization({ momentum: 0.9, epsilon: 1e-5, name }).apply(x) as tfl.SymbolicTensor;
   const relu = (x: tfl.SymbolicTensor, name: string) =>
