@@ -71,6 +71,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("preluGradAlpha", Napi::Function::New(env, preluGradAlpha));
   exports.Set("sumAxes", Napi::Function::New(env, sumAxes));
   exports.Set("tile", Napi::Function::New(env, tile));
+  exports.Set("slice", Napi::Function::New(env, slice));
+  exports.Set("pad", Napi::Function::New(env, pad));
   exports.Set("binary", Napi::Function::New(env, binary));
   exports.Set("unary", Napi::Function::New(env, unary));
   exports.Set("softmax", Napi::Function::New(env, softmax));
@@ -80,6 +82,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("lgmLossGrad", Napi::Function::New(env, lgmLossGrad));
   exports.Set("batchNorm", Napi::Function::New(env, batchNorm));
   exports.Set("batchNormGrad", Napi::Function::New(env, batchNormGrad));
+  exports.Set("batchNormTrain", Napi::Function::New(env, batchNormTrain));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, batchNormTrainGrad));
   return exports;
 }
 

@@ -124,4 +124,117 @@ Napi::Value batchNormGrad(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// Batch normalisation in training, the whole layer: statistics of x, normalisation, and the gradient through the
+// statistics too (TF.js differentiates tf.moments as a graph of ~10 more full-size kernels).
+
+namespace {
+
+// mean[c] and the biased variance[c] of x [rows, channels], as tf.moments: the mean first, rounded to float, then
+// the mean of (x - mean)^2. Float partial sums over blocks of rows, double across blocks (as channelSums).
+void moments(const float *__restrict x, int64_t rows, int64_t channels, float *mean, float *variance) {
+  std::vector<double> sum(channels, 0.0), squares(channels, 0.0);
+  std::vector<float> part(channels);
+  const int64_t rowsPerBlock = 64;
+  for (int pass = 0; pass < 2; pass++) {
+    std::vector<double> &total = pass == 0 ? sum : squares;
+    for (int64_t start = 0; start < rows; start += rowsPerBlock) {
+      const int64_t end = std::min(rows, start + rowsPerBlock);
+      float *__restrict p = part.data();
+      for (int64_t c = 0; c < channels; c++) p[c] = 0.f;
+      if (pass == 0) {
+        for (int64_t r = start; r < end; r++)
+          for (int64_t c = 0; c < channels; c++) p[c] += x[r * channels + c];
+      } else {
+        for (int64_t r = start; r < end; r++)
+          for (int64_t c = 0; c < channels; c++) {
+            const float d = x[r * channels + c] - mean[c];
+            p[c] += d * d;
+          }
+      }
+      for (int64_t c = 0; c < channels; c++) total[c] += p[c];
+    }
+    for (int64_t c = 0; c < channels; c++) {
+      if (pass == 0) mean[c] = float(sum[c] / double(rows));
+      else variance[c] = float(squares[c] / double(rows));
+    }
+  }
+}
+
+// dx = a dy + b (x - mean) + k per channel.
+void affineGrad(const float *__restrict dy, const float *__restrict x, const float *__restrict mean,
+                const float *__restrict a, const float *__restrict b, const float *__restrict k, float *__restrict dx,
+                int64_t rows, int64_t channels) {
+  for (int64_t r = 0; r < rows; r++) {
+    const size_t o = size_t(r) * channels;
+    for (int64_t c = 0; c < channels; c++) dx[o + c] = a[c] * dy[o + c] + b[c] * (x[o + c] - mean[c]) + k[c];
+  }
+}
+
+}  // namespace
+
+// batchNormTrain(x, scale|null, offset|null, y, mean, variance, dims [rows, channels], eps): mean and biased
+// variance of x per channel, then y = (x - mean) scale / sqrt(variance + eps) + offset. Three passes over x.
+Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
+  const int32_t *d = intsArg(info, 6, 2, "dims");
+  if (d == nullptr) return info.Env().Undefined();
+  const int64_t rows = d[0], channels = d[1];
+  const size_t total = size_t(rows) * channels;
+  bool ok = true;
+  float *x = floatArg(info, 0, total, "x");
+  float *scale = x ? optionalFloatArg(info, 1, channels, "scale", &ok) : nullptr;
+  float *offset = x && ok ? optionalFloatArg(info, 2, channels, "offset", &ok) : nullptr;
+  float *y = x && ok ? floatArg(info, 3, total, "y") : nullptr;
+  float *mean = y ? floatArg(info, 4, channels, "mean") : nullptr;
+  float *variance = mean ? floatArg(info, 5, channels, "variance") : nullptr;
+  if (variance == nullptr) return info.Env().Undefined();
+  const float eps = info[7].As<Napi::Number>().FloatValue();
+  moments(x, rows, channels, mean, variance);
+  const std::vector<float> k = inverseStd(variance, scale, channels, eps);
+  const std::vector<float> zeros(offset ? 0 : channels, 0.f);
+  normalise(x, mean, k.data(), offset ? offset : zeros.data(), y, rows, channels);
+  return info.Env().Undefined();
+}
+
+// batchNormTrainGrad(dy, x, scale|null, mean, variance, dmean|null, dvariance|null, dx, dscale, doffset, dims, eps):
+// the gradient of batchNormTrain with mean and variance as functions of x. With inv = 1/sqrt(variance + eps),
+// s the scale, N the rows, Sdy = sum(dy), Sxm = sum(dy (x - mean)) per channel and dmean, dvariance the upstream
+// gradients of the statistics (zero when only y is used):
+//   dx = s inv dy - s inv^3 Sxm / N (x - mean) - s inv Sdy / N + dmean / N + 2 dvariance (x - mean) / N,
+//   dscale = inv Sxm, doffset = Sdy. Two passes.
+Napi::Value batchNormTrainGrad(const Napi::CallbackInfo &info) {
+  const int32_t *d = intsArg(info, 10, 2, "dims");
+  if (d == nullptr) return info.Env().Undefined();
+  const int64_t rows = d[0], channels = d[1];
+  const size_t total = size_t(rows) * channels;
+  bool ok = true;
+  float *dy = floatArg(info, 0, total, "dy");
+  float *x = dy ? floatArg(info, 1, total, "x") : nullptr;
+  float *scale = x ? optionalFloatArg(info, 2, channels, "scale", &ok) : nullptr;
+  float *mean = x && ok ? floatArg(info, 3, channels, "mean") : nullptr;
+  float *variance = mean ? floatArg(info, 4, channels, "variance") : nullptr;
+  float *dmean = variance ? optionalFloatArg(info, 5, channels, "dmean", &ok) : nullptr;
+  float *dvariance = variance && ok ? optionalFloatArg(info, 6, channels, "dvariance", &ok) : nullptr;
+  float *dx = variance && ok ? floatArg(info, 7, total, "dx") : nullptr;
+  float *dscale = dx ? floatArg(info, 8, channels, "dscale") : nullptr;
+  float *doffset = dscale ? floatArg(info, 9, channels, "doffset") : nullptr;
+  if (doffset == nullptr) return info.Env().Undefined();
+  const double eps = info[11].As<Napi::Number>().FloatValue();
+  std::vector<double> sumDy(channels, 0.0), sumDyXm(channels, 0.0);
+  channelSums(dy, x, mean, rows, channels, sumDy, sumDyXm);
+  std::vector<float> a(channels), b(channels), k(channels);
+  const double n = double(rows);
+  for (int64_t c = 0; c < channels; c++) {
+    const double inv = 1.0 / std::sqrt(double(variance[c]) + eps);
+    const double s = scale ? scale[c] : 1.0;
+    const double dm = dmean ? dmean[c] : 0.0, dv = dvariance ? dvariance[c] : 0.0;
+    a[c] = float(s * inv);
+    b[c] = float(-s * inv * inv * inv * sumDyXm[c] / n + 2.0 * dv / n);
+    k[c] = float(-s * inv * sumDy[c] / n + dm / n);
+    dscale[c] = float(inv * sumDyXm[c]);
+    doffset[c] = float(sumDy[c]);
+  }
+  affineGrad(dy, x, mean, a.data(), b.data(), k.data(), dx, rows, channels);
+  return info.Env().Undefined();
+}
+
 }  // namespace lgm

@@ -37,6 +37,8 @@ Napi::Value preluGradInput(const Napi::CallbackInfo &info);
 Napi::Value preluGradAlpha(const Napi::CallbackInfo &info);
 Napi::Value sumAxes(const Napi::CallbackInfo &info);
 Napi::Value tile(const Napi::CallbackInfo &info);
+Napi::Value slice(const Napi::CallbackInfo &info);
+Napi::Value pad(const Napi::CallbackInfo &info);
 Napi::Value binary(const Napi::CallbackInfo &info);
 Napi::Value unary(const Napi::CallbackInfo &info);
 Napi::Value softmax(const Napi::CallbackInfo &info);
@@ -46,5 +48,7 @@ Napi::Value lgmLoss(const Napi::CallbackInfo &info);
 Napi::Value lgmLossGrad(const Napi::CallbackInfo &info);
 Napi::Value batchNorm(const Napi::CallbackInfo &info);
 Napi::Value batchNormGrad(const Napi::CallbackInfo &info);
+Napi::Value batchNormTrain(const Napi::CallbackInfo &info);
+Napi::Value batchNormTrainGrad(const Napi::CallbackInfo &info);
 
 }  // namespace lgm

@@ -1,11 +1,15 @@
 // 2-D convolution kernels (forward with fused bias/activation, backward data, backward filter) on oneDNN.
-// TF.js layouts are kept as they are: activations NHWC and filters HWIO [KH, KW, C, O]; oneDNN may choose a
-// blocked filter layout, in which case the (small) filter is reordered on each call, never the activations.
+// TF.js's tensors stay in its layouts: activations NHWC and filters HWIO [KH, KW, C, O]; oneDNN may choose a
+// blocked filter layout, in which case the (small) filter is reordered on each call. Each convolution also has a
+// variant on oneDNN's preferred (blocked, nChw8c) activation layouts, which reorders its activations in and out of
+// scratch buffers per call; which variant a geometry uses is measured on its first call (tuneCall below).
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 
 #include "common.h"
 
@@ -22,7 +26,7 @@ enum { N, H, W, C, KH, KW, O, OH, OW, SH, SW, DH, DW, PT, PL, PB, PR, kGeometryS
 struct Geometry {
   const int32_t *g;
   memory::desc src(tag t = tag::nhwc) const { return {{g[N], g[C], g[H], g[W]}, memory::data_type::f32, t}; }
-  memory::desc dst() const { return {{g[N], g[O], g[OH], g[OW]}, memory::data_type::f32, tag::nhwc}; }
+  memory::desc dst(tag t = tag::nhwc) const { return {{g[N], g[O], g[OH], g[OW]}, memory::data_type::f32, t}; }
   memory::desc weights(tag t) const { return {{g[O], g[C], g[KH], g[KW]}, memory::data_type::f32, t}; }
   memory::desc bias() const { return {{g[O]}, memory::data_type::f32, tag::x}; }
   memory::dims strides() const { return {g[SH], g[SW]}; }
@@ -38,9 +42,10 @@ struct Geometry {
     return k + ',' + std::to_string(activation) + ',' + std::to_string(alpha) + (bias ? ",b" : "");
   }
 
-  dnnl::convolution_forward::primitive_desc forward(bool bias, const dnnl::primitive_attr &attr) const {
+  dnnl::convolution_forward::primitive_desc forward(bool bias, const dnnl::primitive_attr &attr,
+                                                   tag act = tag::nhwc) const {
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                      src(), weights(tag::any), bias ? this->bias() : memory::desc(), dst(),
+                                      src(act), weights(tag::any), bias ? this->bias() : memory::desc(), dst(act),
                                       strides(), dilates(), padL(), padR());
     return {d, attr, cpuEngine()};
   }
@@ -67,6 +72,9 @@ dnnl::primitive_attr activationAttr(int activation, float alpha) {
 // A primitive with the reorder between TF's HWIO filter and the layout the primitive prefers (if they differ).
 struct Entry {
   dnnl::primitive primitive;
+  memory::desc srcMd, dstMd;  // the primitive's activation layouts (x / dx, and y / dy): NHWC or blocked
+  std::unique_ptr<Entry> blocked;  // the variant on oneDNN's preferred activation layouts (null: they are NHWC)
+  int chosen = -1;                 // the variant used (0 NHWC, 1 blocked), -1 until timed (tuneCall)
   memory::desc weightsMd;  // the primitive's filter layout
   bool reorder = false;
   dnnl::primitive weightsReorder;  // HWIO -> weightsMd (forward, backward data) or back (backward filter)
@@ -117,6 +125,83 @@ memory userWeightsIn(Entry &e, const Geometry &geo, float *filter) {
   return *e.weights;
 }
 
+
+// Scratch buffers for the blocked variants' activations, shared by every geometry (calls hold convLock), 64-byte
+// aligned, grown as needed and kept.
+struct Scratch {
+  float *data = nullptr;
+  size_t bytes = 0;
+  void *get(size_t want) {
+    if (want > bytes) {
+      std::free(data);
+      data = static_cast<float *>(std::aligned_alloc(64, (want + 63) / 64 * 64));
+      bytes = data ? want : 0;
+      if (!data) throw std::bad_alloc();
+    }
+    return data;
+  }
+};
+Scratch &scratch(int slot) {
+  static Scratch slots[3];
+  return slots[slot];
+}
+
+// The user's NHWC array as the primitive's layout `want`: itself, or reordered into scratch `slot`.
+memory activationIn(const memory::desc &want, const memory::desc &user, float *data, int slot) {
+  memory userMem(user, cpuEngine(), data);
+  if (want == user) return userMem;
+  memory m(want, cpuEngine(), scratch(slot).get(want.get_size()));
+  dnnl::reorder(userMem, m).execute(cpuStream(), userMem, m);
+  return m;
+}
+
+// Where the primitive writes an NHWC output: the user's array, or scratch `slot` (then activationOut copies back).
+memory activationOutBuffer(const memory::desc &want, const memory::desc &user, float *data, int slot) {
+  if (want == user) return memory(user, cpuEngine(), data);
+  return memory(want, cpuEngine(), scratch(slot).get(want.get_size()));
+}
+void activationOut(memory written, const memory::desc &user, float *data) {
+  if (written.get_desc() == user) return;
+  memory userMem(user, cpuEngine(), data);
+  dnnl::reorder(written, userMem).execute(cpuStream(), written, userMem);
+}
+
+// LGM_CONV_LAYOUT=nhwc or blocked fixes the variant (comparisons); otherwise each geometry times both.
+int forcedVariant() {
+  static const int forced = [] {
+    const char *v = std::getenv("LGM_CONV_LAYOUT");
+    if (v == nullptr) return -1;
+    const std::string s(v);
+    return s == "nhwc" ? 0 : s == "blocked" ? 1 : -1;
+  }();
+  return forced;
+}
+
+// Runs `run(variant)` for entry `e`: the NHWC variant where there is no blocked one; on the geometry's first call,
+// both in turn kTrials times (each call computes the whole output, so repeating it is harmless) and the fastest
+// call of each compared, so that a call slowed by other processes on the cores does not decide and a change of
+// load affects both alike; then whichever was faster, the blocked one only if it wins by 3%. Both compute the same
+// convolution (oneDNN's summation order differs, so results may differ in the last bits).
+template <typename F>
+void tuneCall(Entry &e, F run) {
+  constexpr int kTrials = 3;
+  if (!e.blocked) return run(0);
+  if (forcedVariant() >= 0) return run(forcedVariant());
+  if (e.chosen < 0) {
+    double best[2] = {1e30, 1e30};
+    for (int trial = 0; trial < kTrials; trial++)
+      for (int variant = 0; variant < 2; variant++) {
+        const auto start = std::chrono::steady_clock::now();
+        run(variant);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        best[variant] = std::min(best[variant], seconds);
+      }
+    e.chosen = best[1] < 0.97 * best[0] ? 1 : 0;
+    if (e.chosen == 1) return;  // the last call above was the blocked variant's
+  }
+  run(e.chosen);
+}
+
 }  // namespace
 
 // convForward(x, filter, bias|null, y, geometry Int32Array, activation, alpha): y = act(conv(x, filter) + bias).
@@ -135,18 +220,30 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
   return guarded(info, [&] {
     auto &slot = cache()[geo.key("fwd", activation, alpha, bias != nullptr)];
     if (!slot) {
-      auto pd = geo.forward(bias != nullptr, activationAttr(activation, alpha));
-      slot = std::make_unique<Entry>();
-      slot->primitive = dnnl::convolution_forward(pd);
-      attachWeights(*slot, geo, pd.weights_desc(), false);
+      const auto make = [&](tag act) {
+        auto pd = geo.forward(bias != nullptr, activationAttr(activation, alpha), act);
+        auto e = std::make_unique<Entry>();
+        e->primitive = dnnl::convolution_forward(pd);
+        e->srcMd = pd.src_desc();
+        e->dstMd = pd.dst_desc();
+        attachWeights(*e, geo, pd.weights_desc(), false);
+        return e;
+      };
+      slot = make(tag::nhwc);
+      auto blocked = make(tag::any);
+      if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
     }
-    memory w = userWeightsIn(*slot, geo, filter);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(geo.src(), cpuEngine(), x)},
-                                         {DNNL_ARG_WEIGHTS, w},
-                                         {DNNL_ARG_DST, memory(geo.dst(), cpuEngine(), y)}};
-    if (bias != nullptr) args.insert({DNNL_ARG_BIAS, memory(geo.bias(), cpuEngine(), bias)});
-    slot->primitive.execute(cpuStream(), args);
-    cpuStream().wait();
+    tuneCall(*slot, [&](int variant) {
+      Entry &e = variant == 1 ? *slot->blocked : *slot;
+      memory w = userWeightsIn(e, geo, filter);
+      memory src = activationIn(e.srcMd, geo.src(), x, 0);
+      memory dst = activationOutBuffer(e.dstMd, geo.dst(), y, 1);
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
+      if (bias != nullptr) args.insert({DNNL_ARG_BIAS, memory(geo.bias(), cpuEngine(), bias)});
+      e.primitive.execute(cpuStream(), args);
+      activationOut(dst, geo.dst(), y);
+      cpuStream().wait();
+    });
   });
 }
 
@@ -162,20 +259,33 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
   return guarded(info, [&] {
     auto &slot = cache()[geo.key("bwd_data", 0, 0.f, false)];
     if (!slot) {
-      auto hint = geo.forward(false, dnnl::primitive_attr());
-      dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, geo.src(),
-                                              geo.weights(tag::any), geo.dst(), geo.strides(), geo.dilates(),
-                                              geo.padL(), geo.padR());
-      dnnl::convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
-      slot = std::make_unique<Entry>();
-      slot->primitive = dnnl::convolution_backward_data(pd);
-      attachWeights(*slot, geo, pd.weights_desc(), false);
+      const auto make = [&](tag act) {
+        auto hint = geo.forward(false, dnnl::primitive_attr(), act);
+        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, geo.src(act),
+                                                geo.weights(tag::any), geo.dst(act), geo.strides(), geo.dilates(),
+                                                geo.padL(), geo.padR());
+        dnnl::convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
+        auto e = std::make_unique<Entry>();
+        e->primitive = dnnl::convolution_backward_data(pd);
+        e->srcMd = pd.diff_src_desc();
+        e->dstMd = pd.diff_dst_desc();
+        attachWeights(*e, geo, pd.weights_desc(), false);
+        return e;
+      };
+      slot = make(tag::nhwc);
+      auto blocked = make(tag::any);
+      if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
     }
-    memory w = userWeightsIn(*slot, geo, filter);
-    slot->primitive.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(geo.dst(), cpuEngine(), dy)},
-                                          {DNNL_ARG_WEIGHTS, w},
-                                          {DNNL_ARG_DIFF_SRC, memory(geo.src(), cpuEngine(), dx)}});
-    cpuStream().wait();
+    tuneCall(*slot, [&](int variant) {
+      Entry &e = variant == 1 ? *slot->blocked : *slot;
+      memory w = userWeightsIn(e, geo, filter);
+      memory diffDst = activationIn(e.dstMd, geo.dst(), dy, 0);
+      memory diffSrc = activationOutBuffer(e.srcMd, geo.src(), dx, 1);
+      e.primitive.execute(cpuStream(),
+                          {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+      activationOut(diffSrc, geo.src(), dx);
+      cpuStream().wait();
+    });
   });
 }
 
@@ -228,22 +338,34 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
   return guarded(info, [&] {
     auto &slot = cache()[geo.key("bwd_filter", 0, 0.f, false)];
     if (!slot) {
-      auto hint = geo.forward(false, dnnl::primitive_attr());
-      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, geo.src(),
-                                                 geo.weights(tag::any), geo.dst(), geo.strides(), geo.dilates(),
-                                                 geo.padL(), geo.padR());
-      dnnl::convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
-      slot = std::make_unique<Entry>();
-      slot->primitive = dnnl::convolution_backward_weights(pd);
-      attachWeights(*slot, geo, pd.diff_weights_desc(), true);
+      const auto make = [&](tag act) {
+        auto hint = geo.forward(false, dnnl::primitive_attr(), act);
+        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, geo.src(act),
+                                                   geo.weights(tag::any), geo.dst(act), geo.strides(),
+                                                   geo.dilates(), geo.padL(), geo.padR());
+        dnnl::convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
+        auto e = std::make_unique<Entry>();
+        e->primitive = dnnl::convolution_backward_weights(pd);
+        e->srcMd = pd.src_desc();
+        e->dstMd = pd.diff_dst_desc();
+        attachWeights(*e, geo, pd.diff_weights_desc(), true);
+        return e;
+      };
+      slot = make(tag::nhwc);
+      auto blocked = make(tag::any);
+      if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
     }
-    memory user(geo.weights(tag::hwio), cpuEngine(), dw);
-    memory target = slot->reorder ? *slot->weights : user;
-    slot->primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(geo.src(), cpuEngine(), x)},
-                                          {DNNL_ARG_DIFF_DST, memory(geo.dst(), cpuEngine(), dy)},
-                                          {DNNL_ARG_DIFF_WEIGHTS, target}});
-    if (slot->reorder) slot->weightsReorder.execute(cpuStream(), {{DNNL_ARG_FROM, target}, {DNNL_ARG_TO, user}});
-    cpuStream().wait();
+    tuneCall(*slot, [&](int variant) {
+      Entry &e = variant == 1 ? *slot->blocked : *slot;
+      memory src = activationIn(e.srcMd, geo.src(), x, 0);
+      memory diffDst = activationIn(e.dstMd, geo.dst(), dy, 1);
+      memory user(geo.weights(tag::hwio), cpuEngine(), dw);
+      memory target = e.reorder ? *e.weights : user;
+      e.primitive.execute(cpuStream(),
+                          {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, target}});
+      if (e.reorder) e.weightsReorder.execute(cpuStream(), {{DNNL_ARG_FROM, target}, {DNNL_ARG_TO, user}});
+      cpuStream().wait();
+    });
   });
 }
 

@@ -21,7 +21,7 @@ namespace lgm {
 namespace {
 
 // Op codes shared with src/native/elementwise.ts.
-enum BinaryOp { ADD, SUB, MUL, DIV, MAX, MIN, SQUARED_DIFFERENCE };
+enum BinaryOp { ADD, SUB, MUL, DIV, MAX, MIN, SQUARED_DIFFERENCE, RELU_GRAD };
 enum UnaryOp { NEG, SQUARE, RELU, EXP };
 
 template <int Op>
@@ -34,6 +34,8 @@ inline float apply(float a, float b) {
   if constexpr (Op == MAX) return (a > b || a != a) ? a : b;
   if constexpr (Op == MIN) return (a < b || a != a) ? a : b;
   if constexpr (Op == SQUARED_DIFFERENCE) return (a - b) * (a - b);
+  // ReLU's gradient, dy = a, x = b: TF.js's dy * step(x), where step(NaN) is NaN.
+  if constexpr (Op == RELU_GRAD) return a * (b > 0.f ? 1.f : (b == b ? 0.f : b));
   return 0.f;
 }
 
@@ -131,6 +133,7 @@ Napi::Value binary(const Napi::CallbackInfo &info) {
     case MAX: binaryLoop<MAX>(a, b, out, d); break;
     case MIN: binaryLoop<MIN>(a, b, out, d); break;
     case SQUARED_DIFFERENCE: binaryLoop<SQUARED_DIFFERENCE>(a, b, out, d); break;
+    case RELU_GRAD: binaryLoop<RELU_GRAD>(a, b, out, d); break;
     default:
       Napi::RangeError::New(info.Env(), "lgm native: unknown binary op").ThrowAsJavaScriptException();
   }

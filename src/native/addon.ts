@@ -52,6 +52,10 @@ export interface NativeAddon {
   preluGradAlpha(dy: Float32Array, x: Float32Array, dalpha: Float32Array, dims: Int32Array): void;
   sumAxes(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   tile(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** out = x[begin : begin + size]; dims = [rank, x shape, begin, size] (slice.cc). */
+  slice(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** out = x padded with `value`; dims = [rank, x shape, padding before, out shape] (slice.cc). */
+  pad(x: Float32Array, out: Float32Array, dims: Int32Array, value: number): void;
   /** out = a op b with broadcasting; dims = [rank, shape, strides of a, strides of b] (elementwise.ts). */
   binary(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array, op: number): void;
   unary(x: Float32Array, out: Float32Array, op: number): void;
@@ -129,6 +133,32 @@ export interface NativeAddon {
     dx: Float32Array,
     dmean: Float32Array,
     dvariance: Float32Array,
+    dscale: Float32Array,
+    doffset: Float32Array,
+    dims: Int32Array,
+    eps: number,
+  ): void;
+  /** Batch norm in training: the statistics of x, then y (batchnorm.cc); dims = [rows, channels]. */
+  batchNormTrain(
+    x: Float32Array,
+    scale: Float32Array | null,
+    offset: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dims: Int32Array,
+    eps: number,
+  ): void;
+  /** Its gradient, through the statistics too; dmean and dvariance are the statistics' upstream gradients. */
+  batchNormTrainGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    scale: Float32Array | null,
+    mean: Float32Array,
+    variance: Float32Array,
+    dmean: Float32Array | null,
+    dvariance: Float32Array | null,
+    dx: Float32Array,
     dscale: Float32Array,
     doffset: Float32Array,
     dims: Int32Array,

@@ -1,5 +1,6 @@
-import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
-import { allFloat32, input, numel, type NativeKernel } from './kernel.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util, util, type GradConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { allFloat32, input, nativeGradient, numel, type NativeKernel } from './kernel.js';
 
 /**
  * Element-wise kernels (native/src/elementwise.cc). The wasm backend runs broadcasting binary ops and most unary
@@ -18,6 +19,10 @@ const BINARY_OPS = {
   Minimum: 5,
   SquaredDifference: 6,
 } as const;
+/** The op code of ReLU's gradient, dy * step(x) (lgm's kernel LgmReluGrad, inputs dy and x). */
+const RELU_GRAD_OP = 7;
+/** lgm's kernel name of ReLU's gradient (TF.js runs Step, then Multiply). */
+export const RELU_GRAD = 'LgmReluGrad';
 
 /** Unary op codes of native/src/elementwise.cc. */
 const UNARY_OPS = { Neg: 0, Square: 1, Relu: 2, Exp: 3 } as const;
@@ -105,8 +110,34 @@ export const softmaxKernel: NativeKernel = {
   },
 };
 
+/** ReLU's gradient in one pass: dy * step(x), values as TF.js's (step(NaN) is NaN). Same shapes, float32. */
+export const reluGradKernel: NativeKernel = {
+  kernelName: RELU_GRAD,
+  run({ inputs, memory, addon }) {
+    const [dy, x] = [input(inputs, 'dy'), input(inputs, 'x')];
+    if (!allFloat32(dy, x) || !util.arraysEqual(dy.shape, x.shape)) return null;
+    const out = memory.allocate([...x.shape]);
+    const dims = broadcastDims(dy.shape, x.shape, x.shape);
+    addon.binary(memory.view(dy), memory.view(x), memory.view(out), dims, RELU_GRAD_OP);
+    return memory.finish(out);
+  },
+};
+
+/** Relu's gradient as one LgmReluGrad call where `useNative(backend)` and the shapes fit, else TF.js's own. */
+export function nativeReluGradient(
+  original: GradConfig,
+  useNative: (backendName: string) => boolean,
+): GradConfig {
+  return nativeGradient(original, useNative, (dy, saved) => {
+    const [x] = saved;
+    if (x === undefined || x.dtype !== 'float32' || !util.arraysEqual(dy.shape, x.shape)) return null;
+    return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor };
+  });
+}
+
 export const ELEMENTWISE_KERNELS: readonly NativeKernel[] = [
   ...(Object.keys(BINARY_OPS) as (keyof typeof BINARY_OPS)[]).map(binaryKernel),
   ...(Object.keys(UNARY_OPS) as (keyof typeof UNARY_OPS)[]).map(unaryKernel),
   softmaxKernel,
+  reluGradKernel,
 ];

@@ -16,7 +16,8 @@ import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel, preluK
 import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
 import { tileKernel } from './tile.js';
-import { ELEMENTWISE_KERNELS } from './elementwise.js';
+import { ELEMENTWISE_KERNELS, nativeReluGradient } from './elementwise.js';
+import { padKernel, sliceKernel } from './slice.js';
 import { lgmDistanceGradKernel, lgmDistanceKernel } from './distance.js';
 import { lgmLossGradKernel, lgmLossKernel } from './loss.js';
 import {
@@ -27,6 +28,7 @@ import {
   nativeBatchNormGradient,
   nativeMeanGradient,
 } from './batchnorm.js';
+import { batchNormTrainGradKernel, batchNormTrainGradient, batchNormTrainKernel } from './batchnorm-train.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -45,6 +47,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   preluGradAlphaKernel,
   sumKernel,
   tileKernel,
+  sliceKernel,
+  padKernel,
   identityKernel,
   ...ELEMENTWISE_KERNELS,
   lgmDistanceKernel,
@@ -55,6 +59,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchNormGradKernel,
   meanKernel,
   castKernel,
+  batchNormTrainKernel,
+  batchNormTrainGradKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
@@ -104,10 +110,14 @@ const NATIVE_GRADIENTS: readonly {
   { kernelName: 'Prelu', make: nativePreluGradient },
   { kernelName: 'FusedBatchNorm', make: nativeBatchNormGradient },
   { kernelName: 'Mean', make: nativeMeanGradient },
+  { kernelName: 'Relu', make: nativeReluGradient },
 ];
 const ownGradients = new Map<string, GradConfig>();
 
 function swapGradients() {
+  // The gradient of lgm's own fused batch-norm kernel has no TF.js original to swap with: registered once.
+  if (tf.getGradient(batchNormTrainGradient.kernelName) === undefined)
+    tf.registerGradient(batchNormTrainGradient);
   for (const { kernelName, make } of NATIVE_GRADIENTS) {
     const own = ownGradients.get(kernelName);
     if (replaced.size > 0 && own === undefined) {

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkKnownKeys, numberOption } from '../util/options.js';
+import { inputConv2d } from './input-conv.js';
 
 /** Options of LeNet++. */
 export interface LeNetPPOptions {
@@ -30,9 +31,10 @@ export function leNetPP(options: LeNetPPOptions = {}): tfl.Sequential {
   const model = tfl.sequential({ name: 'lenetpp' });
   for (const [stage, filters] of [32, 64, 128].entries()) {
     for (let k = 0; k < 2; k++) {
+      const first = stage === 0 && k === 0;
       model.add(
-        tfl.layers.conv2d({
-          ...(stage === 0 && k === 0 ? { inputShape } : {}),
+        (first ? inputConv2d : tfl.layers.conv2d)({
+          ...(first ? { inputShape } : {}),
           filters,
           kernelSize: 5,
           padding: 'same',

@@ -3,6 +3,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { LgmError } from '../util/errors.js';
 import { checkInputShape } from './mlp.js';
+import { batchNormalization } from './batch-norm.js';
+import { inputConv2d } from './input-conv.js';
 
 /** Depths of the CIFAR ResNets of He et al. 2016 (6n + 2 layers). */
 export const RESNET_DEPTHS = [20, 32, 56, 110] as const;
@@ -84,21 +86,17 @@ export function cifarResNet(options: CifarResNetOptions): tfl.LayersModel {
   }
   let index = 0;
   const conv = (x: tfl.SymbolicTensor, filters: number, strides: number, name: string) =>
-    tfl.layers
-      .conv2d({
-        filters,
-        kernelSize: 3,
-        strides,
-        padding: 'same',
-        useBias: false,
-        kernelInitializer: tfl.initializers.heNormal({ seed: seed + index++ }),
-        name,
-      })
-      .apply(x) as tfl.SymbolicTensor;
+    (x === input ? inputConv2d : tfl.layers.conv2d)({
+      filters,
+      kernelSize: 3,
+      strides,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: tfl.initializers.heNormal({ seed: seed + index++ }),
+      name,
+    }).apply(x) as tfl.SymbolicTensor;
   const bn = (x: tfl.SymbolicTensor, name: string) =>
-    tfl.layers
-      .batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name })
-      .apply(x) as tfl.SymbolicTensor;
+    batchNormalization({ momentum: 0.9, epsilon: 1e-5, name }).apply(x) as tfl.SymbolicTensor;
   const relu = (x: tfl.SymbolicTensor, name: string) =>
     tfl.layers.reLU({ name }).apply(x) as tfl.SymbolicTensor;
 

@@ -1,0 +1,101 @@
+/**
+ * Batch normalisation in training as one kernel each way (the contract: util/batch-norm-kernel.ts; the addon's
+ * batchNormTrain and batchNormTrainGrad in native/src/batchnorm.cc). Forward: the statistics and y in three passes
+ * over x, where TF.js runs Cast, Mean, Sub, Square, Mean and FusedBatchNorm. Backward: two passes, where TF.js
+ * runs FusedBatchNorm's gradient plus the graph of tf.moments (Sub, Square and two Means backward, and the Adds
+ * that join the three paths into x).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  LGM_BATCH_NORM_TRAIN,
+  LGM_BATCH_NORM_TRAIN_GRAD,
+  type BatchNormTrainAttrs,
+} from '../util/batch-norm-kernel.js';
+import { allFloat32, input, numel, type NativeKernel } from './kernel.js';
+
+/** [rows, channels] of x [..., C] when scale and the other per-channel inputs are vectors of C, else null. */
+function rowsAndChannels(x: TensorInfo, perChannel: TensorInfo[]): Int32Array | null {
+  const channels = x.shape.at(-1);
+  if (channels === undefined || x.shape.length < 2 || !allFloat32(x, ...perChannel)) return null;
+  const ok = perChannel.every((t) => t.shape.length === 1 && t.shape[0] === channels);
+  return ok ? Int32Array.from([numel(x.shape) / channels, channels]) : null;
+}
+
+export const batchNormTrainKernel: NativeKernel = {
+  kernelName: LGM_BATCH_NORM_TRAIN,
+  run({ inputs, attrs, memory, addon }) {
+    const [x, scale, offset] = ['x', 'scale', 'offset'].map((n) => input(inputs, n));
+    const dims = rowsAndChannels(x!, [scale!, offset!]);
+    if (dims === null) return null;
+    const outs = [[...x!.shape], [dims[1]!], [dims[1]!]].map((s) => memory.allocate(s));
+    const [y, mean, variance] = outs.map((o) => memory.view(o));
+    addon.batchNormTrain(
+      memory.view(x!),
+      memory.view(scale!),
+      memory.view(offset!),
+      y!,
+      mean!,
+      variance!,
+      dims,
+      (attrs as unknown as BatchNormTrainAttrs).varianceEpsilon,
+    );
+    return outs.map((o) => memory.finish(o));
+  },
+};
+
+export const batchNormTrainGradKernel: NativeKernel = {
+  kernelName: LGM_BATCH_NORM_TRAIN_GRAD,
+  run({ inputs, attrs, memory, addon }) {
+    const names = ['dy', 'x', 'scale', 'mean', 'variance', 'dmean', 'dvariance'];
+    const [dy, x, scale, mean, variance, dmean, dvariance] = names.map((n) => input(inputs, n));
+    const dims = rowsAndChannels(x!, [scale!, mean!, variance!, dmean!, dvariance!]);
+    if (dims === null || !allFloat32(dy) || !tf.util.arraysEqual(dy!.shape, x!.shape)) return null;
+    const outs = [[...x!.shape], [dims[1]!], [dims[1]!]].map((s) => memory.allocate(s));
+    const [dx, dscale, doffset] = outs.map((o) => memory.view(o));
+    addon.batchNormTrainGrad(
+      memory.view(dy!),
+      memory.view(x!),
+      memory.view(scale!),
+      memory.view(mean!),
+      memory.view(variance!),
+      memory.view(dmean!),
+      memory.view(dvariance!),
+      dx!,
+      dscale!,
+      doffset!,
+      dims,
+      (attrs as unknown as BatchNormTrainAttrs).varianceEpsilon,
+    );
+    return outs.map((o) => memory.finish(o));
+  },
+};
+
+/**
+ * The gradient of LGM_BATCH_NORM_TRAIN: one LGM_BATCH_NORM_TRAIN_GRAD call. Registered once for every backend;
+ * the forward kernel, and so this gradient's use, exists only where the native kernels are registered. The engine
+ * passes zeros for the statistics' gradients when only y reaches the loss (the batch-norm layer's case).
+ */
+export const batchNormTrainGradient: GradConfig = {
+  kernelName: LGM_BATCH_NORM_TRAIN,
+  inputsToSave: ['x', 'scale'],
+  outputsToSave: [false, true, true],
+  gradFunc(dys, saved, attrs) {
+    const [dy, dmean, dvariance] = dys as tf.Tensor[];
+    const [x, scale, mean, variance] = saved;
+    const [dx, dscale, doffset] = tf.engine().runKernel(
+      LGM_BATCH_NORM_TRAIN_GRAD,
+      {
+        dy: dy!,
+        x: x!,
+        scale: scale!,
+        mean: mean!,
+        variance: variance!,
+        dmean: dmean!,
+        dvariance: dvariance!,
+      },
+      attrs,
+    ) as tf.Tensor[];
+    return { x: () => dx!, scale: () => dscale!, offset: () => doffset! };
+  },
+};
