@@ -4,7 +4,7 @@
 (ms per step, calls per step), and the step's wall time. Same nets, head, optimizer, batch and threads as
 train_speed.py --mode train.
 
-/usr/bin/python3 bench/pytorch/profile_step.py --net resnet20 --batch 128 --threads 2 [--steps 3]
+/usr/bin/python3 bench/pytorch/profile-step.py --net resnet20 --batch 128 --threads 2 [--steps 3]
 Prints one JSON object: {"wallMsPerStep", "rows": [{"op", "calls", "ms"}], "selfMsTotal"}.
 """
 import argparse
