@@ -177,6 +177,16 @@ int forcedVariant() {
   return forced;
 }
 
+// Fills an empty cache slot with the NHWC variant of a primitive (`make(tag::nhwc)`) and, where oneDNN picks
+// other layouts for it (`make(tag::any)`), the blocked variant that tuneCall may choose instead.
+template <typename Make>
+void buildVariants(std::unique_ptr<Entry> &slot, const Geometry &geo, Make make) {
+  if (slot) return;
+  slot = make(tag::nhwc);
+  auto blocked = make(tag::any);
+  if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
+}
+
 // Runs `run(variant)` for entry `e`: the NHWC variant where there is no blocked one; on the geometry's first call,
 // both in turn kTrials times (each call computes the whole output, so repeating it is harmless) and the fastest
 // call of each compared, so that a call slowed by other processes on the cores does not decide and a change of
@@ -219,20 +229,16 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
   const float alpha = info[6].As<Napi::Number>().FloatValue();
   return guarded(info, [&] {
     auto &slot = cache()[geo.key("fwd", activation, alpha, bias != nullptr)];
-    if (!slot) {
-      const auto make = [&](tag act) {
-        auto pd = geo.forward(bias != nullptr, activationAttr(activation, alpha), act);
-        auto e = std::make_unique<Entry>();
-        e->primitive = dnnl::convolution_forward(pd);
-        e->srcMd = pd.src_desc();
-        e->dstMd = pd.dst_desc();
-        attachWeights(*e, geo, pd.weights_desc(), false);
-        return e;
-      };
-      slot = make(tag::nhwc);
-      auto blocked = make(tag::any);
-      if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
-    }
+    const auto make = [&](tag act) {
+      auto pd = geo.forward(bias != nullptr, activationAttr(activation, alpha), act);
+      auto e = std::make_unique<Entry>();
+      e->primitive = dnnl::convolution_forward(pd);
+      e->srcMd = pd.src_desc();
+      e->dstMd = pd.dst_desc();
+      attachWeights(*e, geo, pd.weights_desc(), false);
+      return e;
+    };
+    buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory w = userWeightsIn(e, geo, filter);
@@ -258,24 +264,20 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
   if (dx == nullptr) return info.Env().Undefined();
   return guarded(info, [&] {
     auto &slot = cache()[geo.key("bwd_data", 0, 0.f, false)];
-    if (!slot) {
-      const auto make = [&](tag act) {
-        auto hint = geo.forward(false, dnnl::primitive_attr(), act);
-        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, geo.src(act),
-                                                geo.weights(tag::any), geo.dst(act), geo.strides(), geo.dilates(),
-                                                geo.padL(), geo.padR());
-        dnnl::convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
-        auto e = std::make_unique<Entry>();
-        e->primitive = dnnl::convolution_backward_data(pd);
-        e->srcMd = pd.diff_src_desc();
-        e->dstMd = pd.diff_dst_desc();
-        attachWeights(*e, geo, pd.weights_desc(), false);
-        return e;
-      };
-      slot = make(tag::nhwc);
-      auto blocked = make(tag::any);
-      if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
-    }
+    const auto make = [&](tag act) {
+      auto hint = geo.forward(false, dnnl::primitive_attr(), act);
+      dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, geo.src(act),
+                                              geo.weights(tag::any), geo.dst(act), geo.strides(), geo.dilates(),
+                                              geo.padL(), geo.padR());
+      dnnl::convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
+      auto e = std::make_unique<Entry>();
+      e->primitive = dnnl::convolution_backward_data(pd);
+      e->srcMd = pd.diff_src_desc();
+      e->dstMd = pd.diff_dst_desc();
+      attachWeights(*e, geo, pd.weights_desc(), false);
+      return e;
+    };
+    buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory w = userWeightsIn(e, geo, filter);
@@ -337,24 +339,20 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
   Geometry geo{g};
   return guarded(info, [&] {
     auto &slot = cache()[geo.key("bwd_filter", 0, 0.f, false)];
-    if (!slot) {
-      const auto make = [&](tag act) {
-        auto hint = geo.forward(false, dnnl::primitive_attr(), act);
-        dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, geo.src(act),
-                                                   geo.weights(tag::any), geo.dst(act), geo.strides(),
-                                                   geo.dilates(), geo.padL(), geo.padR());
-        dnnl::convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
-        auto e = std::make_unique<Entry>();
-        e->primitive = dnnl::convolution_backward_weights(pd);
-        e->srcMd = pd.src_desc();
-        e->dstMd = pd.diff_dst_desc();
-        attachWeights(*e, geo, pd.diff_weights_desc(), true);
-        return e;
-      };
-      slot = make(tag::nhwc);
-      auto blocked = make(tag::any);
-      if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
-    }
+    const auto make = [&](tag act) {
+      auto hint = geo.forward(false, dnnl::primitive_attr(), act);
+      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, geo.src(act),
+                                                 geo.weights(tag::any), geo.dst(act), geo.strides(),
+                                                 geo.dilates(), geo.padL(), geo.padR());
+      dnnl::convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
+      auto e = std::make_unique<Entry>();
+      e->primitive = dnnl::convolution_backward_weights(pd);
+      e->srcMd = pd.src_desc();
+      e->dstMd = pd.diff_dst_desc();
+      attachWeights(*e, geo, pd.diff_weights_desc(), true);
+      return e;
+    };
+    buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory src = activationIn(e.srcMd, geo.src(), x, 0);
