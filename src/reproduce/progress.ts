@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile, writeJsonFile } from '../run/json-file.js';
-import { configDifferences } from '../train/config.js';
+import { configDifferences, upgradeSavedConfig } from '../train/config.js';
 import { LgmError } from '../util/errors.js';
 
 /** What `<outDir>/progress.json` records: the plan the directory belongs to and each finished stage. */
@@ -35,6 +35,7 @@ export class Progress {
     if (data?.format !== 'lgm-reproduce-1' || typeof data.stages !== 'object' || data.stages === null) {
       throw new LgmError(`reproduce: ${file} must be {format: 'lgm-reproduce-1', plan, stages}`);
     }
+    data.plan = upgradeSavedPlan(data.plan);
     const diff = configDifferences(data.plan, JSON.parse(JSON.stringify(plan)));
     if (diff.length > 0) {
       throw new LgmError(
@@ -112,4 +113,22 @@ export class Progress {
   private save(): Promise<void> {
     return writeJsonFile(this.file, this.data);
   }
+}
+
+/**
+ * A plan as an older lgm saved it, with its keys under today's names: the budget's optimizer and every model's
+ * config go through upgradeSavedConfig (optimizer.gmLrMultiplier is optimizer.mixtureLrMultiplier).
+ */
+function upgradeSavedPlan(plan: unknown): unknown {
+  if (plan === null || typeof plan !== 'object') return plan;
+  const { budget, configs, ...rest } = plan as { budget?: unknown; configs?: unknown };
+  const upgradedConfigs =
+    configs === null || typeof configs !== 'object'
+      ? configs
+      : Object.fromEntries(Object.entries(configs).map(([name, c]) => [name, upgradeSavedConfig(c)]));
+  return {
+    ...rest,
+    ...(budget === undefined ? {} : { budget: upgradeSavedConfig(budget) }),
+    ...(configs === undefined ? {} : { configs: upgradedConfigs }),
+  };
 }

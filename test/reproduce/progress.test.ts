@@ -44,3 +44,30 @@ test('Progress runs each stage once, keeps notes, records LgmError failures and 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("Progress opens a plan an older lgm saved (optimizer.gmLrMultiplier) under today's names", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lgm-progress-'));
+  try {
+    const optimizer = { name: 'sgd', momentum: 0.9 };
+    const plan = (key: string) => ({
+      experiment: 'mnist',
+      budget: { epochs: 10, optimizer: { ...optimizer, [key]: 1 } },
+      seed: 0,
+      configs: { 'lgm-2d': { epochs: 10, optimizer: { ...optimizer, [key]: 1 } } },
+    });
+    const old = {
+      format: 'lgm-reproduce-1',
+      plan: plan('gmLrMultiplier'),
+      stages: { 'train/lgm-2d': { seconds: 5, finishedAt: 'x' } },
+    };
+    await writeFile(join(dir, 'progress.json'), JSON.stringify(old));
+    const p = await Progress.open(dir, plan('mixtureLrMultiplier'));
+    assert.equal(p.done('train/lgm-2d'), true);
+    await assert.rejects(
+      Progress.open(dir, { ...plan('mixtureLrMultiplier'), seed: 1 }),
+      /holds another plan .*\n {2}seed: 0 in the run vs 1 given/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
