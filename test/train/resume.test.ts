@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { trainRun } from '../../src/train/trainer.js';
 import { readMetrics } from '../../src/run/metrics.js';
 import { disposeModel } from '../../src/train/model.js';
@@ -98,4 +98,30 @@ test('resume refuses a different config and names the differences', async () => 
     trainRun({ config: mlpConfig({ epochs: 1 }), runDir, data: blobData() }),
     /must be a new run directory \(or pass --resume\), got one holding config\.json/,
   );
+});
+
+test('a learned-variance run written before the variance prior resumes without it, and says how', async () => {
+  await useCpu();
+  const runDir = join(tempDir(), 'run');
+  const config = (options: Record<string, unknown>) =>
+    mlpConfig({ epochs: 2, loss: { name: 'lgm', options: { covariance: 'isotropic', ...options } } });
+  const first = await trainRun({ config: config({}), runDir, data: blobData(), stopAfterSteps: 3 });
+  disposeModel(first.model);
+  // What an lgm before the prior wrote: resolved loss options without variancePrior.
+  const file = join(runDir, 'config.json');
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  delete saved.config.loss.options.variancePrior;
+  writeFileSync(file, JSON.stringify(saved));
+  await assert.rejects(
+    trainRun({ config: config({}), runDir, data: blobData(), resume: true }),
+    /config\.loss\.options\.variancePrior: 0 in the run vs 1 given\n\(this run was begun without the variance prior: pass --variance-prior 0/,
+  );
+  const resumed = await trainRun({
+    config: config({ variancePrior: 0 }),
+    runDir,
+    data: blobData(),
+    resume: true,
+  });
+  assert.equal(resumed.completed, true);
+  disposeModel(resumed.model);
 });
