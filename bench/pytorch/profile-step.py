@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Where a PyTorch training step of train_speed.py's nets goes, for the side-by-side table of docs/performance.md
+"""Where a PyTorch training step of train-speed.py's nets goes, for the side-by-side table of docs/performance.md
 ("Where a ResNet-20 step goes"): torch.profiler over `--steps` steps after `--warmup`, self CPU time per ATen op
 (ms per step, calls per step), and the step's wall time. Same nets, head, optimizer, batch and threads as
-train_speed.py --mode train.
+train-speed.py --mode train.
 
 /usr/bin/python3 bench/pytorch/profile-step.py --net resnet20 --batch 128 --threads 2 [--steps 3]
 Prints one JSON object: {"wallMsPerStep", "rows": [{"op", "calls", "ms"}], "selfMsTotal"}.
@@ -11,12 +11,16 @@ import argparse
 import json
 import time
 
+import importlib.util
+import os
+
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
 
-from train_speed import lenetpp, lgm_loss, resnet
+# train-speed.py's name is not an importable module name: load it by path.
+_spec = importlib.util.spec_from_file_location('train_speed', os.path.join(os.path.dirname(__file__), 'train-speed.py'))
+train_speed = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(train_speed)
 
 
 def main():
@@ -32,24 +36,7 @@ def main():
     args = p.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    if args.net == 'lenetpp':
-        net, shape, feature_dim = lenetpp(2, 1), (1, 28, 28), 2
-    else:
-        net, shape, feature_dim = resnet(int(args.net[len('resnet'):]), 3), (3, 32, 32), 64
-    means = nn.Parameter(torch.randn(10, feature_dim))
-    dense = nn.Linear(feature_dim, 10)
-    head = [means] if args.loss == 'lgm' else list(dense.parameters())
-    opt = torch.optim.SGD(list(net.parameters()) + head, lr=0.001, momentum=0.9)
-    x = torch.randn(args.batch, *shape)
-    y = torch.randint(0, 10, (args.batch,))
-
-    def step():
-        opt.zero_grad()
-        f = net(x)
-        loss = lgm_loss(f, y, means, 0.1, 0.01) if args.loss == 'lgm' else F.cross_entropy(dense(f), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
+    step = train_speed.training_setup(args.net, args.loss, args.batch)[4]
 
     for _ in range(args.warmup):
         step()

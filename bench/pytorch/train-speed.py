@@ -89,6 +89,31 @@ def distances(features, means):
     return 0.5 * (features.pow(2).sum(1, keepdim=True) - 2 * features @ means.t() + means.pow(2).sum(1)[None, :])
 
 
+def training_setup(net_name, loss, batch):
+    """The benchmarked training step (also profile-step.py's): the net, the identity L-GM head's means (or a dense
+    softmax head), momentum SGD and one random batch. Returns (net, means, x, y, train_step)."""
+    if net_name == 'lenetpp':
+        net, shape, feature_dim = lenetpp(2, 1), (1, 28, 28), 2
+    else:
+        net, shape, feature_dim = resnet(int(net_name[len('resnet'):]), 3), (3, 32, 32), 64
+    means = nn.Parameter(torch.randn(10, feature_dim))
+    dense = nn.Linear(feature_dim, 10)
+    head = [means] if loss == 'lgm' else list(dense.parameters())
+    opt = torch.optim.SGD(list(net.parameters()) + head, lr=0.001, momentum=0.9)
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, 10, (batch,))
+
+    def train_step():
+        opt.zero_grad()
+        f = net(x)
+        value = lgm_loss(f, y, means, 0.1, 0.01) if loss == 'lgm' else F.cross_entropy(dense(f), y)
+        value.backward()
+        opt.step()
+        return value.item()
+
+    return net, means, x, y, train_step
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--net', choices=['lenetpp', 'resnet20', 'resnet32', 'resnet56', 'resnet110'],
@@ -105,24 +130,7 @@ def main():
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rss_before = rss_mib()
-    if args.net == 'lenetpp':
-        net, shape, feature_dim = lenetpp(2, 1), (1, 28, 28), 2
-    else:
-        net, shape, feature_dim = resnet(int(args.net[len('resnet'):]), 3), (3, 32, 32), 64
-    means = nn.Parameter(torch.randn(10, feature_dim))
-    dense = nn.Linear(feature_dim, 10)
-    head = [means] if args.loss == 'lgm' else list(dense.parameters())
-    opt = torch.optim.SGD(list(net.parameters()) + head, lr=0.001, momentum=0.9)
-    x = torch.randn(args.batch, *shape)
-    y = torch.randint(0, 10, (args.batch,))
-
-    def train_step():
-        opt.zero_grad()
-        f = net(x)
-        loss = lgm_loss(f, y, means, 0.1, 0.01) if args.loss == 'lgm' else F.cross_entropy(dense(f), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
+    net, means, x, y, train_step = training_setup(args.net, args.loss, args.batch)
 
     def infer_step():
         with torch.no_grad():
