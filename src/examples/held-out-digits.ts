@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LgmLossModule } from '../losses/lgm-module.js';
 import { reduceLoss } from '../losses/reduce.js';
 import { makeVariable } from '../losses/module.js';
-import { classLogDensity } from '../gm/density.js';
 import { COVARIANCE_KINDS, type CovarianceKind } from '../gm/params.js';
 import { detectionMetrics } from '../detect/metrics.js';
 import { loadMnist } from '../data/mnist.js';
 import { type ImageDataset, imageSize } from '../data/dataset.js';
+import { datasetTensors } from '../data/tensors.js';
+import { LgmLikelihoodDetector } from '../detect/lgm.js';
 import { checkKnownKeys, choiceOption, numberOption } from '../util/options.js';
 import { LgmError, describe } from '../util/errors.js';
 import { mulberry32, seededNormal, shuffleInPlace } from '../util/random.js';
@@ -121,6 +122,8 @@ export async function heldOutDigits(options: HeldOutDigitsOptions = {}): Promise
   const train = pickDigits(trainSet, (l) => l < known, counts.train);
   const inTest = pickDigits(testSet, (l) => l < known, counts.test);
   const heldOut = pickDigits(testSet, (l) => l >= known, counts.heldOut);
+  // A few training digits for the detector's fit, which only validates (see measure).
+  const fitSet = { x: tf.slice(train.x, 0, 256) as tf.Tensor2D, y: tf.slice(train.y, 0, 256) as tf.Tensor1D };
   const mixture = new LgmLossModule({
     numClasses: known,
     featureDim,
@@ -141,11 +144,12 @@ export async function heldOutDigits(options: HeldOutDigitsOptions = {}): Promise
   const net = { w1: he(784, hidden, 2), b1: makeVariable(tf.zeros([hidden])), w2: he(hidden, featureDim, 1) };
   const features = (x: tf.Tensor2D) =>
     tf.matMul(tf.relu(tf.add(tf.matMul(x, net.w1), net.b1)), net.w2) as tf.Tensor2D;
+  const mixtureNames = new Set(mixture.weights.map((w) => w.variable.name));
   const netOptimizer = tf.train.adam(lr);
   const mixtureOptimizer = tf.train.adam(mixtureLr);
   const records: HeldOutDigitsEpoch[] = [];
   const record = (epoch: number, likelihoodTerm: number | null) => {
-    const r = measure(epoch, likelihoodTerm, features, mixture, inTest, heldOut);
+    const r = measure(epoch, likelihoodTerm, features, mixture, { fitSet, inTest, heldOut });
     records.push(r);
     options.onEpoch?.(r);
   };
@@ -172,7 +176,6 @@ export async function heldOutDigits(options: HeldOutDigitsOptions = {}): Promise
             return reduced.loss;
           }),
         );
-        const mixtureNames = new Set(mixture.weights.map((w) => w.variable.name));
         const pick = (inMixture: boolean) =>
           Object.entries(grads)
             .filter(([name]) => mixtureNames.has(name) === inMixture)
@@ -186,7 +189,19 @@ export async function heldOutDigits(options: HeldOutDigitsOptions = {}): Promise
       record(epoch, term);
     }
   } finally {
-    tf.dispose([train.x, train.y, inTest.x, inTest.y, heldOut.x, heldOut.y, net.w1, net.b1, net.w2]);
+    tf.dispose([
+      fitSet.x,
+      fitSet.y,
+      train.x,
+      train.y,
+      inTest.x,
+      inTest.y,
+      heldOut.x,
+      heldOut.y,
+      net.w1,
+      net.b1,
+      net.w2,
+    ]);
     mixture.dispose();
     netOptimizer.dispose();
     mixtureOptimizer.dispose();
@@ -196,43 +211,48 @@ export async function heldOutDigits(options: HeldOutDigitsOptions = {}): Promise
 
 /** The first `max` images whose label passes `keep`, pixels in [0, 1], as [n, 784] and int32 labels. */
 function pickDigits(ds: ImageDataset, keep: (label: number) => boolean, max: number) {
-  const px = imageSize(ds);
-  const rows: number[] = [];
-  for (let i = 0; i < ds.count && rows.length < max; i++) if (keep(ds.labels[i])) rows.push(i);
-  const x = new Float32Array(rows.length * px);
-  rows.forEach((row, r) => {
-    for (let j = 0; j < px; j++) x[r * px + j] = ds.images[row * px + j] / 255;
-  });
-  const labels = Int32Array.from(rows, (row) => ds.labels[row]);
-  return { x: tf.tensor2d(x, [rows.length, px]), y: tf.tensor1d(labels, 'int32') };
+  const indices: number[] = [];
+  for (let i = 0; i < ds.count && indices.length < max; i++) if (keep(ds.labels[i])) indices.push(i);
+  const { x, y } = datasetTensors(ds, { indices });
+  const flat = tf.reshape(x, [indices.length, imageSize(ds)]) as tf.Tensor2D;
+  x.dispose();
+  return { x: flat, y };
 }
 
-/** Accuracy, the likelihood detector's AUROC and the log-variances after one epoch. */
+/** Accuracy, the lgm-class detector's AUROC and the log-variances after one epoch. */
 function measure(
   epoch: number,
   likelihoodTerm: number | null,
-  features: (x: tf.Tensor2D) => tf.Tensor2D,
+  net: (x: tf.Tensor2D) => tf.Tensor2D,
   mixture: LgmLossModule,
-  inTest: { x: tf.Tensor2D; y: tf.Tensor1D },
-  heldOut: { x: tf.Tensor2D },
+  sets: Record<'fitSet' | 'inTest', { x: tf.Tensor2D; y: tf.Tensor1D }> & { heldOut: { x: tf.Tensor2D } },
 ): HeldOutDigitsEpoch {
-  const score = (x: tf.Tensor2D) =>
-    tf.tidy(() => {
-      const f = features(x);
-      const predicted = tf.argMax(mixture.computeLogits(f), 1);
-      const density = classLogDensity(f, mixture.params(), { covariance: mixture.options.covariance });
-      const ll = tf.squeeze(tf.gather(density, tf.expandDims(predicted, 1), 1, 1), [1]);
-      return { ll: Array.from(ll.dataSync()), predicted: Array.from(predicted.dataSync()) };
-    });
-  const known = score(inTest.x);
-  const unknown = score(heldOut.x);
+  const { fitSet, inTest, heldOut } = sets;
+  const { covariance, minLogVariance } = mixture.options;
+  // The lgm-class detector: -log N(f; mu_k, Sigma_k) under the predicted class. It learns nothing from fitting,
+  // which only checks the features' width and the labels' range (a few training digits).
+  const detector = new LgmLikelihoodDetector({ mixture: mixture.params(), covariance, minLogVariance });
+  const features = (x: tf.Tensor2D) => tf.tidy(() => net(x));
+  const scored = (x: tf.Tensor2D) => {
+    const f = features(x);
+    try {
+      return detector.scoreFeatures(f);
+    } finally {
+      f.dispose();
+    }
+  };
+  const fitOn = features(fitSet.x);
+  try {
+    detector.fitFeatures(fitOn, fitSet.y);
+  } finally {
+    fitOn.dispose();
+  }
+  // Anomaly scores, clean known digits first (detectionMetrics' positives).
+  const auroc = detectionMetrics(scored(inTest.x), scored(heldOut.x)).auroc;
+  detector.dispose();
+  const predicted = tf.tidy(() => Array.from(tf.argMax(mixture.computeLogits(net(inTest.x)), 1).dataSync()));
   const labels = inTest.y.dataSync();
-  const correct = known.predicted.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0);
-  // Higher likelihood = more normal; detectionMetrics takes anomaly scores, so the negated log-likelihood.
-  const auroc = detectionMetrics(
-    known.ll.map((v) => -v),
-    unknown.ll.map((v) => -v),
-  ).auroc;
+  const correct = predicted.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0);
   const v = mixture.params().logVariances;
   const logVariance =
     v === undefined

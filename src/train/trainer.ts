@@ -111,9 +111,11 @@ async function openRun(
   const diff = configDifferences(saved, file);
   if (diff.length > 0) {
     // A learned-variance run begun before the variance prior existed reads variancePrior 0 (readRunConfig).
-    const hint = diff.some((d) => d.startsWith('config.loss.options.variancePrior: 0 in the run'))
-      ? '\n(this run was begun without the variance prior: pass --variance-prior 0 to continue it as it began)'
-      : '';
+    const priorOf = (c: TrainConfig) => (c.loss.options as { variancePrior?: unknown }).variancePrior;
+    const hint =
+      priorOf(saved.config) === 0 && priorOf(file.config) !== 0
+        ? '\n(this run was begun without the variance prior: pass --variance-prior 0 to continue it as it began)'
+        : '';
     throw new LgmError(
       `train --resume: the config must equal the run's, got differences:\n  ${diff.join('\n  ')}${hint}`,
     );
