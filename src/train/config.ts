@@ -2,6 +2,7 @@ import { LgmError, describe } from '../util/errors.js';
 import { booleanOption, checkKnownKeys, choiceOption, numberOption } from '../util/options.js';
 import { NETWORK_NAMES, NetworkName } from '../nets/registry.js';
 import { LOSS_NAMES, LossName } from '../losses/registry.js';
+import { LGM_DEFAULTS } from '../gm/defaults.js';
 import { TRAIN_DATASETS, defaultAugment } from './datasets.js';
 import { LrSchedule, ValueSchedule, checkLrSchedule, checkValueSchedule } from './schedules.js';
 
@@ -170,16 +171,34 @@ function resolveOptimizer(o: Partial<OptimizerConfig>): OptimizerConfig {
 }
 
 /**
- * A config as an older lgm saved it (config.json, an export's metadata), with its keys under today's names:
- * optimizer.gmLrMultiplier (its name before issue 16's naming pass) is optimizer.mixtureLrMultiplier. Anything else is
- * returned as it is, for resolveTrainConfig to validate.
+ * A config as an older lgm saved it (config.json, an export's metadata, a reproduction's plan), with its keys under
+ * today's names and meanings:
+ * - optimizer.gmLrMultiplier (its name before issue 16's naming pass) is optimizer.mixtureLrMultiplier;
+ * - resolved L-GM loss options (they have minLogVariance) without variancePrior were written before the variance
+ *   prior existed: with learned variances that run trained without it, so it reads 0 (a resume must say so too);
+ *   with identity covariance the prior has no effect and it reads as today's default, so such runs resume as
+ *   they are.
+ * Anything else is returned as it is, for resolveTrainConfig to validate. The input is not modified.
  */
 export function upgradeSavedConfig(config: unknown): unknown {
+  return withVariancePrior(withMixtureLrMultiplier(config));
+}
+
+function withMixtureLrMultiplier(config: unknown): unknown {
   const optimizer = (config as { optimizer?: Record<string, unknown> } | null)?.optimizer;
   if (optimizer === null || typeof optimizer !== 'object' || !('gmLrMultiplier' in optimizer)) return config;
   const { gmLrMultiplier, ...rest } = optimizer;
   if ('mixtureLrMultiplier' in rest) return config; // both: let the validation name the unknown old key
   return { ...(config as object), optimizer: { ...rest, mixtureLrMultiplier: gmLrMultiplier } };
+}
+
+function withVariancePrior(config: unknown): unknown {
+  const loss = (config as { loss?: { name?: unknown; options?: Record<string, unknown> } } | null)?.loss;
+  const options = loss?.options;
+  if (loss?.name !== 'lgm' || options === null || typeof options !== 'object') return config;
+  if (options.variancePrior !== undefined || options.minLogVariance === undefined) return config;
+  const variancePrior = options.covariance === 'identity' ? LGM_DEFAULTS.variancePrior : 0;
+  return { ...(config as object), loss: { ...loss, options: { ...options, variancePrior } } };
 }
 
 /**

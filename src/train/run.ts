@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier } from '../nets/classifier.js';
 import { LgmLossModule } from '../losses/lgm-module.js';
 import { LgmError } from '../util/errors.js';
-import { LGM_DEFAULTS } from '../gm/defaults.js';
 import { loadCustomNetwork } from './custom-net.js';
 import { LIMITS, TrainConfig, resolveTrainConfig, upgradeSavedConfig } from './config.js';
 import { readCheckpoint } from '../run/checkpoint.js';
@@ -51,22 +50,9 @@ export async function readRunConfig(runDir: string): Promise<RunConfigFile> {
   }
   checkRunShape(file, parsed.inputShape, parsed.numClasses);
   const upgraded = { ...parsed, config: upgradeSavedConfig(parsed.config) as RunConfigFile['config'] };
-  fillVariancePrior(upgraded.config);
   // Re-resolving validates every field of a hand-edited file with the usual messages.
   resolveTrainConfig(upgraded.config as never);
   return upgraded;
-}
-
-/**
- * A run written before L-GM's variance prior existed has no variancePrior in its resolved loss options. With
- * learned variances it trained without the prior, so it reads as 0 (a resume must say so too); with identity
- * covariance the prior has no effect and it reads as today's default, so such runs resume unchanged.
- */
-function fillVariancePrior(config: TrainConfig): void {
-  const options = config?.loss?.options as Record<string, unknown> | undefined;
-  if (config?.loss?.name !== 'lgm' || options === null || typeof options !== 'object') return;
-  if (options.variancePrior !== undefined || options.minLogVariance === undefined) return;
-  options.variancePrior = options.covariance === 'identity' ? LGM_DEFAULTS.variancePrior : 0;
 }
 
 /** Bounds inputShape and numClasses of a config.json before any model is built from them. */
