@@ -7,8 +7,9 @@
  * and range, lgm's GFLOP/s against the measured sgemm peak, and both sides' peak resident memory.
  *
  *   npm run build && node bench/compare.mjs [--rounds 3] [--nets lenetpp,resnet20] [--modes train,infer]
- *       [--steps 10] [--python /usr/bin/python3] [--threads 2] [--loss lgm|softmax]
+ *       [--steps 10] [--python /usr/bin/python3] [--threads 2] [--loss lgm,softmax]
  *
+ * Training runs once per loss of --loss (default lgm); inference has no loss (features and the L-GM logits).
  * Batches: train 64 (LeNet++) / 128 (ResNets), infer 256. PyTorch runs with OMP_WAIT_POLICY=passive, as lgm
  * loads its oneDNN addon (src/native/addon.ts): spinning OpenMP threads take the cores from the working ones on a
  * busy machine. Absolute img/s move with the load between sittings; the ratios of one sitting are what count.
@@ -31,10 +32,14 @@ const { values } = parseArgs({
   },
 });
 
+function usageError(message) {
+  process.stderr.write(`compare.mjs: ${message}\n`);
+  process.exit(2);
+}
 function positive(name) {
   const n = Number(values[name]);
   if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`compare.mjs: --${name} must be an integer >= 1, got '${values[name]}'`);
+    usageError(`--${name} must be an integer >= 1, got '${values[name]}'`);
   }
   return n;
 }
@@ -42,7 +47,7 @@ function list(name, allowed) {
   const items = values[name].split(',').filter((s) => s !== '');
   const bad = items.filter((s) => !allowed.includes(s));
   if (items.length === 0 || bad.length > 0) {
-    throw new Error(`compare.mjs: --${name} must be a list of ${allowed.join(', ')}, got '${values[name]}'`);
+    usageError(`--${name} must be a list of ${allowed.join(', ')}, got '${values[name]}'`);
   }
   return items;
 }
@@ -52,7 +57,7 @@ const steps = positive('steps');
 const threads = positive('threads');
 const nets = list('nets', ['lenetpp', 'resnet20', 'resnet32', 'resnet56', 'resnet110']);
 const modes = list('modes', ['train', 'infer']);
-const loss = list('loss', ['lgm', 'softmax'])[0];
+const losses = list('loss', ['lgm', 'softmax']);
 const batchOf = (net, mode) => (mode === 'infer' ? 256 : net === 'lenetpp' ? 64 : 128);
 
 function runJson(command, args, env) {
@@ -66,7 +71,7 @@ function runJson(command, args, env) {
   return JSON.parse(out.slice(out.indexOf('{')));
 }
 
-function lgmRun(net, mode) {
+function lgmRun(net, mode, loss) {
   const batch = String(batchOf(net, mode));
   const common = ['--net', net, '--batch', batch, '--steps', String(steps), '--threads', String(threads)];
   const args = mode === 'train' ? [...common, '--loss', loss, '--warmup', '3'] : [...common, '--warmup', '2'];
@@ -82,7 +87,7 @@ function lgmRun(net, mode) {
   };
 }
 
-function torchRun(net, mode) {
+function torchRun(net, mode, loss) {
   const args = [
     'bench/pytorch/train-speed.py',
     ...['--net', net, '--mode', mode, '--loss', loss, '--batch', String(batchOf(net, mode))],
@@ -104,33 +109,35 @@ const loads = [];
 const failures = [];
 for (let r = 0; r < rounds; r++) {
   for (const net of nets) {
-    for (const mode of modes) {
-      const key = `${net}|${mode}`;
+    for (const [mode, loss] of modes.flatMap((m) =>
+      m === 'train' ? losses.map((l) => [m, l]) : [[m, 'lgm']],
+    )) {
+      const key = `${net}|${mode}|${loss}`;
       loads.push(loadavg()[0]);
       let lgm;
       let torch;
       try {
-        lgm = lgmRun(net, mode);
-        torch = torchRun(net, mode);
+        lgm = lgmRun(net, mode, loss);
+        torch = torchRun(net, mode, loss);
       } catch (err) {
         // One failed run (a crash, a package being reinstalled meanwhile) drops this round's pair, not the sitting.
-        failures.push(`round ${r + 1} ${net} ${mode}: ${String(err.message).split('\n')[0]}`);
-        process.stderr.write(`round ${r + 1}/${rounds} ${net} ${mode}: failed, pair dropped\n`);
+        failures.push(`round ${r + 1} ${net} ${mode} ${loss}: ${String(err.message).split('\n')[0]}`);
+        process.stderr.write(`round ${r + 1}/${rounds} ${net} ${mode} ${loss}: failed, pair dropped\n`);
         continue;
       }
-      const entry = results.get(key) ?? { net, mode, lgm: [], torch: [] };
+      const entry = results.get(key) ?? { net, mode, loss, lgm: [], torch: [] };
       entry.lgm.push(lgm);
       entry.torch.push(torch);
       results.set(key, entry);
       process.stderr.write(
-        `round ${r + 1}/${rounds} ${net} ${mode}: lgm ${round1(lgm.imgPerSec)} img/s, ` +
+        `round ${r + 1}/${rounds} ${net} ${mode} ${loss}: lgm ${round1(lgm.imgPerSec)} img/s, ` +
           `PyTorch ${round1(torch.imgPerSec)} img/s\n`,
       );
     }
   }
 }
 
-for (const { net, mode, lgm, torch } of results.values()) {
+for (const { net, mode, loss, lgm, torch } of results.values()) {
   const lgmRates = lgm.map((x) => x.imgPerSec);
   const torchRates = torch.map((x) => x.imgPerSec);
   const perRound = lgmRates.map((x, i) => x / torchRates[i]);
