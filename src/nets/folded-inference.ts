@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { LGM_ADD_RELU } from '../util/add-relu-kernel.js';
 
 type Layer = tfl.layers.Layer;
 type CallArgs = Parameters<tfl.LayersModel['call']>;
@@ -36,7 +37,14 @@ interface PoolStep {
   output: number;
 }
 
-type Step = FoldedStep | LayerStep | PoolStep;
+/** Add of two tensors followed by ReLU: one LgmAddRelu pass where registered. */
+interface AddReluStep {
+  kind: 'add-relu';
+  inputs: number[];
+  output: number;
+}
+
+type Step = FoldedStep | LayerStep | PoolStep | AddReluStep;
 
 interface Plan {
   steps: Step[];
@@ -66,7 +74,8 @@ function isChannelBatchNorm(layer: Layer): boolean {
   return (axis === -1 || axis === rank - 1) && variable(layer, 'moving_mean') !== undefined;
 }
 
-function isRelu(layer: Layer): boolean {
+function isRelu(layer: Layer | null): boolean {
+  if (layer === null || layer.inboundNodes.length !== 1) return false;
   const c = layer.getConfig();
   if (layer.getClassName() === 'ReLU') return c.maxValue === null || c.maxValue === undefined;
   return layer.getClassName() === 'Activation' && c.activation === 'relu';
@@ -93,9 +102,9 @@ function buildPlan(model: tfl.LayersModel): Plan | null {
     if (bn !== null && isChannelBatchNorm(bn) && bn.inboundNodes.length === 1) {
       output = bn.inboundNodes[0]!.outputTensors[0]!.id;
       const relu = soleReader(model, layers, output);
-      const fuseRelu = relu !== null && isRelu(relu) && relu.inboundNodes.length === 1;
-      if (fuseRelu) output = relu.inboundNodes[0]!.outputTensors[0]!.id;
-      [bn, ...(fuseRelu ? [relu] : [])].forEach((l) => folded.add(l));
+      const fuseRelu = isRelu(relu);
+      if (fuseRelu) output = relu!.inboundNodes[0]!.outputTensors[0]!.id;
+      [bn, ...(fuseRelu ? [relu!] : [])].forEach((l) => folded.add(l));
       steps.push({
         kind: 'folded',
         conv: layer,
@@ -105,6 +114,15 @@ function buildPlan(model: tfl.LayersModel): Plan | null {
         output,
         cache: null,
       });
+    } else if (
+      layer.getClassName() === 'Add' &&
+      node.inputTensors.length === 2 &&
+      isRelu(soleReader(model, layers, output))
+    ) {
+      const relu = soleReader(model, layers, output)!;
+      folded.add(relu);
+      output = relu.inboundNodes[0]!.outputTensors[0]!.id;
+      steps.push({ kind: 'add-relu', inputs: node.inputTensors.map((t) => t.id), output });
     } else if (
       layer.getClassName() === 'GlobalAveragePooling2D' &&
       layer.getConfig().dataFormat === 'channelsLast'
@@ -119,7 +137,7 @@ function buildPlan(model: tfl.LayersModel): Plan | null {
   if (!steps.some((step) => step.kind === 'folded')) return null; // nothing to gain: tfjs-layers' own executor
   const readers = new Map<number, number>();
   const read = (id: number, n: number) => readers.set(id, (readers.get(id) ?? 0) + n);
-  for (const step of steps) (step.kind === 'layer' ? step.inputs : [step.input]).forEach((id) => read(id, 1));
+  for (const step of steps) ('inputs' in step ? step.inputs : [step.input]).forEach((id) => read(id, 1));
   for (const o of model.outputs) read(o.id, Infinity);
   return { steps, readers };
 }
@@ -196,6 +214,16 @@ function runPlan(model: tfl.LayersModel, plan: Plan, inputs: tf.Tensor[], kwargs
         });
         values.set(step.output, y);
         done(step.input);
+      } else if (step.kind === 'add-relu') {
+        const [a, b] = step.inputs.map((id) => values.get(id)!);
+        const fused =
+          tf.getKernel(LGM_ADD_RELU, tf.getBackend()) !== undefined &&
+          a!.dtype === 'float32' &&
+          b!.dtype === 'float32' &&
+          tf.util.arraysEqual(a!.shape, b!.shape);
+        const y = fused ? tf.engine().runKernel(LGM_ADD_RELU, { a: a!, b: b! }) : tf.relu(tf.add(a!, b!));
+        values.set(step.output, y as tf.Tensor);
+        step.inputs.forEach(done);
       } else if (step.kind === 'pool') {
         const x = values.get(step.input)! as tf.Tensor4D;
         const [n, h, w, c] = x.shape;
@@ -215,8 +243,9 @@ function runPlan(model: tfl.LayersModel, plan: Plan, inputs: tf.Tensor[], kwargs
  * Makes `model`'s inference calls (model.apply without `training: true`) run every Conv2D -> BatchNormalization
  * (-> ReLU) chain as one fused convolution with bias and activation, the batch norm folded into the filter and
  * bias (fold above): on the native addon one oneDNN primitive instead of a convolution, a batch-norm pass and a
- * ReLU pass. Global average pooling runs as an average pool over the whole image (the addon has that kernel; it
- * falls back for tf.mean over the spatial axes). The folded weights are cached and recomputed when any of their variables is written (training,
+ * ReLU pass. An Add read only by a ReLU runs as one LgmAddRelu pass where the addon registered it; global average
+ * pooling as an average pool over the whole image (the addon has that kernel; it falls back for tf.mean over the
+ * spatial axes). The folded weights are cached and recomputed when any of their variables is written (training,
  * loading weights). Training calls, models with several outputs or shared layers, and model.predict (which
  * tfjs-layers runs without model.call) run as before. The model's weights, config and saved form do not change.
  * Returns the model.
