@@ -114,6 +114,20 @@ def training_setup(net_name, loss, batch):
     return net, means, x, y, train_step
 
 
+def inference_step(net, means, x):
+    """The benchmarked inference pass (also profile-step.py's; net in eval mode): features, L-GM logits and each
+    sample's class likelihood score (the distance to its predicted class), read back."""
+
+    def infer_step():
+        with torch.no_grad():
+            d = distances(net(x), means)
+            logits = -d
+            score = d.gather(1, logits.argmax(1, keepdim=True))
+            return float(score[0])
+
+    return infer_step
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--net', choices=['lenetpp', 'resnet20', 'resnet32', 'resnet56', 'resnet110'],
@@ -132,16 +146,9 @@ def main():
     rss_before = rss_mib()
     net, means, x, y, train_step = training_setup(args.net, args.loss, args.batch)
 
-    def infer_step():
-        with torch.no_grad():
-            d = distances(net(x), means)
-            logits = -d
-            score = d.gather(1, logits.argmax(1, keepdim=True))
-            return float(score[0])
-
     if args.mode == 'infer':
         net.eval()
-    step = train_step if args.mode == 'train' else infer_step
+    step = train_step if args.mode == 'train' else inference_step(net, means, x)
     for _ in range(args.warmup):
         step()
     rates = []

@@ -172,8 +172,21 @@ void affineGrad(const float *__restrict dy, const float *__restrict x, const flo
 
 }  // namespace
 
-// batchNormTrain(x, scale|null, offset|null, y, mean, variance, dims [rows, channels], eps): mean and biased
-// variance of x per channel, then y = (x - mean) scale / sqrt(variance + eps) + offset. Three passes over x.
+// tfjs-layers' moving-average update, op for op in float: moving - (moving - value) decay, decay = 1 - momentum
+// rounded to float by the caller (tfjs-layers multiplies by it as a float32 scalar). No variance correction:
+// tfjs-layers averages the biased batch variance. Separate statements, so nothing is contracted into an FMA.
+static void movingAverage(const float *moving, const float *value, float decay, float *out, int64_t channels) {
+  for (int64_t c = 0; c < channels; c++) {
+    const float delta = moving[c] - value[c];
+    const float update = delta * decay;
+    out[c] = moving[c] - update;
+  }
+}
+
+// batchNormTrain(x, scale|null, offset|null, y, mean, variance, dims [rows, channels], eps
+//                [, movingMean, movingVariance, decay, newMovingMean, newMovingVariance]): mean and biased variance
+// of x per channel, then y = (x - mean) scale / sqrt(variance + eps) + offset. Three passes over x. With the
+// optional arguments, also the updated moving averages of both statistics (movingAverage above).
 Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
   const int32_t *d = intsArg(info, 6, 2, "dims");
   if (d == nullptr) return info.Env().Undefined();
@@ -188,10 +201,23 @@ Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
   float *variance = mean ? floatArg(info, 5, channels, "variance") : nullptr;
   if (variance == nullptr) return info.Env().Undefined();
   const float eps = info[7].As<Napi::Number>().FloatValue();
+  float *moving[4] = {nullptr, nullptr, nullptr, nullptr};
+  if (info.Length() > 8) {
+    const char *names[4] = {"movingMean", "movingVariance", "newMovingMean", "newMovingVariance"};
+    for (int i = 0; i < 4; i++) {
+      moving[i] = floatArg(info, i < 2 ? 8 + i : 9 + i, channels, names[i]);
+      if (moving[i] == nullptr) return info.Env().Undefined();
+    }
+  }
   moments(x, rows, channels, mean, variance);
   const std::vector<float> k = inverseStd(variance, scale, channels, eps);
   const std::vector<float> zeros(offset ? 0 : channels, 0.f);
   normalise(x, mean, k.data(), offset ? offset : zeros.data(), y, rows, channels);
+  if (moving[0] != nullptr) {
+    const float decay = info[10].As<Napi::Number>().FloatValue();
+    movingAverage(moving[0], mean, decay, moving[2], channels);
+    movingAverage(moving[1], variance, decay, moving[3], channels);
+  }
   return info.Env().Undefined();
 }
 

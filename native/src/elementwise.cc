@@ -21,7 +21,7 @@ namespace lgm {
 namespace {
 
 // Op codes shared with src/native/elementwise.ts.
-enum BinaryOp { ADD, SUB, MUL, DIV, MAX, MIN, SQUARED_DIFFERENCE, RELU_GRAD };
+enum BinaryOp { ADD, SUB, MUL, DIV, MAX, MIN, SQUARED_DIFFERENCE, RELU_GRAD, ADD_RELU };
 enum UnaryOp { NEG, SQUARE, RELU, EXP };
 
 template <int Op>
@@ -36,6 +36,8 @@ inline float apply(float a, float b) {
   if constexpr (Op == SQUARED_DIFFERENCE) return (a - b) * (a - b);
   // ReLU's gradient, dy = a, x = b: TF.js's dy * step(x), where step(NaN) is NaN.
   if constexpr (Op == RELU_GRAD) return a * (b > 0.f ? 1.f : (b == b ? 0.f : b));
+  // A ResNet block's residual add and ReLU in one pass (lgm's kernel LgmAddRelu); relu(NaN) = NaN, as TF.js.
+  if constexpr (Op == ADD_RELU) return (a + b) < 0.f ? 0.f : (a + b);
   return 0.f;
 }
 
@@ -134,6 +136,7 @@ Napi::Value binary(const Napi::CallbackInfo &info) {
     case MIN: binaryLoop<MIN>(a, b, out, d); break;
     case SQUARED_DIFFERENCE: binaryLoop<SQUARED_DIFFERENCE>(a, b, out, d); break;
     case RELU_GRAD: binaryLoop<RELU_GRAD>(a, b, out, d); break;
+    case ADD_RELU: binaryLoop<ADD_RELU>(a, b, out, d); break;
     default:
       Napi::RangeError::New(info.Env(), "lgm native: unknown binary op").ThrowAsJavaScriptException();
   }

@@ -138,7 +138,10 @@ export interface NativeAddon {
     dims: Int32Array,
     eps: number,
   ): void;
-  /** Batch norm in training: the statistics of x, then y (batchnorm.cc); dims = [rows, channels]. */
+  /**
+   * Batch norm in training: the statistics of x, then y (batchnorm.cc); dims = [rows, channels]. With the moving
+   * averages, also their update by tfjs-layers' rule: new = moving - (moving - statistic) decay.
+   */
   batchNormTrain(
     x: Float32Array,
     scale: Float32Array | null,
@@ -148,6 +151,7 @@ export interface NativeAddon {
     variance: Float32Array,
     dims: Int32Array,
     eps: number,
+    ...moving: [] | [Float32Array, Float32Array, number, Float32Array, Float32Array]
   ): void;
   /** Its gradient, through the statistics too; dmean and dvariance are the statistics' upstream gradients. */
   batchNormTrainGrad(

@@ -1,7 +1,8 @@
 /**
  * Batch normalisation in training as one kernel each way (the contract: util/batch-norm-kernel.ts; the addon's
  * batchNormTrain and batchNormTrainGrad in native/src/batchnorm.cc). Forward: the statistics and y in three passes
- * over x, where TF.js runs Cast, Mean, Sub, Square, Mean and FusedBatchNorm. Backward: two passes, where TF.js
+ * over x, where TF.js runs Cast, Mean, Sub, Square, Mean and FusedBatchNorm, and the moving averages' update, where
+ * tfjs-layers runs Sub, Multiply and Sub per statistic. Backward: two passes, where TF.js
  * runs FusedBatchNorm's gradient plus the graph of tf.moments (Sub, Square and two Means backward, and the Adds
  * that join the three paths into x).
  */
@@ -25,11 +26,14 @@ function rowsAndChannels(x: TensorInfo, perChannel: TensorInfo[]): Int32Array | 
 export const batchNormTrainKernel: NativeKernel = {
   kernelName: LGM_BATCH_NORM_TRAIN,
   run({ inputs, attrs, memory, addon }) {
-    const [x, scale, offset] = ['x', 'scale', 'offset'].map((n) => input(inputs, n));
-    const dims = rowsAndChannels(x!, [scale!, offset!]);
+    const names = ['x', 'scale', 'offset', 'movingMean', 'movingVariance'];
+    const [x, scale, offset, movingMean, movingVariance] = names.map((n) => input(inputs, n));
+    const dims = rowsAndChannels(x!, [scale!, offset!, movingMean!, movingVariance!]);
     if (dims === null) return null;
-    const outs = [[...x!.shape], [dims[1]!], [dims[1]!]].map((s) => memory.allocate(s));
-    const [y, mean, variance] = outs.map((o) => memory.view(o));
+    const c = dims[1]!;
+    const outs = [[...x!.shape], [c], [c], [c], [c]].map((s) => memory.allocate(s));
+    const [y, mean, variance, newMovingMean, newMovingVariance] = outs.map((o) => memory.view(o));
+    const { varianceEpsilon, momentum } = attrs as unknown as BatchNormTrainAttrs;
     addon.batchNormTrain(
       memory.view(x!),
       memory.view(scale!),
@@ -38,7 +42,13 @@ export const batchNormTrainKernel: NativeKernel = {
       mean!,
       variance!,
       dims,
-      (attrs as unknown as BatchNormTrainAttrs).varianceEpsilon,
+      varianceEpsilon,
+      memory.view(movingMean!),
+      memory.view(movingVariance!),
+      // tfjs-layers multiplies by 1 - momentum as a float32 scalar tensor.
+      Math.fround(1 - momentum),
+      newMovingMean!,
+      newMovingVariance!,
     );
     return outs.map((o) => memory.finish(o));
   },
@@ -79,7 +89,7 @@ export const batchNormTrainGradKernel: NativeKernel = {
 export const batchNormTrainGradient: GradConfig = {
   kernelName: LGM_BATCH_NORM_TRAIN,
   inputsToSave: ['x', 'scale'],
-  outputsToSave: [false, true, true],
+  outputsToSave: [false, true, true, false, false],
   gradFunc(dys, saved, attrs) {
     const [dy, dmean, dvariance] = dys as tf.Tensor[];
     const [x, scale, mean, variance] = saved;
@@ -96,6 +106,15 @@ export const batchNormTrainGradient: GradConfig = {
       },
       attrs,
     ) as tf.Tensor[];
-    return { x: () => dx!, scale: () => dscale!, offset: () => doffset! };
+    // The moving averages are not differentiated (tfjs-layers updates them outside the graph of y); zeros keep
+    // the tape whole should anyone ask for them.
+    const zeros = () => tf.zerosLike(scale!);
+    return {
+      x: () => dx!,
+      scale: () => dscale!,
+      offset: () => doffset!,
+      movingMean: zeros,
+      movingVariance: zeros,
+    };
   },
 };

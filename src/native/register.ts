@@ -29,6 +29,7 @@ import {
   nativeMeanGradient,
 } from './batchnorm.js';
 import { batchNormTrainGradKernel, batchNormTrainGradient, batchNormTrainKernel } from './batchnorm-train.js';
+import { addReluGradient, addReluKernel } from './add-relu.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -61,6 +62,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   castKernel,
   batchNormTrainKernel,
   batchNormTrainGradKernel,
+  addReluKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
@@ -115,9 +117,11 @@ const NATIVE_GRADIENTS: readonly {
 const ownGradients = new Map<string, GradConfig>();
 
 function swapGradients() {
-  // The gradient of lgm's own fused batch-norm kernel has no TF.js original to swap with: registered once.
+  // The gradients of lgm's own kernels (batch norm in training, add + ReLU) have no TF.js original to swap with:
+  // registered once.
   if (tf.getGradient(batchNormTrainGradient.kernelName) === undefined)
     tf.registerGradient(batchNormTrainGradient);
+  if (tf.getGradient(addReluGradient.kernelName) === undefined) tf.registerGradient(addReluGradient);
   for (const { kernelName, make } of NATIVE_GRADIENTS) {
     const own = ownGradients.get(kernelName);
     if (replaced.size > 0 && own === undefined) {

@@ -20,21 +20,14 @@ function variable(layer: BatchNormalization, name: string): LayerVariable {
   return found;
 }
 
-/** tfjs-layers' moving-average update, op for op: v - (v - value) (1 - momentum). */
-function movingAverage(v: LayerVariable, value: tf.Tensor, momentum: number) {
-  tf.tidy(() => {
-    const orig = v.read();
-    v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - momentum)));
-  });
-}
-
 /**
  * tfjs-layers' batch normalisation over the last axis, which in training runs the whole layer as one kernel
  * (LGM_BATCH_NORM_TRAIN and its gradient) where the current backend has it: TF.js's tf.moments + tf.batchNorm
  * take about 15 kernels per layer forward and backward, most of them full-size passes. The layer stays a
  * tfjs-layers BatchNormalization (same weights, config and class name, so saved models load anywhere); only its
  * training call is replaced on this instance, because tfjs-layers' Node bundle does not export the class to
- * subclass. Inference, and training where the kernel is absent, run tfjs-layers' own code.
+ * subclass. The kernel also updates the moving averages, which tfjs-layers does with 3 small kernels per statistic.
+ * Inference, and training where the kernel is absent, run tfjs-layers' own code.
  */
 export function batchNormalization(options: BatchNormOptions): tfl.layers.Layer {
   const layer = tfl.layers.batchNormalization({ axis: -1, ...options });
@@ -49,16 +42,22 @@ export function batchNormalization(options: BatchNormOptions): tfl.layers.Layer 
       tf.getKernel(LGM_BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
     if (!fused) return own(inputs, kwargs);
     return tf.tidy(() => {
-      const attrs: BatchNormTrainAttrs = { varianceEpsilon: options.epsilon };
-      const [y, mean, variance] = tf
-        .engine()
-        .runKernel(
-          LGM_BATCH_NORM_TRAIN,
-          { x, scale: variable(layer, 'gamma').read(), offset: variable(layer, 'beta').read() },
-          attrs as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor[];
-      movingAverage(variable(layer, 'moving_mean'), mean!, options.momentum);
-      movingAverage(variable(layer, 'moving_variance'), variance!, options.momentum);
+      const attrs: BatchNormTrainAttrs = { varianceEpsilon: options.epsilon, momentum: options.momentum };
+      const [movingMean, movingVariance] = ['moving_mean', 'moving_variance'].map((n) => variable(layer, n));
+      const [y, , , newMean, newVariance] = tf.engine().runKernel(
+        LGM_BATCH_NORM_TRAIN,
+        {
+          x,
+          scale: variable(layer, 'gamma').read(),
+          offset: variable(layer, 'beta').read(),
+          movingMean: movingMean!.read(),
+          movingVariance: movingVariance!.read(),
+        },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      // The kernel updated the moving averages as tfjs-layers does (v - (v - statistic) (1 - momentum)).
+      movingMean!.write(newMean!);
+      movingVariance!.write(newVariance!);
       return y!;
     });
   };

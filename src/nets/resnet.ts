@@ -5,6 +5,7 @@ import { LgmError } from '../util/errors.js';
 import { checkInputShape } from './mlp.js';
 import { batchNormalization } from './batch-norm.js';
 import { inputConv2d } from './input-conv.js';
+import { withFoldedInference } from './folded-inference.js';
 
 /** Depths of the CIFAR ResNets of He et al. 2016 (6n + 2 layers). */
 export const RESNET_DEPTHS = [20, 32, 56, 110] as const;
@@ -65,7 +66,8 @@ tf.serialization.registerClass(ShortcutA);
 /**
  * CIFAR ResNet-20/32/56/110 (He et al. 2016, section 4.2): a 3x3 convolution with 16 filters, then three stages
  * of n = (depth - 2) / 6 basic blocks with 16/32/64 filters (stride 2 at the start of stages 2 and 3, option-A
- * shortcuts), batch normalisation and ReLU, global average pooling to a 64-wide feature.
+ * shortcuts), batch normalisation and ReLU, global average pooling to a 64-wide feature. In inference, each
+ * batch norm runs folded into the convolution before it (withFoldedInference).
  */
 export function cifarResNet(options: CifarResNetOptions): tfl.LayersModel {
   const where = 'cifarResNet';
@@ -133,5 +135,6 @@ export function cifarResNet(options: CifarResNetOptions): tfl.LayersModel {
       })
       .apply(feature) as tfl.SymbolicTensor;
   }
-  return tfl.model({ inputs: input, outputs: feature, name: `resnet${options.depth}` });
+  // Inference folds each batch norm into the convolution before it (folded-inference.ts).
+  return withFoldedInference(tfl.model({ inputs: input, outputs: feature, name: `resnet${options.depth}` }));
 }

@@ -5,9 +5,11 @@
  */
 
 /**
- * Batch normalisation of x [..., C] over every axis but the last, in training. Inputs: x, scale [C], offset [C]
- * (all float32). Attribute: varianceEpsilon. Outputs: y = (x - mean) scale / sqrt(variance + eps) + offset, and
- * the batch statistics mean [C] and variance [C] (biased, as tf.moments).
+ * Batch normalisation of x [..., C] over every axis but the last, in training. Inputs: x, scale [C], offset [C],
+ * movingMean [C], movingVariance [C] (all float32). Attributes: varianceEpsilon, momentum. Outputs:
+ * y = (x - mean) scale / sqrt(variance + eps) + offset, the batch statistics mean [C] and variance [C] (biased, as
+ * tf.moments), and the moving averages updated as tfjs-layers' BatchNormalization does in float32:
+ * moving - (moving - statistic) (1 - momentum), for the mean and for the (biased) variance.
  */
 export const LGM_BATCH_NORM_TRAIN = 'LgmBatchNormTrain';
 
@@ -21,4 +23,6 @@ export const LGM_BATCH_NORM_TRAIN_GRAD = 'LgmBatchNormTrainGrad';
 /** Attributes of both kernels. */
 export interface BatchNormTrainAttrs {
   varianceEpsilon: number;
+  /** The moving averages' momentum (tfjs-layers' `momentum`). */
+  momentum: number;
 }

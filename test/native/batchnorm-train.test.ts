@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeKernelCalls, registerNativeKernels, unregisterNativeKernels } from '../../src/native/index.js';
 import { batchNormalization } from '../../src/nets/batch-norm.js';
 import { LGM_BATCH_NORM_TRAIN } from '../../src/util/batch-norm-kernel.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { agreesWithCpu, nativeSkip, randInt, randn } from './compare.js';
+import { agreesWithCpu, assertClose, nativeSkip, randInt, randn } from './compare.js';
 
 const skip = nativeSkip();
 const BACKENDS = ['cpu', 'wasm'];
@@ -14,16 +15,31 @@ const BACKENDS = ['cpu', 'wasm'];
 const weightedSum = (y: tf.Tensor, seed: number) =>
   tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
 
-/** y, mean and variance of batch norm in training: the fused kernel where registered, else TF.js's ops. */
+/**
+ * y, mean and variance of batch norm in training, and the moving averages (momentum 0.9) of zeros and ones
+ * updated with them: the fused kernel where registered, else TF.js's ops as tfjs-layers runs them.
+ */
 function batchNormTrain(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, eps: number): tf.Tensor[] {
+  const [movingMean, movingVariance] = [tf.zerosLike(scale), tf.onesLike(scale)];
   if (tf.getKernel(LGM_BATCH_NORM_TRAIN, tf.getBackend()) !== undefined) {
     return tf
       .engine()
-      .runKernel(LGM_BATCH_NORM_TRAIN, { x, scale, offset }, { varianceEpsilon: eps }) as tf.Tensor[];
+      .runKernel(
+        LGM_BATCH_NORM_TRAIN,
+        { x, scale, offset, movingMean, movingVariance },
+        { varianceEpsilon: eps, momentum: 0.9 },
+      ) as tf.Tensor[];
   }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
-  return [tf.batchNorm(x, mean, variance, offset, scale, eps), mean, variance];
+  const update = (v: tf.Tensor, value: tf.Tensor) => tf.sub(v, tf.mul(tf.sub(v, value), 1 - 0.9));
+  return [
+    tf.batchNorm(x, mean, variance, offset, scale, eps),
+    mean,
+    variance,
+    update(movingMean, mean),
+    update(movingVariance, variance),
+  ];
 }
 
 describe(
@@ -50,6 +66,7 @@ describe(
               const [x, gamma, beta] = [tf.tensor(xv, shape), tf.tensor1d(gv), tf.tensor1d(bv)];
               const loss = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
                 const [y, mean, variance] = batchNormTrain(xx, g, b, 1e-3);
+                // (The moving averages are not differentiated: tfjs-layers updates them outside the graph.)
                 return tf.addN([weightedSum(y!, 7), weightedSum(mean!, 8), weightedSum(variance!, 9)]);
               };
               const yOnly = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
@@ -95,6 +112,95 @@ describe(
         );
       });
     }
+
+    for (const backend of BACKENDS) {
+      test(`${backend}: moving averages after 12 training calls equal tfjs-layers' BatchNormalization's`, async () => {
+        // The same sequence of batches through lgm's layer (fused kernel) and tfjs-layers' own layer, both on
+        // the native-kernel backend; then both layers' moving mean and variance, and inference on a new batch.
+        const shape = [4, 3, 3, 5];
+        const batches = Array.from({ length: 12 }, (_, i) =>
+          randn(4 * 3 * 3 * 5, 100 + i).map((v) => 2 * v + i),
+        );
+        assert.ok(await tf.setBackend(backend));
+        assert.ok(registerNativeKernels(backend));
+        const before = tf.memory().numTensors;
+        const ours = batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: 'ours' });
+        const theirs = tfl.layers.batchNormalization({
+          axis: -1,
+          momentum: 0.9,
+          epsilon: 1e-5,
+          name: 'theirs',
+        });
+        const extra = tf.tensor(randn(4 * 3 * 3 * 5, 99), shape);
+        for (const layer of [ours, theirs]) {
+          layer.build(shape);
+          tf.tidy(() =>
+            layer.setWeights([
+              tf.tensor1d(randn(5, 1)),
+              tf.tensor1d(randn(5, 2)),
+              tf.zeros([5]),
+              tf.ones([5]),
+            ]),
+          );
+        }
+        nativeKernelCalls(true);
+        for (const values of batches) {
+          tf.tidy(() => {
+            for (const layer of [ours, theirs]) layer.apply(tf.tensor(values, shape), { training: true });
+          });
+        }
+        assert.equal(nativeKernelCalls(true).LgmBatchNormTrain?.native, batches.length);
+        const [a, b] = [ours, theirs].map((layer) => [
+          ...layer
+            .getWeights()
+            .slice(2)
+            .map((w) => w.dataSync()),
+          tf.tidy(() => (layer.apply(extra) as tf.Tensor).dataSync()),
+        ]);
+        for (const [i, what] of ['moving mean', 'moving variance', 'inference output'].entries()) {
+          assertClose(a![i]! as Float32Array, b![i]! as Float32Array, `${backend} ${what}`, 1e-6, 1e-6);
+        }
+        extra.dispose();
+        for (const layer of [ours, theirs]) layer.weights.forEach((w) => w.dispose());
+        assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+        unregisterNativeKernels(backend);
+      });
+    }
+
+    test("the moving-average update is tfjs-layers' float arithmetic exactly", async () => {
+      // Same statistics in, so any difference is the update's own rounding: equal to the bit.
+      assert.ok(await tf.setBackend('cpu'));
+      assert.ok(registerNativeKernels('cpu'));
+      tf.tidy(() => {
+        const x = tf.tensor(
+          randn(7 * 6, 5).map((v) => 10 * v + 3),
+          [7, 6],
+        );
+        const [scale, offset] = [tf.ones([6]), tf.zeros([6])];
+        const [movingMean, movingVariance] = [
+          tf.tensor1d(randn(6, 6)),
+          tf.tensor1d(randn(6, 7).map((v) => v * v)),
+        ];
+        for (const momentum of [0.9, 0.99, 0.5, 0.123]) {
+          const [, mean, variance, newMean, newVariance] = tf
+            .engine()
+            .runKernel(
+              LGM_BATCH_NORM_TRAIN,
+              { x, scale, offset, movingMean, movingVariance },
+              { varianceEpsilon: 1e-3, momentum },
+            ) as tf.Tensor[];
+          const update = (v: tf.Tensor, value: tf.Tensor) =>
+            tf.sub(v, tf.mul(tf.sub(v, value), 1 - momentum));
+          assert.deepEqual(newMean!.dataSync(), update(movingMean, mean!).dataSync(), `mean, ${momentum}`);
+          assert.deepEqual(
+            newVariance!.dataSync(),
+            update(movingVariance, variance!).dataSync(),
+            `var, ${momentum}`,
+          );
+        }
+      });
+      unregisterNativeKernels('cpu');
+    });
 
     test('the layer keeps tfjs-layers class and config, and trains as tfjs-layers where the kernel is absent', async () => {
       assert.ok(await tf.setBackend('cpu'));

@@ -18,6 +18,7 @@ import { type Benchmark, round3 } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
 import { peakRssMiB, rssMiB } from './memory.js';
+import { profileForward } from './profile.js';
 
 const WHERE = 'bench infer';
 const NUM_CLASSES = 10;
@@ -123,6 +124,30 @@ export function timeInference(o: InferBenchOptions) {
   }
 }
 
+/**
+ * tf.profile of `passes` forward passes as timed above (features, L-GM logits, predicted classes read back),
+ * after `o.warmup` untimed ones: kernel ms per pass by kernel and shape tag.
+ */
+export async function profileInference(o: InferBenchOptions, passes: number) {
+  const inputShape = o.net === 'lenetpp' ? [28, 28, 1] : [32, 32, 3];
+  const model = buildNetwork(o.net, { featureDim: o.featureDim, inputShape, seed: o.seed });
+  const means = seeded([NUM_CLASSES, o.featureDim], o.seed + 3) as tf.Tensor2D;
+  const images = seeded([o.batch, ...inputShape], o.seed + 1);
+  const mixtureOptions = resolveMixtureOptions(WHERE, { covariance: 'identity' });
+  const pass = () =>
+    tf.tidy(() => {
+      const z = model.apply(images, { training: false }) as tf.Tensor2D;
+      tf.argMax(computeMixtureLogits(z, { means }, mixtureOptions), 1).dataSync();
+    });
+  try {
+    for (let i = 0; i < o.warmup; i++) pass();
+    return await profileForward(pass, passes);
+  } finally {
+    model.dispose();
+    tf.dispose([means, images]);
+  }
+}
+
 const FLAGS = [
   { name: 'net', value: '<name>', help: `${NETS.join(' | ')} (default lenetpp)` },
   { name: 'batch', value: '<n>', help: 'images per pass (default 256)' },
@@ -137,6 +162,11 @@ const FLAGS = [
   },
   { name: 'threads', value: '<n>', help: 'wasm threads 1..8 (default: all cores; $LGM_THREADS)' },
   { name: 'no-peak', help: 'skip the sgemm peak measurement' },
+  {
+    name: 'profile',
+    value: '<n>',
+    help: 'after timing, profile n more forward passes per kernel (tf.profile; default 0)',
+  },
 ] as const satisfies readonly FlagDef[];
 
 const USAGE = usageText({
@@ -173,6 +203,7 @@ export const inferBenchmark: Benchmark = {
       seed: integerFlag(WHERE, 'seed', values.seed, 0, { min: -(2 ** 31) }),
     };
     const threads = integerFlag(WHERE, 'threads', values.threads, undefined, { min: 1 });
+    const profile = integerFlag(WHERE, 'profile', values.profile, 0, { min: 0 });
     await initBackend(values.backend, { threads });
     const info = backendInfo();
     const rssBeforeModelMiB = rssMiB();
@@ -189,6 +220,7 @@ export const inferBenchmark: Benchmark = {
       ...achieved(result.flopsPerBatch, result.msPerBatch, peak),
       ...memory,
       peak,
+      ...(profile > 0 ? { profile: await profileInference(options, profile) } : {}),
     };
   },
 };

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** One row of the profile. */
 export interface ProfileRow {
-  phase: 'forward' | 'backward' | 'update';
+  phase: 'forward' | 'backward' | 'update' | 'inference';
   kernel: string;
   /** Shape tag: '3x3 s1', '3x3 s2', '1x1 s2' for convolutions; 'per-channel' / 'spatial' for reductions; ''. */
   tag: string;
@@ -134,5 +134,37 @@ export async function profileTrainStep(
     },
     kernelsPerStep: rows.reduce((n, r) => n + r.calls, 0),
     steps,
+  };
+}
+
+/** A profile of an inference pass: rows by time, the kernel total and the pass's wall time, per pass. */
+export interface ForwardProfile {
+  rows: ProfileRow[];
+  kernelMs: number;
+  wallMs: number;
+  kernelsPerPass: number;
+  passes: number;
+}
+
+/** Profiles `passes` calls of `pass` (one inference pass each, after the caller's warm-up), per pass. */
+export async function profileForward(pass: () => void, passes: number): Promise<ForwardProfile> {
+  const rows = new Map<string, ProfileRow>();
+  let wall = 0;
+  for (let s = 0; s < passes; s++) {
+    const start = performance.now();
+    const kernels = await kernelsOf(pass);
+    wall += performance.now() - start;
+    aggregate('inference', kernels, rows);
+  }
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const perPass = [...rows.values()]
+    .map((r) => ({ ...r, calls: r.calls / passes, ms: round(r.ms / passes) }))
+    .sort((a, b) => b.ms - a.ms);
+  return {
+    rows: perPass,
+    kernelMs: round(perPass.reduce((sum, r) => sum + r.ms, 0)),
+    wallMs: round(wall / passes),
+    kernelsPerPass: perPass.reduce((n, r) => n + r.calls, 0),
+    passes,
   };
 }

@@ -31,3 +31,34 @@ test('lgm bench infer: forward and every detector timed, forward FLOPs, no leaks
   );
   await assert.rejects(inferBenchmark.run(['--net', 'vgg']), /bench infer: --net must be one of lenetpp/);
 });
+
+test('lgm bench infer --profile: kernels of one forward pass, no leaks', async () => {
+  await initBackend('wasm', { threads: 1 });
+  const before = tf.memory().numTensors;
+  const r = await inferBenchmark.run([
+    '--batch',
+    '3',
+    '--steps',
+    '1',
+    '--warmup',
+    '1',
+    '--fit',
+    '12',
+    '--no-peak',
+    '--profile',
+    '2',
+  ]);
+  assert.equal(tf.memory().numTensors, before);
+  const profile = r.profile as { rows: { phase: string; kernel: string; calls: number }[]; passes: number };
+  assert.equal(profile.passes, 2);
+  assert.ok(profile.rows.every((row) => row.phase === 'inference'));
+  const calls = (kernel: string) =>
+    profile.rows.filter((row) => row.kernel === kernel).reduce((n, x) => n + x.calls, 0);
+  // LeNet++: six convolutions per pass, one read-back of the predicted classes.
+  assert.equal(calls('FusedConv2D') + calls('Conv2D'), 6);
+  assert.equal(calls('ArgMax'), 1);
+  await assert.rejects(
+    inferBenchmark.run(['--profile', 'x']),
+    /bench infer: --profile must be an integer >= 0/,
+  );
+});
