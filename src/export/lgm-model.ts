@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GaussianMixtureLayer } from '../layers/gaussian-mixture.js';
+import { releaseFoldedWeights, withFoldedInference } from '../nets/folded-inference.js';
 import { classLogDensity } from '../gm/density.js';
 import { LgmError, describe } from '../util/errors.js';
 import { oneHotFloat } from '../util/tensor.js';
@@ -68,8 +69,11 @@ export class LgmModel {
       );
     }
     this.head = head;
-    // The head is applied once in the model, so its input is the feature tensor of the model's graph.
-    this.featureModel = tfl.model({ inputs: model.inputs, outputs: head.input as tfl.SymbolicTensor });
+    // The head is applied once in the model, so its input is the feature tensor of the model's graph. Batch norms
+    // run folded into their convolutions (a ResNet's inference: one fused convolution each).
+    this.featureModel = withFoldedInference(
+      tfl.model({ inputs: model.inputs, outputs: head.input as tfl.SymbolicTensor }),
+    );
   }
 
   /** The L-GM head, or null for a softmax model. */
@@ -177,6 +181,8 @@ export class LgmModel {
 
   /** Frees the weights. */
   dispose(): void {
+    // The feature model shares the whole model's layers: only its folded weights are its own.
+    releaseFoldedWeights(this.featureModel);
     this.model.dispose();
   }
 }

@@ -254,19 +254,34 @@ export function withFoldedInference(model: tfl.LayersModel): tfl.LayersModel {
   if (model.outputs.length !== 1) return model;
   const own = model.call.bind(model);
   const ownDispose = model.dispose.bind(model);
-  let plan: Plan | null | undefined;
-  model.call = (inputs: CallArgs[0], kwargs: CallArgs[1]) => {
-    if (kwargs?.training) return own(inputs, kwargs);
-    plan = plan === undefined ? buildPlan(model) : plan;
-    if (plan === null) return own(inputs, kwargs);
-    return runPlan(model, plan, Array.isArray(inputs) ? inputs : [inputs], kwargs);
-  };
-  model.dispose = () => {
-    for (const step of plan?.steps ?? []) {
+  const state: { plan: Plan | null | undefined } = { plan: undefined };
+  releasers.set(model, () => {
+    for (const step of state.plan?.steps ?? []) {
       if (step.kind === 'folded' && step.cache !== null) tf.dispose([step.cache.filter, step.cache.bias]);
       if (step.kind === 'folded') step.cache = null;
     }
+  });
+  model.call = (inputs: CallArgs[0], kwargs: CallArgs[1]) => {
+    if (kwargs?.training) return own(inputs, kwargs);
+    state.plan = state.plan === undefined ? buildPlan(model) : state.plan;
+    if (state.plan === null) return own(inputs, kwargs);
+    return runPlan(model, state.plan, Array.isArray(inputs) ? inputs : [inputs], kwargs);
+  };
+  model.dispose = () => {
+    releaseFoldedWeights(model);
     return ownDispose();
   };
   return model;
+}
+
+/** Per patched model: frees its cached folded filters and biases (they are recomputed on the next call). */
+const releasers = new WeakMap<tfl.LayersModel, () => void>();
+
+/**
+ * Frees the folded weights `withFoldedInference` cached for `model`, without disposing the model: for a model that
+ * shares its layers with another one that owns them (a feature extractor cut from a whole model, whose dispose
+ * would release the shared layers' weights). Does nothing for a model that was not patched.
+ */
+export function releaseFoldedWeights(model: tfl.LayersModel): void {
+  releasers.get(model)?.();
 }
