@@ -37,7 +37,9 @@ test('shipped pretrained models load by name and classify MNIST test images', as
     model.dispose();
     const correct = predictions.filter((p, i) => p.class === test.labels[i]).length / COUNT;
     const flagged = predictions.filter((p) => p.unfamiliar).length / COUNT;
-    assert.ok(correct >= 0.985, `${name}: accuracy ${correct} on ${COUNT} test images`);
+    // A 2-D feature costs accuracy (98.8-99.0% on the whole test set against 99.4-99.7% at 100-D).
+    const floor = name.endsWith('-2d') ? 0.975 : 0.985;
+    assert.ok(correct >= floor, `${name}: accuracy ${correct} on ${COUNT} test images`);
     assert.ok(flagged <= 0.15, `${name}: ${flagged} of clean test images flagged unfamiliar`);
   }
   images.dispose();
