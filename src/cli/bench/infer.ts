@@ -18,6 +18,7 @@ import { type Benchmark, round3 } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
 import { peakRssMiB, rssMiB } from './memory.js';
+import { profileForwardPass, type StepProfile } from './profile.js';
 
 const WHERE = 'bench infer';
 const NUM_CLASSES = 10;
@@ -36,6 +37,8 @@ export interface InferBenchOptions {
   /** Labelled feature vectors the detectors are fitted on (KDE's cost grows with it). */
   fit: number;
   seed: number;
+  /** Forward passes profiled per kernel after the timed ones (tf.profile), 0 for none. */
+  profile?: number;
 }
 
 function seeded(shape: number[], seed: number): tf.Tensor {
@@ -47,7 +50,7 @@ function seeded(shape: number[], seed: number): tf.Tensor {
 }
 
 /** Times the forward pass and each detector, interleaved within every step so that load hits all alike. */
-export function timeInference(o: InferBenchOptions) {
+export async function timeInference(o: InferBenchOptions) {
   const inputShape = o.net === 'lenetpp' ? [28, 28, 1] : [32, 32, 3];
   const model = buildNetwork(o.net, { featureDim: o.featureDim, inputShape, seed: o.seed });
   const means = seeded([NUM_CLASSES, o.featureDim], o.seed + 3) as tf.Tensor2D;
@@ -101,6 +104,14 @@ export function timeInference(o: InferBenchOptions) {
       z.dispose();
     }
     const numTensorsAfter = tf.memory().numTensors;
+    const profile: StepProfile | undefined =
+      (o.profile ?? 0) > 0
+        ? await profileForwardPass(() => {
+            const z = tf.tidy(() => features(images));
+            tf.tidy(() => tf.argMax(logits(z), 1).dataSync());
+            z.dispose();
+          }, o.profile ?? 0)
+        : undefined;
     const images_ = o.steps * o.batch;
     const totalMs = Object.values(ms).reduce((a, b) => a + b, 0);
     const flops = addFlops(
@@ -115,6 +126,7 @@ export function timeInference(o: InferBenchOptions) {
       flopsPerBatch: flops.total,
       numTensorsBefore,
       numTensorsAfter,
+      ...(profile === undefined ? {} : { profile }),
     };
   } finally {
     for (const d of detectors.values()) d.dispose();
@@ -137,6 +149,11 @@ const FLAGS = [
   },
   { name: 'threads', value: '<n>', help: 'wasm threads 1..8 (default: all cores; $LGM_THREADS)' },
   { name: 'no-peak', help: 'skip the sgemm peak measurement' },
+  {
+    name: 'profile',
+    value: '<n>',
+    help: 'after timing, profile n more forward passes per kernel (tf.profile; default 0)',
+  },
 ] as const satisfies readonly FlagDef[];
 
 const USAGE = usageText({
@@ -171,12 +188,13 @@ export const inferBenchmark: Benchmark = {
       }),
       fit: integerFlag(WHERE, 'fit', values.fit, 1000, { min: NUM_CLASSES }),
       seed: integerFlag(WHERE, 'seed', values.seed, 0, { min: -(2 ** 31) }),
+      profile: integerFlag(WHERE, 'profile', values.profile, 0, { min: 0 }),
     };
     const threads = integerFlag(WHERE, 'threads', values.threads, undefined, { min: 1 });
     await initBackend(values.backend, { threads });
     const info = backendInfo();
     const rssBeforeModelMiB = rssMiB();
-    const result = timeInference(options);
+    const result = await timeInference(options);
     const memory = { rssBeforeModelMiB, rssEndMiB: rssMiB(), peakRssMiB: peakRssMiB() };
     const peak = values['no-peak'] === true ? null : measurePeak();
     return {
