@@ -89,6 +89,16 @@ def distances(features, means):
     return 0.5 * (features.pow(2).sum(1, keepdim=True) - 2 * features @ means.t() + means.pow(2).sum(1)[None, :])
 
 
+def infer_step(net, means, x):
+    """The timed inference pass (--mode infer; also profile-step.py's): features, L-GM logits, the predicted
+    class's distance, read back."""
+    with torch.no_grad():
+        d = distances(net(x), means)
+        logits = -d
+        score = d.gather(1, logits.argmax(1, keepdim=True))
+        return float(score[0])
+
+
 def training_setup(net_name, loss, batch):
     """The benchmarked training step (also profile-step.py's): the net, the identity L-GM head's means (or a dense
     softmax head), momentum SGD and one random batch. Returns (net, means, x, y, train_step)."""
@@ -132,16 +142,9 @@ def main():
     rss_before = rss_mib()
     net, means, x, y, train_step = training_setup(args.net, args.loss, args.batch)
 
-    def infer_step():
-        with torch.no_grad():
-            d = distances(net(x), means)
-            logits = -d
-            score = d.gather(1, logits.argmax(1, keepdim=True))
-            return float(score[0])
-
     if args.mode == 'infer':
         net.eval()
-    step = train_step if args.mode == 'train' else infer_step
+    step = train_step if args.mode == 'train' else lambda: infer_step(net, means, x)
     for _ in range(args.warmup):
         step()
     rates = []
