@@ -1,8 +1,11 @@
-// The whole PReLU gradient in one pass (LgmPreluGrad): dx = dy where x > 0 else alpha dy, and dalpha = sum of
-// dy x where x <= 0, reading dy and x once instead of once per half (reduce.cc's preluGradInput/preluGradAlpha).
-// Same loops, selects and summation order as those two (float partial sums per block of 64 rows, double across
-// blocks), so the results are the same bits. Single-threaded for the reason given in reduce.cc.
+// The whole PReLU gradient in one kernel (LgmPreluGrad): dx = dy where x > 0 else alpha dy, and dalpha = sum of
+// dy x where x <= 0, reading dy and x from memory once (block by block) instead of once per half.
+// Same selects and summation order as the two kernels it replaced (LgmPreluGradInput, LgmPreluGradAlpha: float
+// partial sums per block of 64 rows, double across blocks), so the results are the same bits. Single-threaded for
+// the reason given in reduce.cc.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "common.h"
@@ -10,6 +13,17 @@
 namespace lgm {
 
 namespace {
+
+inline uint32_t bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float fromBits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
 
 void preluBoth(const float *__restrict dy, const float *__restrict x, const float *__restrict alpha,
                float *__restrict dx, float *__restrict dalpha, int64_t total, int64_t period) {
@@ -23,8 +37,11 @@ void preluBoth(const float *__restrict dy, const float *__restrict x, const floa
     for (int64_t base = start; base < end; base += period) {
       for (int64_t j = 0; j < period; j++) {
         const float v = x[base + j], g = dy[base + j], scaled = alpha[j] * g, product = v * g;
-        dx[base + j] = v > 0.f ? g : scaled;
-        b[j] += v > 0.f ? 0.f : product;
+        // Both selects on one mask of bits: as two float selects GCC compiled them into a branch, many times
+        // slower (docs/performance.md, "LeNet++ op by op").
+        const uint32_t keep = -uint32_t(v > 0.f);  // all ones where x > 0
+        dx[base + j] = fromBits((bits(g) & keep) | (bits(scaled) & ~keep));
+        b[j] += fromBits(bits(product) & ~keep);  // product where x <= 0, else +0
       }
     }
     for (int64_t j = 0; j < period; j++) acc[j] += b[j];
