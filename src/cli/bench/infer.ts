@@ -197,9 +197,11 @@ export const inferBenchmark: Benchmark = {
     const result = await timeInference(options);
     const memory = { rssBeforeModelMiB, rssEndMiB: rssMiB(), peakRssMiB: peakRssMiB() };
     const peak = values['no-peak'] === true ? null : measurePeak();
+    // The options echoed, but not `profile`: that key holds the profile itself when one was asked for.
+    const { profile: _steps, ...echoed } = options;
     return {
       benchmark: 'infer',
-      ...options,
+      ...echoed,
       backend: info.name,
       threads: info.threads,
       native: info.native,
