@@ -68,7 +68,6 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("avgPool", Napi::Function::New(env, avgPool));
   exports.Set("avgPoolGrad", Napi::Function::New(env, avgPoolGrad));
   exports.Set("preluGradInput", Napi::Function::New(env, preluGradInput));
-  exports.Set("preluGradAlpha", Napi::Function::New(env, preluGradAlpha));
   exports.Set("sumAxes", Napi::Function::New(env, sumAxes));
   exports.Set("tile", Napi::Function::New(env, tile));
   exports.Set("slice", Napi::Function::New(env, slice));
@@ -84,6 +83,8 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormGrad", Napi::Function::New(env, batchNormGrad));
   exports.Set("batchNormTrain", Napi::Function::New(env, batchNormTrain));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, batchNormTrainGrad));
+  exports.Set("preluGrad", Napi::Function::New(env, preluGrad));
+  exports.Set("sgdUpdate", Napi::Function::New(env, sgdUpdate));
   return exports;
 }
 

@@ -34,7 +34,6 @@ Napi::Value maxPoolGrad(const Napi::CallbackInfo &info);
 Napi::Value avgPool(const Napi::CallbackInfo &info);
 Napi::Value avgPoolGrad(const Napi::CallbackInfo &info);
 Napi::Value preluGradInput(const Napi::CallbackInfo &info);
-Napi::Value preluGradAlpha(const Napi::CallbackInfo &info);
 Napi::Value sumAxes(const Napi::CallbackInfo &info);
 Napi::Value tile(const Napi::CallbackInfo &info);
 Napi::Value slice(const Napi::CallbackInfo &info);
@@ -50,5 +49,7 @@ Napi::Value batchNorm(const Napi::CallbackInfo &info);
 Napi::Value batchNormGrad(const Napi::CallbackInfo &info);
 Napi::Value batchNormTrain(const Napi::CallbackInfo &info);
 Napi::Value batchNormTrainGrad(const Napi::CallbackInfo &info);
+Napi::Value preluGrad(const Napi::CallbackInfo &info);
+Napi::Value sgdUpdate(const Napi::CallbackInfo &info);
 
 }  // namespace lgm

@@ -63,12 +63,34 @@ Napi::Value maxPool(const Napi::CallbackInfo &info) {
   float *x = floatArg(info, 0, size_t(g[N]) * g[H] * g[W] * g[C], "x");
   float *y = x ? floatArg(info, 1, size_t(g[N]) * g[OH] * g[OW] * g[C], "y") : nullptr;
   if (y == nullptr) return info.Env().Undefined();
-  {
-    std::vector<int32_t> arg(g[C]);
-    for (int64_t n = 0; n < g[N]; n++) {
-      for (int64_t oh = 0; oh < g[OH]; oh++) {
-        for (int64_t ow = 0; ow < g[OW]; ow++) {
-          windowMax(x, g, n, oh, ow, y + ((n * g[OH] + oh) * g[OW] + ow) * g[C], arg.data());
+  // The forward needs no argmax: one max select per element (the same first-in-bounds start and strict '>' as
+  // windowMax, so the values equal those the gradient's argmax points at).
+  const int64_t channels = g[C];
+  for (int64_t n = 0; n < g[N]; n++) {
+    for (int64_t oh = 0; oh < g[OH]; oh++) {
+      for (int64_t ow = 0; ow < g[OW]; ow++) {
+        float *__restrict best = y + ((n * g[OH] + oh) * g[OW] + ow) * channels;
+        bool first = true;
+        for (int64_t kh = 0; kh < g[KH]; kh++) {
+          const int64_t h = oh * g[SH] - g[PT] + kh;
+          if (h < 0 || h >= g[H]) continue;
+          for (int64_t kw = 0; kw < g[KW]; kw++) {
+            const int64_t w = ow * g[SW] - g[PL] + kw;
+            if (w < 0 || w >= g[W]) continue;
+            const float *__restrict row = x + ((n * g[H] + h) * g[W] + w) * channels;
+            if (first) {
+              for (int64_t c = 0; c < channels; c++) best[c] = row[c];
+              first = false;
+              continue;
+            }
+            for (int64_t c = 0; c < channels; c++) {
+              const float v = row[c], b = best[c];
+              best[c] = v > b ? v : b;
+            }
+          }
+        }
+        if (first) {
+          for (int64_t c = 0; c < channels; c++) best[c] = -std::numeric_limits<float>::infinity();
         }
       }
     }

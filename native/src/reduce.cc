@@ -1,6 +1,6 @@
-// Memory-bound kernels that otherwise cost a training step several passes: the PReLU gradient (paper-independent:
-// dx = dy where x > 0 else alpha dy; dalpha = sum of dy x where x <= 0) and sums over leading or trailing axes
-// (bias gradients). Accumulation is in double, then rounded to float32.
+// Memory-bound kernels that otherwise cost a training step several passes: the PReLU select (dx = dy where x > 0
+// else alpha dy; with dy = x, the PReLU forward; the whole gradient is prelu.cc's) and sums over leading or
+// trailing axes (bias gradients). Accumulation is in double, then rounded to float32.
 // Single-threaded on purpose: these passes are memory-bound (about 0.5 ms per million elements), and an OpenMP
 // region costs far more than that whenever the two cores are shared with other processes (measured: 28 ms vs
 // 0.46 ms for a [64,32,32,16] sum under load).
@@ -35,28 +35,6 @@ void preluInput(const float *__restrict dy, const float *__restrict x, const flo
   }
 }
 
-// dalpha[j] = sum over i = j mod period of (x <= 0 ? dy x : 0), vectorised over j in float partial sums per row
-// block, accumulated in double across blocks.
-void preluAlpha(const float *__restrict dy, const float *__restrict x, float *__restrict dalpha, int64_t total,
-                int64_t period) {
-  std::vector<double> acc(period, 0.0);
-  std::vector<float> block(period);
-  const int64_t rowsPerBlock = 64;
-  for (int64_t start = 0; start < total; start += rowsPerBlock * period) {
-    const int64_t end = std::min(total, start + rowsPerBlock * period);
-    float *__restrict b = block.data();
-    for (int64_t j = 0; j < period; j++) b[j] = 0.f;
-    for (int64_t base = start; base < end; base += period) {
-      for (int64_t j = 0; j < period; j++) {
-        const float v = x[base + j], product = v * dy[base + j];
-        b[j] += v > 0.f ? 0.f : product;
-      }
-    }
-    for (int64_t j = 0; j < period; j++) acc[j] += b[j];
-  }
-  for (int64_t j = 0; j < period; j++) dalpha[j] = float(acc[j]);
-}
-
 }  // namespace
 
 // preluGradInput(dy, x, alpha, dx, dims [total, period]): alpha[i mod period] is the slope of element i.
@@ -70,19 +48,6 @@ Napi::Value preluGradInput(const Napi::CallbackInfo &info) {
   float *dx = alpha ? floatArg(info, 3, total, "dx") : nullptr;
   if (dx == nullptr) return info.Env().Undefined();
   preluInput(dy, x, alpha, dx, total, period);
-  return info.Env().Undefined();
-}
-
-// preluGradAlpha(dy, x, dalpha, dims [total, period]): dalpha[j] = sum over i = j mod period of dy x where x <= 0.
-Napi::Value preluGradAlpha(const Napi::CallbackInfo &info) {
-  const int32_t *d = intsArg(info, 3, 2, "dims");
-  if (d == nullptr) return info.Env().Undefined();
-  const int64_t total = d[0], period = d[1];
-  float *dy = floatArg(info, 0, total, "dy");
-  float *x = dy ? floatArg(info, 1, total, "x") : nullptr;
-  float *dalpha = x ? floatArg(info, 2, period, "dalpha") : nullptr;
-  if (dalpha == nullptr) return info.Env().Undefined();
-  preluAlpha(dy, x, dalpha, total, period);
   return info.Env().Undefined();
 }
 

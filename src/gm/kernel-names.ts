@@ -40,3 +40,19 @@ export interface LgmLossAttrs {
   alpha: number;
   minLogVariance: number;
 }
+
+/**
+ * One SGD update of one parameter (src/train/optimizer.ts): inputs w, g and, with momentum, v (same shapes);
+ * outputs [w'] or [w', v']. The arithmetic, in float32 and operation for operation as the optimizer's op path:
+ * g' = g + w weightDecay (when weightDecay > 0), v' = v momentum + g', step = v' or, Nesterov, g' + v' momentum
+ * (g' without v), w' = w - step rate.
+ */
+export const LGM_SGD_UPDATE = 'LgmSgdUpdate';
+
+/** Attributes of LGM_SGD_UPDATE. */
+export interface LgmSgdUpdateAttrs {
+  rate: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
+}

@@ -49,7 +49,24 @@ export interface NativeAddon {
     dx: Float32Array,
     dims: Int32Array,
   ): void;
-  preluGradAlpha(dy: Float32Array, x: Float32Array, dalpha: Float32Array, dims: Int32Array): void;
+  /** Both halves of the PReLU gradient in one pass (prelu.cc). */
+  preluGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    alpha: Float32Array,
+    dx: Float32Array,
+    dalpha: Float32Array,
+    dims: Int32Array,
+  ): void;
+  /** One SGD update of a parameter (sgd.cc); params = [rate, momentum, weightDecay, nesterov 0/1]. */
+  sgdUpdate(
+    w: Float32Array,
+    v: Float32Array | null,
+    g: Float32Array,
+    wOut: Float32Array,
+    vOut: Float32Array | null,
+    params: Float32Array,
+  ): void;
   sumAxes(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   tile(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   /** out = x[begin : begin + size]; dims = [rank, x shape, begin, size] (slice.cc). */

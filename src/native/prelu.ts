@@ -10,9 +10,11 @@ import {
   type NativeKernelArgs,
 } from './kernel.js';
 
-/** Kernel names of the two halves of the PReLU gradient (lgm's own; TF.js composes 5+ kernels instead). */
-export const PRELU_GRAD_INPUT = 'LgmPreluGradInput';
-export const PRELU_GRAD_ALPHA = 'LgmPreluGradAlpha';
+/**
+ * Kernel name of the PReLU gradient (lgm's own; TF.js composes 5+ kernels instead): both halves in one kernel and
+ * one pass over dy and x, outputs [dx, dalpha].
+ */
+export const PRELU_GRAD = 'LgmPreluGrad';
 
 /**
  * The period of alpha along x's flat layout when alpha broadcasts as a trailing block (a scalar, one slope per
@@ -51,7 +53,7 @@ export const preluKernel: NativeKernel = {
   },
 };
 
-/** The inputs of either half of the gradient and the addon's dims [numel(x), period], or null if unsupported. */
+/** The inputs of the gradient and the addon's dims [numel(x), period], or null if unsupported. */
 function gradArgs(inputs: NativeKernelArgs['inputs']) {
   const [dy, x, alpha] = [input(inputs, 'dy'), input(inputs, 'x'), input(inputs, 'alpha')];
   const period = preluPeriod(x, alpha);
@@ -59,30 +61,27 @@ function gradArgs(inputs: NativeKernelArgs['inputs']) {
   return { dy, x, alpha, dims: Int32Array.from([numel(x.shape), period]) };
 }
 
-export const preluGradInputKernel: NativeKernel = {
-  kernelName: PRELU_GRAD_INPUT,
+export const preluGradKernel: NativeKernel = {
+  kernelName: PRELU_GRAD,
   run({ inputs, memory, addon }) {
     const a = gradArgs(inputs);
     if (a === null) return null;
     const dx = memory.allocate(a.x.shape);
-    addon.preluGradInput(memory.view(a.dy), memory.view(a.x), memory.view(a.alpha), memory.view(dx), a.dims);
-    return memory.finish(dx);
-  },
-};
-
-export const preluGradAlphaKernel: NativeKernel = {
-  kernelName: PRELU_GRAD_ALPHA,
-  run({ inputs, memory, addon }) {
-    const a = gradArgs(inputs);
-    if (a === null) return null;
     const dalpha = memory.allocate(a.alpha.shape);
-    addon.preluGradAlpha(memory.view(a.dy), memory.view(a.x), memory.view(dalpha), a.dims);
-    return memory.finish(dalpha);
+    addon.preluGrad(
+      memory.view(a.dy),
+      memory.view(a.x),
+      memory.view(a.alpha),
+      memory.view(dx),
+      memory.view(dalpha),
+      a.dims,
+    );
+    return [memory.finish(dx), memory.finish(dalpha)];
   },
 };
 
 /**
- * The Prelu gradient with both halves as single native kernels where `useNative(backendName)` says they are
+ * The Prelu gradient as one native kernel (both halves in one pass) where `useNative(backendName)` says they are
  * registered and alpha broadcasts as a trailing block; otherwise TF.js's own gradient (`original`).
  */
 export function nativePreluGradient(
@@ -91,8 +90,10 @@ export function nativePreluGradient(
 ): GradConfig {
   return nativeGradient(original, useNative, (dy, saved) => {
     const [x, alpha] = saved as [tf.Tensor, tf.Tensor];
-    if (preluPeriod(x, alpha) === null) return null;
-    const run = (name: string) => tf.engine().runKernel(name, { dy, x, alpha }) as tf.Tensor;
-    return { x: () => run(PRELU_GRAD_INPUT), alpha: () => run(PRELU_GRAD_ALPHA) };
+    if (preluPeriod(x, alpha) === null || tf.getKernel(PRELU_GRAD, tf.getBackend()) === undefined)
+      return null;
+    // Both halves at once, eagerly (this runs in the backward pass's scope, which disposes an unused half).
+    const [dx, dalpha] = tf.engine().runKernel(PRELU_GRAD, { dy, x, alpha }) as tf.Tensor[];
+    return { x: () => dx, alpha: () => dalpha };
   });
 }

@@ -12,7 +12,8 @@ import type { NativeKernel } from './kernel.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matmul.js';
 import { NATIVE_BACKENDS, tensorMemory, type NativeBackendName } from './memory.js';
 import { avgPoolGradKernel, avgPoolKernel, maxPoolGradKernel, maxPoolKernel } from './pool.js';
-import { nativePreluGradient, preluGradAlphaKernel, preluGradInputKernel, preluKernel } from './prelu.js';
+import { nativePreluGradient, preluGradKernel, preluKernel } from './prelu.js';
+import { sgdUpdateKernel } from './sgd.js';
 import { identityKernel } from './identity.js';
 import { sumKernel } from './sum.js';
 import { tileKernel } from './tile.js';
@@ -44,8 +45,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   avgPoolKernel,
   avgPoolGradKernel,
   preluKernel,
-  preluGradInputKernel,
-  preluGradAlphaKernel,
+  preluGradKernel,
+  sgdUpdateKernel,
   sumKernel,
   tileKernel,
   sliceKernel,

@@ -90,7 +90,7 @@ test(
         'Conv2DBackpropInput',
         'Conv2DBackpropFilter',
         'MaxPoolGrad',
-        'LgmPreluGradAlpha',
+        'LgmPreluGrad',
       ]) {
         assert.ok((calls[name]?.native ?? 0) > 0, `${backend}: ${name} did not run natively`);
       }

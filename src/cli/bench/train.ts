@@ -19,11 +19,25 @@ import { addFlops, countHeadFlops, countModelFlops, type FlopCount } from './flo
 import { achieved, measurePeak } from './peak.js';
 import { peakRssMiB, rssMiB } from './memory.js';
 import { profileTrainStep } from './profile.js';
+import { Optimizer } from '../../train/optimizer.js';
+import type { OptimizerConfig } from '../../train/config.js';
 
 const WHERE = 'bench train';
 const NUM_CLASSES = 10;
 const COVARIANCES = ['identity', 'isotropic', 'diagonal'] as const;
 const BENCH_NETS = ['lenetpp', 'resnet20', 'resnet32', 'resnet56', 'resnet110'] as const;
+/** A small rate: the bench runs on random images and labels, where 0.01 made ResNet-20 + L-GM diverge to NaN. */
+const BENCH_LR = 0.001;
+const BENCH_SGD: OptimizerConfig = {
+  name: 'sgd',
+  momentum: 0.9,
+  nesterov: false,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0,
+  mixtureLrMultiplier: 1,
+};
 /** LeNet++ on MNIST-shaped images, the ResNets on CIFAR-shaped ones. */
 const inputShapeOf = (net: (typeof BENCH_NETS)[number]) => (net === 'lenetpp' ? [28, 28, 1] : [32, 32, 3]);
 
@@ -75,8 +89,9 @@ interface TrainStep {
 }
 
 /**
- * Builds the network (LeNet++ or a CIFAR ResNet), the head's variables and a momentum optimizer; each step runs
- * model.apply, the loss and optimizer.minimize on one fixed batch (data loading is not part of what is measured).
+ * Builds the network (LeNet++ or a CIFAR ResNet), the head's variables and the trainer's momentum optimizer; each
+ * step runs model.apply, the loss, its gradients and the update on one fixed batch (data loading is not part of
+ * what is measured).
  */
 export function buildTrainStep(o: TrainBenchOptions): TrainStep {
   const inputShape = inputShapeOf(o.net);
@@ -90,9 +105,12 @@ export function buildTrainStep(o: TrainBenchOptions): TrainStep {
   const head: tf.Variable[] = [];
   const lossFn: (features: tf.Tensor2D) => tf.Scalar =
     o.loss === 'lgm' ? lgmHead(o, head, labels) : softmaxHead(o, head, labels);
-  // A small rate: the bench runs on random images and labels, where 0.01 made ResNet-20 + L-GM diverge to NaN.
-  const optimizer = tf.train.momentum(0.001, 0.9);
   const varList = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...head];
+  // The trainer's optimizer (src/train/optimizer.ts): SGD with momentum 0.9, no weight decay.
+  const optimizer = new Optimizer(
+    { ...BENCH_SGD },
+    varList.map((variable, i) => ({ key: `p${i}`, variable, decay: false, lrScale: 1 })),
+  );
   const flops = addFlops(
     countModelFlops(model, o.batch, true),
     countHeadFlops(o.loss === 'lgm' ? o.covariance : 'softmax', o.batch, o.featureDim, NUM_CLASSES, true),
@@ -104,22 +122,19 @@ export function buildTrainStep(o: TrainBenchOptions): TrainStep {
     phases: {
       forward: () => tf.tidy(() => void loss()),
       gradients() {
-        const { value, grads } = optimizer.computeGradients(loss, varList);
+        const { value, grads } = tf.variableGrads(loss, varList);
         value.dispose();
         return grads;
       },
-      // In varList order, as minimize does: the optimizer keys its slots by position, and a map's numeric
-      // names (tf.variable's default) would come first.
-      update: (grads) =>
-        optimizer.applyGradients(varList.map((v) => ({ name: v.name, tensor: grads[v.name] }))),
+      update: (grads) => optimizer.apply(grads, BENCH_LR),
     },
     run(withLoss) {
-      // minimize computes the gradients inside its own tidy: only the cost (when asked for) survives.
-      const cost = optimizer.minimize(loss, withLoss, varList);
-      if (cost === null) return null;
-      const value = cost.dataSync()[0];
-      cost.dispose();
-      return value;
+      const { value, grads } = tf.variableGrads(loss, varList);
+      optimizer.apply(grads, BENCH_LR);
+      tf.dispose(Object.values(grads));
+      const cost = withLoss ? value.dataSync()[0] : null;
+      value.dispose();
+      return cost;
     },
     dispose() {
       model.dispose();
