@@ -86,30 +86,6 @@ function aggregate(phase: ProfileRow['phase'], kernels: KernelInfo[], into: Map<
 }
 
 /**
- * Profiles `steps` calls of `pass` (an inference pass: `lgm bench infer --profile`), all rows in phase 'forward'.
- */
-export async function profileForwardPass(pass: () => void, steps: number): Promise<StepProfile> {
-  const rows = new Map<string, ProfileRow>();
-  let wall = 0;
-  for (let s = 0; s < steps; s++) {
-    const start = performance.now();
-    aggregate('forward', await kernelsOf(pass), rows);
-    wall += performance.now() - start;
-  }
-  const round = (x: number) => Math.round(x * 100) / 100;
-  const perStep = [...rows.values()]
-    .map((r) => ({ ...r, calls: r.calls / steps, ms: round(r.ms / steps) }))
-    .sort((a, b) => b.ms - a.ms);
-  return {
-    rows: perStep,
-    kernelMs: round(perStep.reduce((sum, r) => sum + r.ms, 0)),
-    wallMs: { forwardAndBackward: round(wall / steps), update: 0 },
-    kernelsPerStep: perStep.reduce((n, r) => n + r.calls, 0),
-    steps,
-  };
-}
-
-/**
  * Profiles `steps` steps of the three phases (after the caller's warm-up) and aggregates per step. The forward
  * rows come from the forward phase run alone; the backward rows are the gradient phase's (forward + backward)
  * minus those, per kernel and tag (calls exactly, milliseconds up to the noise between the two runs).
