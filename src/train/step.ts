@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { reduceLoss } from '../losses/reduce.js';
 import type { LossStepValues } from '../losses/module.js';
 import type { TrainableModel } from './model.js';
+import { releasingVariableGrads } from '../util/releasing-gradients.js';
 
 /** The scalars of one batch's loss, and the logits whose argmax counts as the batch's predictions. */
 export interface ObjectiveValue {
@@ -63,7 +64,7 @@ export function trainStep(
   update: (grads: Record<string, tf.Tensor>) => void,
 ): StepMetrics {
   const kept: tf.Tensor[] = [];
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = releasingVariableGrads(() => {
     const out = objective(batch.x, batch.y, values);
     const correct = tf.mean(tf.cast(tf.equal(tf.argMax(out.logits, 1), batch.y), 'float32'));
     kept.push(tf.keep(tf.stack([out.loss, out.classificationLoss, out.auxiliaryLoss, correct])));

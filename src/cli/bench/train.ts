@@ -20,6 +20,7 @@ import { achieved, measurePeak } from './peak.js';
 import { peakRssMiB, rssMiB } from './memory.js';
 import { profileTrainStep } from './profile.js';
 import { Optimizer } from '../../train/optimizer.js';
+import { releasingVariableGrads } from '../../util/releasing-gradients.js';
 import type { OptimizerConfig } from '../../train/config.js';
 
 const WHERE = 'bench train';
@@ -122,14 +123,14 @@ export function buildTrainStep(o: TrainBenchOptions): TrainStep {
     phases: {
       forward: () => tf.tidy(() => void loss()),
       gradients() {
-        const { value, grads } = tf.variableGrads(loss, varList);
+        const { value, grads } = releasingVariableGrads(loss, varList);
         value.dispose();
         return grads;
       },
       update: (grads) => optimizer.apply(grads, BENCH_LR),
     },
     run(withLoss) {
-      const { value, grads } = tf.variableGrads(loss, varList);
+      const { value, grads } = releasingVariableGrads(loss, varList);
       optimizer.apply(grads, BENCH_LR);
       tf.dispose(Object.values(grads));
       const cost = withLoss ? value.dataSync()[0] : null;
