@@ -123,16 +123,23 @@ export const reluGradKernel: NativeKernel = {
   },
 };
 
-/** Relu's gradient as one LgmReluGrad call where `useNative(backend)` and the shapes fit, else TF.js's own. */
+/**
+ * Relu's gradient as one LgmReluGrad call where `useNative(backend)` and the shapes fit, else TF.js's own; from
+ * Relu's output y instead of its input x (step(y) = step(x) for every x, NaN included, since y = max(x, 0)). The
+ * tape then keeps the output, which the next layer (a convolution) keeps anyway, and frees the input: in a
+ * ResNet the batch-norm output before each ReLU, in LeNet++ nothing (its activations are PReLU).
+ */
 export function nativeReluGradient(
   original: GradConfig,
   useNative: (backendName: string) => boolean,
 ): GradConfig {
-  return nativeGradient(original, useNative, (dy, saved) => {
-    const [x] = saved;
-    if (x === undefined || x.dtype !== 'float32' || !util.arraysEqual(dy.shape, x.shape)) return null;
-    return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor };
+  const gradient = nativeGradient(original, useNative, (dy, saved) => {
+    const [y] = saved;
+    if (y === undefined || y.dtype !== 'float32' || !util.arraysEqual(dy.shape, y.shape)) return null;
+    return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x: y }) as tf.Tensor };
   });
+  // TF.js's own gradient (the fallback above) computes dy * step(saved[0]): the same values from y.
+  return { ...gradient, inputsToSave: [], outputsToSave: [true] };
 }
 
 export const ELEMENTWISE_KERNELS: readonly NativeKernel[] = [

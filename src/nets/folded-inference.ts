@@ -46,7 +46,7 @@ interface AddReluStep {
 
 type Step = FoldedStep | LayerStep | PoolStep | AddReluStep;
 
-interface Plan {
+export interface Plan {
   steps: Step[];
   /** Symbolic tensor id -> how many steps read it (model outputs never reach 0). */
   readers: Map<number, number>;
@@ -85,9 +85,10 @@ function isRelu(layer: Layer | null): boolean {
  * The execution plan of a functional model whose layers each have one inbound node (in the order of
  * model.layers, which tfjs-layers sorts by depth), with every Conv2D -> BatchNormalization (-> ReLU) chain whose
  * intermediate tensors nothing else reads folded into one step; null for any other model, or one without such a
- * chain.
+ * chain. With `fold` false, every layer is its own step (the layers' own calls, as tfjs-layers' executor runs
+ * them), null only for a model of another shape.
  */
-function buildPlan(model: tfl.LayersModel): Plan | null {
+export function buildPlan(model: tfl.LayersModel, fold = true): Plan | null {
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   const computed = new Set(model.inputs.map((t) => t.id));
   const steps: Step[] = [];
@@ -98,6 +99,11 @@ function buildPlan(model: tfl.LayersModel): Plan | null {
     const node = layer.inboundNodes[0]!;
     if (!node.inputTensors.every((t) => computed.has(t.id))) return null;
     let output = node.outputTensors[0]!.id;
+    if (!fold) {
+      steps.push({ kind: 'layer', layer, inputs: node.inputTensors.map((t) => t.id), output });
+      computed.add(output);
+      continue;
+    }
     const bn = isPlainConv(layer) ? soleReader(model, layers, output) : null;
     if (bn !== null && isChannelBatchNorm(bn) && bn.inboundNodes.length === 1) {
       output = bn.inboundNodes[0]!.outputTensors[0]!.id;
@@ -134,7 +140,8 @@ function buildPlan(model: tfl.LayersModel): Plan | null {
     computed.add(output);
   }
   if (!model.outputs.every((o) => computed.has(o.id))) return null;
-  if (!steps.some((step) => step.kind === 'folded')) return null; // nothing to gain: tfjs-layers' own executor
+  // Nothing to gain from folding: tfjs-layers' own executor.
+  if (fold && !steps.some((step) => step.kind === 'folded')) return null;
   const readers = new Map<number, number>();
   const read = (id: number, n: number) => readers.set(id, (readers.get(id) ?? 0) + n);
   for (const step of steps) ('inputs' in step ? step.inputs : [step.input]).forEach((id) => read(id, 1));
@@ -187,7 +194,12 @@ function foldedWeights(step: FoldedStep) {
   return step.cache!;
 }
 
-function runPlan(model: tfl.LayersModel, plan: Plan, inputs: tf.Tensor[], kwargs: CallArgs[1]): tf.Tensor {
+export function runPlan(
+  model: tfl.LayersModel,
+  plan: Plan,
+  inputs: tf.Tensor[],
+  kwargs: CallArgs[1],
+): tf.Tensor {
   return tf.tidy(() => {
     const values = new Map<number, tf.Tensor>(model.inputs.map((t, i) => [t.id, inputs[i]!]));
     const left = new Map(plan.readers);

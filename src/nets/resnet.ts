@@ -3,9 +3,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { LgmError } from '../util/errors.js';
 import { checkInputShape } from './mlp.js';
+import { residualAdd } from './residual-add.js';
 import { batchNormalization } from './batch-norm.js';
 import { inputConv2d } from './input-conv.js';
 import { withFoldedInference } from './folded-inference.js';
+import { withLeanTraining } from './lean-training.js';
 
 /** Depths of the CIFAR ResNets of He et al. 2016 (6n + 2 layers). */
 export const RESNET_DEPTHS = [20, 32, 56, 110] as const;
@@ -118,10 +120,7 @@ export function cifarResNet(options: CifarResNetOptions): tfl.LayersModel {
           : (new ShortcutA({ extraChannels: filters - channels, name: `${id}_shortcut` }).apply(
               x,
             ) as tfl.SymbolicTensor);
-      x = relu(
-        tfl.layers.add({ name: `${id}_add` }).apply([y, shortcut]) as tfl.SymbolicTensor,
-        `${id}_relu2`,
-      );
+      x = relu(residualAdd(`${id}_add`).apply([y, shortcut]) as tfl.SymbolicTensor, `${id}_relu2`);
       channels = filters;
     }
   }
@@ -136,5 +135,6 @@ export function cifarResNet(options: CifarResNetOptions): tfl.LayersModel {
       .apply(feature) as tfl.SymbolicTensor;
   }
   // Inference folds each batch norm into the convolution before it (folded-inference.ts).
-  return withFoldedInference(tfl.model({ inputs: input, outputs: feature, name: `resnet${options.depth}` }));
+  const model = tfl.model({ inputs: input, outputs: feature, name: `resnet${options.depth}` });
+  return withLeanTraining(withFoldedInference(model));
 }
