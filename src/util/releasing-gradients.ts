@@ -26,8 +26,9 @@ function engineState(): Partial<EngineState> | null {
  * tape node's gradient function is wrapped, once the forward pass has recorded the tape: when backprop reaches a
  * node, the previous node's saved tensors and the gradients of its outputs (which no later node reads: each
  * tensor has one producer, and backprop runs in reverse tape order) are disposed. A gradient function that
- * returns one of those tensors itself gets a clone, so nothing handed on is disposed. The values are the same
- * kernels on the same inputs as tf.variableGrads; only when tensors are freed changes.
+ * returns one of those tensors itself, or one tensor for two inputs, gets a clone, so nothing handed on is
+ * disposed. The values are the same kernels on the same inputs as tf.variableGrads; only when tensors are
+ * freed changes.
  *
  * Only the outermost gradient (no enclosing tf.grad) is wrapped; a nested call is plain tf.variableGrads.
  */
@@ -77,11 +78,16 @@ function wrapNode(node: TapeNode, onEnter: (done: tf.Tensor[]) => void): void {
     const inputs = [...dys.filter((dy): dy is tf.Tensor => dy != null), ...saved];
     onEnter(inputs);
     const thunks = gradient(dys);
+    // Each input's gradient must be a tensor of its own: the dy or saved tensor it may be is freed with this node,
+    // and one tensor handed to two inputs would be freed with the first input's producer.
+    const handedOut: tf.Tensor[] = [];
     const guarded: Record<string, () => tf.Tensor> = {};
     for (const name of Object.keys(thunks)) {
       guarded[name] = () => {
         const dx = thunks[name]();
-        return inputs.includes(dx) ? dx.clone() : dx;
+        const own = inputs.includes(dx) || handedOut.includes(dx) ? dx.clone() : dx;
+        handedOut.push(own);
+        return own;
       };
     }
     return guarded;
