@@ -38,29 +38,21 @@ export function releasingVariableGrads(
 ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   const outer = engineState();
   if (outer == null || outer.gradientDepth !== 0 || !releaseEnabled()) return tf.variableGrads(f, varList);
+  // The tensors of the node backprop passed last; those of the final node are the engine's to free (it disposes
+  // every saved tensor and the backward scope; disposing twice is a no-op).
   let pending: tf.Tensor[] = [];
-  const release = () => {
+  const onEnter = (done: tf.Tensor[]) => {
     tf.dispose(pending);
-    pending = [];
+    pending = done;
   };
-  try {
-    return tf.variableGrads(() => {
-      const value = f();
-      const state = engineState();
-      if (Array.isArray(state?.activeTape) && state.gradientDepth === 1) {
-        for (const node of state.activeTape)
-          wrapNode(node, (done) => {
-            release();
-            pending = done;
-          });
-      }
-      return value;
-    }, varList);
-  } finally {
-    // The last node's tensors are the engine's to free (it disposes every saved tensor and the backward scope);
-    // disposing twice is a no-op.
-    pending = [];
-  }
+  return tf.variableGrads(() => {
+    const value = f();
+    const state = engineState();
+    if (Array.isArray(state?.activeTape) && state.gradientDepth === 1) {
+      for (const node of state.activeTape) wrapNode(node, onEnter);
+    }
+    return value;
+  }, varList);
 }
 
 /** LGM_RELEASE_GRADIENTS=0 keeps tfjs-core's own timing (to compare memory and speed in one sitting). */

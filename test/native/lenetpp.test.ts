@@ -5,6 +5,7 @@ import { initBackend } from '../../src/backend/index.js';
 import { nativeKernelCalls, registerNativeKernels } from '../../src/native/index.js';
 import { buildNetwork } from '../../src/nets/registry.js';
 import { Optimizer } from '../../src/train/optimizer.js';
+import { resolveTrainConfig } from '../../src/train/config.js';
 import { nativeSkip, randn } from './compare.js';
 
 const skip = nativeSkip();
@@ -35,16 +36,7 @@ async function leNetLosses(withNew: boolean, steps: number): Promise<number[]> {
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 10));
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const optimizer = new Optimizer(
-      {
-        name: 'sgd',
-        momentum: 0.9,
-        nesterov: false,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-8,
-        weightDecay: 1e-3,
-        mixtureLrMultiplier: 1,
-      },
+      resolveTrainConfig({ optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 1e-3 } }).optimizer,
       variables.map((variable, i) => ({ key: `p${i}`, variable, decay: variable.rank > 1, lrScale: 1 })),
     );
     const losses: number[] = [];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/index.js';
 import { nativeKernelCalls, registerNativeKernels, unregisterNativeKernels } from '../../src/native/index.js';
 import { Optimizer, type Param } from '../../src/train/optimizer.js';
-import type { OptimizerConfig } from '../../src/train/config.js';
+import { resolveTrainConfig, type OptimizerConfig } from '../../src/train/config.js';
 import { nativeSkip, randn } from './compare.js';
 
 const skip = nativeSkip();
@@ -42,17 +42,7 @@ async function threeUpdates(backend: string, native: boolean, config: Partial<Op
     lrScale: i === 0 ? 1 : 3,
   }));
   const optimizer = new Optimizer(
-    {
-      name: 'sgd',
-      momentum: 0,
-      nesterov: false,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-      weightDecay: 0,
-      mixtureLrMultiplier: 1,
-      ...config,
-    },
+    resolveTrainConfig({ optimizer: { name: 'sgd', momentum: 0, weightDecay: 0, ...config } }).optimizer,
     params,
   );
   for (let step = 0; step < 3; step++) {

@@ -21,7 +21,7 @@ import { peakRssMiB, rssMiB } from './memory.js';
 import { profileTrainStep } from './profile.js';
 import { Optimizer } from '../../train/optimizer.js';
 import { releasingVariableGrads } from '../../util/releasing-gradients.js';
-import type { OptimizerConfig } from '../../train/config.js';
+import { resolveTrainConfig } from '../../train/config.js';
 
 const WHERE = 'bench train';
 const NUM_CLASSES = 10;
@@ -29,16 +29,8 @@ const COVARIANCES = ['identity', 'isotropic', 'diagonal'] as const;
 const BENCH_NETS = ['lenetpp', 'resnet20', 'resnet32', 'resnet56', 'resnet110'] as const;
 /** A small rate: the bench runs on random images and labels, where 0.01 made ResNet-20 + L-GM diverge to NaN. */
 const BENCH_LR = 0.001;
-const BENCH_SGD: OptimizerConfig = {
-  name: 'sgd',
-  momentum: 0.9,
-  nesterov: false,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-8,
-  weightDecay: 0,
-  mixtureLrMultiplier: 1,
-};
+/** The trainer's SGD defaults (momentum 0.9), without weight decay. */
+const BENCH_SGD = resolveTrainConfig({ optimizer: { name: 'sgd', weightDecay: 0 } }).optimizer;
 /** LeNet++ on MNIST-shaped images, the ResNets on CIFAR-shaped ones. */
 const inputShapeOf = (net: (typeof BENCH_NETS)[number]) => (net === 'lenetpp' ? [28, 28, 1] : [32, 32, 3]);
 
