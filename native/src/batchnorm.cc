@@ -21,19 +21,40 @@ std::vector<float> inverseStd(const float *variance, const float *scale, int64_t
   return k;
 }
 
-void normalise(const float *__restrict x, const float *__restrict mean, const float *__restrict k,
-               const float *__restrict offset, float *__restrict y, int64_t rows, int64_t channels) {
+// relu(v) as TF.js's Relu and the addon's unary RELU: negatives to 0, NaN and -0 through.
+inline float relu(float v) { return v < 0.f ? 0.f : v; }
+
+// ReLU's gradient from its output y, as the addon's RELU_GRAD (TF.js's dy * step(y), where step(NaN) is NaN), so
+// that the fused kernels compute exactly the values of LgmReluGrad followed by the batch-norm gradient.
+inline float reluMasked(float dy, float y) { return dy * (y > 0.f ? 1.f : (y == y ? 0.f : y)); }
+
+// With Relu, y = relu(batch norm): a ResNet's batch norm and the ReLU after it in the one pass that writes y.
+template <bool Relu>
+void normaliseRows(const float *__restrict x, const float *__restrict mean, const float *__restrict k,
+                   const float *__restrict offset, float *__restrict y, int64_t rows, int64_t channels) {
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * channels;
     float *yr = y + r * channels;
-    for (int64_t c = 0; c < channels; c++) yr[c] = (xr[c] - mean[c]) * k[c] + offset[c];
+    for (int64_t c = 0; c < channels; c++) {
+      const float v = (xr[c] - mean[c]) * k[c] + offset[c];
+      yr[c] = Relu ? relu(v) : v;
+    }
   }
+}
+
+void normalise(const float *x, const float *mean, const float *k, const float *offset, float *y, int64_t rows,
+               int64_t channels, bool withRelu = false) {
+  if (withRelu) normaliseRows<true>(x, mean, k, offset, y, rows, channels);
+  else normaliseRows<false>(x, mean, k, offset, y, rows, channels);
 }
 
 // sumDy[c] = sum of dy, sumDyXm[c] = sum of dy (x - mean) over the rows: float partial sums over blocks of rows
 // (vectorised across channels), accumulated in double across blocks.
-void channelSums(const float *__restrict dy, const float *__restrict x, const float *__restrict mean,
-                 int64_t rows, int64_t channels, std::vector<double> &sumDy, std::vector<double> &sumDyXm) {
+// With Masked, dy is first masked by ReLU's gradient from its output y (reluMasked), in registers.
+template <bool Masked>
+void channelSumsOf(const float *__restrict dy, const float *__restrict y, const float *__restrict x,
+                   const float *__restrict mean, int64_t rows, int64_t channels, std::vector<double> &sumDy,
+                   std::vector<double> &sumDyXm) {
   std::vector<float> a(channels), b(channels);
   const int64_t rowsPerBlock = 64;
   for (int64_t start = 0; start < rows; start += rowsPerBlock) {
@@ -44,9 +65,11 @@ void channelSums(const float *__restrict dy, const float *__restrict x, const fl
     for (int64_t r = start; r < end; r++) {
       const float *g = dy + r * channels;
       const float *v = x + r * channels;
+      const float *yr = Masked ? y + r * channels : nullptr;
       for (int64_t c = 0; c < channels; c++) {
-        pa[c] += g[c];
-        pb[c] += g[c] * (v[c] - mean[c]);
+        const float gc = Masked ? reluMasked(g[c], yr[c]) : g[c];
+        pa[c] += gc;
+        pb[c] += gc * (v[c] - mean[c]);
       }
     }
     for (int64_t c = 0; c < channels; c++) {
@@ -54,6 +77,13 @@ void channelSums(const float *__restrict dy, const float *__restrict x, const fl
       sumDyXm[c] += pb[c];
     }
   }
+}
+
+// y null: plain dy.
+void channelSums(const float *dy, const float *y, const float *x, const float *mean, int64_t rows,
+                 int64_t channels, std::vector<double> &sumDy, std::vector<double> &sumDyXm) {
+  if (y != nullptr) channelSumsOf<true>(dy, y, x, mean, rows, channels, sumDy, sumDyXm);
+  else channelSumsOf<false>(dy, nullptr, x, mean, rows, channels, sumDy, sumDyXm);
 }
 
 void scaleRows(const float *__restrict dy, const float *__restrict k, float *__restrict dx, int64_t rows,
@@ -110,7 +140,7 @@ Napi::Value batchNormGrad(const Napi::CallbackInfo &info) {
   if (doffset == nullptr) return info.Env().Undefined();
   const float eps = info[11].As<Napi::Number>().FloatValue();
   std::vector<double> sumDy(channels, 0.0), sumDyXm(channels, 0.0);
-  channelSums(dy, x, mean, rows, channels, sumDy, sumDyXm);
+  channelSums(dy, nullptr, x, mean, rows, channels, sumDy, sumDyXm);
   const std::vector<float> k = inverseStd(variance, scale, channels, eps);
   for (int64_t c = 0; c < channels; c++) {
     const double inv = 1.0 / std::sqrt(double(variance[c]) + double(eps));
@@ -160,14 +190,24 @@ void moments(const float *__restrict x, int64_t rows, int64_t channels, float *m
   }
 }
 
-// dx = a dy + b (x - mean) + k per channel.
-void affineGrad(const float *__restrict dy, const float *__restrict x, const float *__restrict mean,
-                const float *__restrict a, const float *__restrict b, const float *__restrict k, float *__restrict dx,
-                int64_t rows, int64_t channels) {
+// dx = a dy + b (x - mean) + k per channel; with Masked, dy masked by ReLU's gradient from y (reluMasked).
+template <bool Masked>
+void affineGradRows(const float *__restrict dy, const float *__restrict y, const float *__restrict x,
+                    const float *__restrict mean, const float *__restrict a, const float *__restrict b,
+                    const float *__restrict k, float *__restrict dx, int64_t rows, int64_t channels) {
   for (int64_t r = 0; r < rows; r++) {
     const size_t o = size_t(r) * channels;
-    for (int64_t c = 0; c < channels; c++) dx[o + c] = a[c] * dy[o + c] + b[c] * (x[o + c] - mean[c]) + k[c];
+    for (int64_t c = 0; c < channels; c++) {
+      const float g = Masked ? reluMasked(dy[o + c], y[o + c]) : dy[o + c];
+      dx[o + c] = a[c] * g + b[c] * (x[o + c] - mean[c]) + k[c];
+    }
   }
+}
+
+void affineGrad(const float *dy, const float *y, const float *x, const float *mean, const float *a,
+                const float *b, const float *k, float *dx, int64_t rows, int64_t channels) {
+  if (y != nullptr) affineGradRows<true>(dy, y, x, mean, a, b, k, dx, rows, channels);
+  else affineGradRows<false>(dy, nullptr, x, mean, a, b, k, dx, rows, channels);
 }
 
 }  // namespace
@@ -184,9 +224,10 @@ static void movingAverage(const float *moving, const float *value, float decay, 
 }
 
 // batchNormTrain(x, scale|null, offset|null, y, mean, variance, dims [rows, channels], eps
-//                [, movingMean, movingVariance, decay, newMovingMean, newMovingVariance]): mean and biased variance
-// of x per channel, then y = (x - mean) scale / sqrt(variance + eps) + offset. Three passes over x. With the
-// optional arguments, also the updated moving averages of both statistics (movingAverage above).
+//                [, movingMean, movingVariance, decay, newMovingMean, newMovingVariance [, relu]]): mean and biased
+// variance of x per channel, then y = (x - mean) scale / sqrt(variance + eps) + offset. Three passes over x. With
+// the optional arguments, also the updated moving averages of both statistics (movingAverage above); with relu
+// true, y = relu(batch norm) in the same pass (a ResNet's batch norm and the ReLU after it).
 Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
   const int32_t *d = intsArg(info, 6, 2, "dims");
   if (d == nullptr) return info.Env().Undefined();
@@ -209,10 +250,11 @@ Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
       if (moving[i] == nullptr) return info.Env().Undefined();
     }
   }
+  const bool withRelu = info.Length() > 13 && info[13].ToBoolean().Value();
   moments(x, rows, channels, mean, variance);
   const std::vector<float> k = inverseStd(variance, scale, channels, eps);
   const std::vector<float> zeros(offset ? 0 : channels, 0.f);
-  normalise(x, mean, k.data(), offset ? offset : zeros.data(), y, rows, channels);
+  normalise(x, mean, k.data(), offset ? offset : zeros.data(), y, rows, channels, withRelu);
   if (moving[0] != nullptr) {
     const float decay = info[10].As<Napi::Number>().FloatValue();
     movingAverage(moving[0], mean, decay, moving[2], channels);
@@ -221,8 +263,10 @@ Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// batchNormTrainGrad(dy, x, scale|null, mean, variance, dmean|null, dvariance|null, dx, dscale, doffset, dims, eps):
-// the gradient of batchNormTrain with mean and variance as functions of x. With inv = 1/sqrt(variance + eps),
+// batchNormTrainGrad(dy, x, scale|null, mean, variance, dmean|null, dvariance|null, dx, dscale, doffset, dims, eps
+//                    [, y|null]): the gradient of batchNormTrain with mean and variance as functions of x. Given y,
+// the output of batchNormTrain with relu, dy is first masked by ReLU's gradient from y, inside both passes (no
+// separate ReLU-gradient pass, no intermediate). With inv = 1/sqrt(variance + eps),
 // s the scale, N the rows, Sdy = sum(dy), Sxm = sum(dy (x - mean)) per channel and dmean, dvariance the upstream
 // gradients of the statistics (zero when only y is used):
 //   dx = s inv dy - s inv^3 Sxm / N (x - mean) - s inv Sdy / N + dmean / N + 2 dvariance (x - mean) / N,
@@ -243,10 +287,11 @@ Napi::Value batchNormTrainGrad(const Napi::CallbackInfo &info) {
   float *dx = variance && ok ? floatArg(info, 7, total, "dx") : nullptr;
   float *dscale = dx ? floatArg(info, 8, channels, "dscale") : nullptr;
   float *doffset = dscale ? floatArg(info, 9, channels, "doffset") : nullptr;
-  if (doffset == nullptr) return info.Env().Undefined();
+  float *y = doffset && info.Length() > 12 ? optionalFloatArg(info, 12, total, "y", &ok) : nullptr;
+  if (doffset == nullptr || !ok) return info.Env().Undefined();
   const double eps = info[11].As<Napi::Number>().FloatValue();
   std::vector<double> sumDy(channels, 0.0), sumDyXm(channels, 0.0);
-  channelSums(dy, x, mean, rows, channels, sumDy, sumDyXm);
+  channelSums(dy, y, x, mean, rows, channels, sumDy, sumDyXm);
   std::vector<float> a(channels), b(channels), k(channels);
   const double n = double(rows);
   for (int64_t c = 0; c < channels; c++) {
@@ -259,7 +304,7 @@ Napi::Value batchNormTrainGrad(const Napi::CallbackInfo &info) {
     dscale[c] = float(inv * sumDyXm[c]);
     doffset[c] = float(sumDy[c]);
   }
-  affineGrad(dy, x, mean, a.data(), b.data(), k.data(), dx, rows, channels);
+  affineGrad(dy, y, x, mean, a.data(), b.data(), k.data(), dx, rows, channels);
   return info.Env().Undefined();
 }
 

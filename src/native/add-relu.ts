@@ -31,19 +31,21 @@ export const addReluKernel: NativeKernel = {
 
 /**
  * The gradient of LGM_ADD_RELU, dy * step(y) for both inputs (y = relu(a + b): step(y) = step(a + b), NaN where
- * a + b is NaN, as Relu's gradient), as LgmReluGrad where registered. Registered once for every backend; the
- * kernel, and so this gradient's use, exists only where the native kernels are registered.
+ * a + b is NaN, as Relu's gradient), computed once (LgmReluGrad where registered) and handed to the second input
+ * as a clone: a clone shares the data (Identity), so one pass serves both inputs, and each input still gets a
+ * tensor of its own, which the tape (and releasingVariableGrads) dispose one at a time. Registered once for every
+ * backend; the kernel, and so this gradient's use, exists only where the native kernels are registered.
  */
 export const addReluGradient: GradConfig = {
   kernelName: LGM_ADD_RELU,
   outputsToSave: [true],
   gradFunc(dy, saved) {
     const [y] = saved;
-    // One tensor per input: the tape disposes each input's gradient on its own.
-    const grad = () =>
+    const grad =
       tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined
         ? (tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x: y! }) as tf.Tensor)
         : tf.mul(dy as tf.Tensor, tf.step(y!));
-    return { a: grad, b: grad };
+    // The tape takes a's gradient before b's, and may dispose a's (adding it to another) only at a later node.
+    return { a: () => grad, b: () => grad.clone() };
   },
 };

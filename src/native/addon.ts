@@ -168,7 +168,11 @@ export interface NativeAddon {
     variance: Float32Array,
     dims: Int32Array,
     eps: number,
-    ...moving: [] | [Float32Array, Float32Array, number, Float32Array, Float32Array]
+    ...moving:
+      | []
+      | [Float32Array, Float32Array, number, Float32Array, Float32Array]
+      // The last: y = relu(batch norm) in the same pass (LgmBatchNormReluTrain).
+      | [Float32Array, Float32Array, number, Float32Array, Float32Array, boolean]
   ): void;
   /** Its gradient, through the statistics too; dmean and dvariance are the statistics' upstream gradients. */
   batchNormTrainGrad(
@@ -184,6 +188,8 @@ export interface NativeAddon {
     doffset: Float32Array,
     dims: Int32Array,
     eps: number,
+    /** The output of the forward pass with ReLU: dy is masked by step(y) first (LgmBatchNormReluTrainGrad). */
+    y?: Float32Array | null,
   ): void;
 }
 

@@ -9,6 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import {
+  LGM_BATCH_NORM_RELU_TRAIN,
+  LGM_BATCH_NORM_RELU_TRAIN_GRAD,
   LGM_BATCH_NORM_TRAIN,
   LGM_BATCH_NORM_TRAIN_GRAD,
   type BatchNormTrainAttrs,
@@ -23,98 +25,124 @@ function rowsAndChannels(x: TensorInfo, perChannel: TensorInfo[]): Int32Array | 
   return ok ? Int32Array.from([numel(x.shape) / channels, channels]) : null;
 }
 
-export const batchNormTrainKernel: NativeKernel = {
-  kernelName: LGM_BATCH_NORM_TRAIN,
-  run({ inputs, attrs, memory, addon }) {
-    const names = ['x', 'scale', 'offset', 'movingMean', 'movingVariance'];
-    const [x, scale, offset, movingMean, movingVariance] = names.map((n) => input(inputs, n));
-    const dims = rowsAndChannels(x!, [scale!, offset!, movingMean!, movingVariance!]);
-    if (dims === null) return null;
-    const c = dims[1]!;
-    const outs = [[...x!.shape], [c], [c], [c], [c]].map((s) => memory.allocate(s));
-    const [y, mean, variance, newMovingMean, newMovingVariance] = outs.map((o) => memory.view(o));
-    const { varianceEpsilon, momentum } = attrs as unknown as BatchNormTrainAttrs;
-    addon.batchNormTrain(
-      memory.view(x!),
-      memory.view(scale!),
-      memory.view(offset!),
-      y!,
-      mean!,
-      variance!,
-      dims,
-      varianceEpsilon,
-      memory.view(movingMean!),
-      memory.view(movingVariance!),
-      // tfjs-layers multiplies by 1 - momentum as a float32 scalar tensor.
-      Math.fround(1 - momentum),
-      newMovingMean!,
-      newMovingVariance!,
-    );
-    return outs.map((o) => memory.finish(o));
-  },
-};
+/** The forward kernel; with `relu`, LGM_BATCH_NORM_RELU_TRAIN (the addon's ReLU in the pass that writes y). */
+function trainKernel(kernelName: string, relu: boolean): NativeKernel {
+  return {
+    kernelName,
+    run({ inputs, attrs, memory, addon }) {
+      const names = ['x', 'scale', 'offset', 'movingMean', 'movingVariance'];
+      const [x, scale, offset, movingMean, movingVariance] = names.map((n) => input(inputs, n));
+      const dims = rowsAndChannels(x!, [scale!, offset!, movingMean!, movingVariance!]);
+      if (dims === null) return null;
+      const c = dims[1]!;
+      const outs = [[...x!.shape], [c], [c], [c], [c]].map((s) => memory.allocate(s));
+      const [y, mean, variance, newMovingMean, newMovingVariance] = outs.map((o) => memory.view(o));
+      const { varianceEpsilon, momentum } = attrs as unknown as BatchNormTrainAttrs;
+      addon.batchNormTrain(
+        memory.view(x!),
+        memory.view(scale!),
+        memory.view(offset!),
+        y!,
+        mean!,
+        variance!,
+        dims,
+        varianceEpsilon,
+        memory.view(movingMean!),
+        memory.view(movingVariance!),
+        // tfjs-layers multiplies by 1 - momentum as a float32 scalar tensor.
+        Math.fround(1 - momentum),
+        newMovingMean!,
+        newMovingVariance!,
+        relu,
+      );
+      return outs.map((o) => memory.finish(o));
+    },
+  };
+}
 
-export const batchNormTrainGradKernel: NativeKernel = {
-  kernelName: LGM_BATCH_NORM_TRAIN_GRAD,
-  run({ inputs, attrs, memory, addon }) {
-    const names = ['dy', 'x', 'scale', 'mean', 'variance', 'dmean', 'dvariance'];
-    const [dy, x, scale, mean, variance, dmean, dvariance] = names.map((n) => input(inputs, n));
-    const dims = rowsAndChannels(x!, [scale!, mean!, variance!, dmean!, dvariance!]);
-    if (dims === null || !allFloat32(dy) || !tf.util.arraysEqual(dy!.shape, x!.shape)) return null;
-    const outs = [[...x!.shape], [dims[1]!], [dims[1]!]].map((s) => memory.allocate(s));
-    const [dx, dscale, doffset] = outs.map((o) => memory.view(o));
-    addon.batchNormTrainGrad(
-      memory.view(dy!),
-      memory.view(x!),
-      memory.view(scale!),
-      memory.view(mean!),
-      memory.view(variance!),
-      memory.view(dmean!),
-      memory.view(dvariance!),
-      dx!,
-      dscale!,
-      doffset!,
-      dims,
-      (attrs as unknown as BatchNormTrainAttrs).varianceEpsilon,
-    );
-    return outs.map((o) => memory.finish(o));
-  },
-};
+export const batchNormTrainKernel = trainKernel(LGM_BATCH_NORM_TRAIN, false);
+export const batchNormReluTrainKernel = trainKernel(LGM_BATCH_NORM_RELU_TRAIN, true);
+
+/** The gradient kernel; with `relu`, LGM_BATCH_NORM_RELU_TRAIN_GRAD (dy masked by step(y) inside its passes). */
+function trainGradKernel(kernelName: string, relu: boolean): NativeKernel {
+  return {
+    kernelName,
+    run({ inputs, attrs, memory, addon }) {
+      const names = ['dy', 'x', 'scale', 'mean', 'variance', 'dmean', 'dvariance'];
+      const [dy, x, scale, mean, variance, dmean, dvariance] = names.map((n) => input(inputs, n));
+      const y = relu ? input(inputs, 'y') : undefined;
+      const dims = rowsAndChannels(x!, [scale!, mean!, variance!, dmean!, dvariance!]);
+      const sameShape = [dy!, ...(y ? [y] : [])].every((t) => tf.util.arraysEqual(t.shape, x!.shape));
+      if (dims === null || !allFloat32(dy, y) || !sameShape) return null;
+      const outs = [[...x!.shape], [dims[1]!], [dims[1]!]].map((s) => memory.allocate(s));
+      const [dx, dscale, doffset] = outs.map((o) => memory.view(o));
+      addon.batchNormTrainGrad(
+        memory.view(dy!),
+        memory.view(x!),
+        memory.view(scale!),
+        memory.view(mean!),
+        memory.view(variance!),
+        memory.view(dmean!),
+        memory.view(dvariance!),
+        dx!,
+        dscale!,
+        doffset!,
+        dims,
+        (attrs as unknown as BatchNormTrainAttrs).varianceEpsilon,
+        y ? memory.view(y) : null,
+      );
+      return outs.map((o) => memory.finish(o));
+    },
+  };
+}
+
+export const batchNormTrainGradKernel = trainGradKernel(LGM_BATCH_NORM_TRAIN_GRAD, false);
+export const batchNormReluTrainGradKernel = trainGradKernel(LGM_BATCH_NORM_RELU_TRAIN_GRAD, true);
 
 /**
- * The gradient of LGM_BATCH_NORM_TRAIN: one LGM_BATCH_NORM_TRAIN_GRAD call. Registered once for every backend;
- * the forward kernel, and so this gradient's use, exists only where the native kernels are registered. The engine
- * passes zeros for the statistics' gradients when only y reaches the loss (the batch-norm layer's case).
+ * The gradient of LGM_BATCH_NORM_TRAIN (one LGM_BATCH_NORM_TRAIN_GRAD call), and with `relu` that of
+ * LGM_BATCH_NORM_RELU_TRAIN (one LGM_BATCH_NORM_RELU_TRAIN_GRAD call, which also keeps y: the mask). Registered
+ * once for every backend; the forward kernels, and so these gradients' use, exist only where the native kernels
+ * are registered. The engine passes zeros for the statistics' gradients when only y reaches the loss (the
+ * batch-norm layer's case).
  */
-export const batchNormTrainGradient: GradConfig = {
-  kernelName: LGM_BATCH_NORM_TRAIN,
-  inputsToSave: ['x', 'scale'],
-  outputsToSave: [false, true, true, false, false],
-  gradFunc(dys, saved, attrs) {
-    const [dy, dmean, dvariance] = dys as tf.Tensor[];
-    const [x, scale, mean, variance] = saved;
-    const [dx, dscale, doffset] = tf.engine().runKernel(
-      LGM_BATCH_NORM_TRAIN_GRAD,
-      {
-        dy: dy!,
-        x: x!,
-        scale: scale!,
-        mean: mean!,
-        variance: variance!,
-        dmean: dmean!,
-        dvariance: dvariance!,
-      },
-      attrs,
-    ) as tf.Tensor[];
-    // The moving averages are not differentiated (tfjs-layers updates them outside the graph of y); zeros keep
-    // the tape whole should anyone ask for them.
-    const zeros = () => tf.zerosLike(scale!);
-    return {
-      x: () => dx!,
-      scale: () => dscale!,
-      offset: () => doffset!,
-      movingMean: zeros,
-      movingVariance: zeros,
-    };
-  },
-};
+function trainGradient(relu: boolean): GradConfig {
+  return {
+    kernelName: relu ? LGM_BATCH_NORM_RELU_TRAIN : LGM_BATCH_NORM_TRAIN,
+    inputsToSave: ['x', 'scale'],
+    outputsToSave: [relu, true, true, false, false],
+    gradFunc(dys, saved, attrs) {
+      const [dy, dmean, dvariance] = dys as tf.Tensor[];
+      // Saved tensors come inputs first, then the saved outputs in order.
+      const [x, scale, ...outputs] = saved;
+      const [y, mean, variance] = relu ? outputs : [undefined, ...outputs];
+      const [dx, dscale, doffset] = tf.engine().runKernel(
+        relu ? LGM_BATCH_NORM_RELU_TRAIN_GRAD : LGM_BATCH_NORM_TRAIN_GRAD,
+        {
+          dy: dy!,
+          x: x!,
+          scale: scale!,
+          mean: mean!,
+          variance: variance!,
+          dmean: dmean!,
+          dvariance: dvariance!,
+          ...(relu ? { y: y! } : {}),
+        },
+        attrs,
+      ) as tf.Tensor[];
+      // The moving averages are not differentiated (tfjs-layers updates them outside the graph of y); zeros keep
+      // the tape whole should anyone ask for them.
+      const zeros = () => tf.zerosLike(scale!);
+      return {
+        x: () => dx!,
+        scale: () => dscale!,
+        offset: () => doffset!,
+        movingMean: zeros,
+        movingVariance: zeros,
+      };
+    },
+  };
+}
+
+export const batchNormTrainGradient = trainGradient(false);
+export const batchNormReluTrainGradient = trainGradient(true);

@@ -29,7 +29,14 @@ import {
   nativeBatchNormGradient,
   nativeMeanGradient,
 } from './batchnorm.js';
-import { batchNormTrainGradKernel, batchNormTrainGradient, batchNormTrainKernel } from './batchnorm-train.js';
+import {
+  batchNormReluTrainGradKernel,
+  batchNormReluTrainGradient,
+  batchNormReluTrainKernel,
+  batchNormTrainGradKernel,
+  batchNormTrainGradient,
+  batchNormTrainKernel,
+} from './batchnorm-train.js';
 import { addReluGradient, addReluKernel } from './add-relu.js';
 
 /** Every kernel the addon implements. */
@@ -64,6 +71,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   batchNormTrainKernel,
   batchNormTrainGradKernel,
   addReluKernel,
+  batchNormReluTrainKernel,
+  batchNormReluTrainGradKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
@@ -120,9 +129,9 @@ const ownGradients = new Map<string, GradConfig>();
 function swapGradients() {
   // The gradients of lgm's own kernels (batch norm in training, add + ReLU) have no TF.js original to swap with:
   // registered once.
-  if (tf.getGradient(batchNormTrainGradient.kernelName) === undefined)
-    tf.registerGradient(batchNormTrainGradient);
-  if (tf.getGradient(addReluGradient.kernelName) === undefined) tf.registerGradient(addReluGradient);
+  for (const gradient of [batchNormTrainGradient, batchNormReluTrainGradient, addReluGradient]) {
+    if (tf.getGradient(gradient.kernelName) === undefined) tf.registerGradient(gradient);
+  }
   for (const { kernelName, make } of NATIVE_GRADIENTS) {
     const own = ownGradients.get(kernelName);
     if (replaced.size > 0 && own === undefined) {

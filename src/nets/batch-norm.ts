@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LGM_BATCH_NORM_TRAIN, type BatchNormTrainAttrs } from '../util/batch-norm-kernel.js';
+import {
+  LGM_BATCH_NORM_RELU_TRAIN,
+  LGM_BATCH_NORM_TRAIN,
+  type BatchNormTrainAttrs,
+} from '../util/batch-norm-kernel.js';
 
 type BatchNormalization = ReturnType<typeof tfl.layers.batchNormalization>;
 type CallArgs = Parameters<BatchNormalization['call']>;
@@ -20,6 +24,50 @@ function variable(layer: BatchNormalization, name: string): LayerVariable {
   return found;
 }
 
+/** The layers `batchNormalization` made (only these train through lgm's kernels). */
+const lgmLayers = new WeakSet<tfl.layers.Layer>();
+
+/**
+ * Batch norm `layer` (one `batchNormalization` made) in training on x as one LGM_BATCH_NORM_TRAIN call, or with
+ * `relu` one LGM_BATCH_NORM_RELU_TRAIN call (relu(batch norm), for a batch norm whose only reader is a ReLU:
+ * fused-training.ts); the kernel also writes the layer's moving averages. Null where that kernel is not
+ * registered on the current backend or x is not float32 of rank >= 2: the caller then runs the layer (and the
+ * ReLU) as tfjs-layers does.
+ */
+export function batchNormTrainCall(layer: tfl.layers.Layer, x: tf.Tensor, relu: boolean): tf.Tensor | null {
+  const kernel = relu ? LGM_BATCH_NORM_RELU_TRAIN : LGM_BATCH_NORM_TRAIN;
+  const usable =
+    lgmLayers.has(layer) &&
+    x.dtype === 'float32' &&
+    x.rank >= 2 &&
+    tf.getKernel(kernel, tf.getBackend()) !== undefined;
+  if (!usable) return null;
+  const bn = layer as BatchNormalization;
+  const config = bn.getConfig();
+  return tf.tidy(() => {
+    const attrs: BatchNormTrainAttrs = {
+      varianceEpsilon: config.epsilon as number,
+      momentum: config.momentum as number,
+    };
+    const [movingMean, movingVariance] = ['moving_mean', 'moving_variance'].map((n) => variable(bn, n));
+    const [y, , , newMean, newVariance] = tf.engine().runKernel(
+      kernel,
+      {
+        x,
+        scale: variable(bn, 'gamma').read(),
+        offset: variable(bn, 'beta').read(),
+        movingMean: movingMean!.read(),
+        movingVariance: movingVariance!.read(),
+      },
+      attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor[];
+    // The kernel updated the moving averages as tfjs-layers does (v - (v - statistic) (1 - momentum)).
+    movingMean!.write(newMean!);
+    movingVariance!.write(newVariance!);
+    return y!;
+  });
+}
+
 /**
  * tfjs-layers' batch normalisation over the last axis, which in training runs the whole layer as one kernel
  * (LGM_BATCH_NORM_TRAIN and its gradient) where the current backend has it: TF.js's tf.moments + tf.batchNorm
@@ -31,35 +79,12 @@ function variable(layer: BatchNormalization, name: string): LayerVariable {
  */
 export function batchNormalization(options: BatchNormOptions): tfl.layers.Layer {
   const layer = tfl.layers.batchNormalization({ axis: -1, ...options });
+  lgmLayers.add(layer);
   const own = layer.call.bind(layer);
   layer.call = (inputs: CallArgs[0], kwargs: CallArgs[1]) => {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const fused =
-      kwargs.training === true &&
-      x !== undefined &&
-      x.dtype === 'float32' &&
-      x.rank >= 2 &&
-      tf.getKernel(LGM_BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
-    if (!fused) return own(inputs, kwargs);
-    return tf.tidy(() => {
-      const attrs: BatchNormTrainAttrs = { varianceEpsilon: options.epsilon, momentum: options.momentum };
-      const [movingMean, movingVariance] = ['moving_mean', 'moving_variance'].map((n) => variable(layer, n));
-      const [y, , , newMean, newVariance] = tf.engine().runKernel(
-        LGM_BATCH_NORM_TRAIN,
-        {
-          x,
-          scale: variable(layer, 'gamma').read(),
-          offset: variable(layer, 'beta').read(),
-          movingMean: movingMean!.read(),
-          movingVariance: movingVariance!.read(),
-        },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor[];
-      // The kernel updated the moving averages as tfjs-layers does (v - (v - statistic) (1 - momentum)).
-      movingMean!.write(newMean!);
-      movingVariance!.write(newVariance!);
-      return y!;
-    });
+    const y = kwargs.training === true && x !== undefined ? batchNormTrainCall(layer, x, false) : null;
+    return y ?? own(inputs, kwargs);
   };
   return layer;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { LGM_ADD_RELU } from '../util/add-relu-kernel.js';
+import { addRelu, batchNormRelu } from './fused-training.js';
 
 type Layer = tfl.layers.Layer;
 type CallArgs = Parameters<tfl.LayersModel['call']>;
@@ -37,14 +38,27 @@ interface PoolStep {
   output: number;
 }
 
-/** Add of two tensors followed by ReLU: one LgmAddRelu pass where registered. */
+/**
+ * Add of two tensors followed by ReLU: one LgmAddRelu pass where registered. In a training plan, with the two
+ * layers, which run instead where the kernel does not (fused-training.ts).
+ */
 interface AddReluStep {
   kind: 'add-relu';
   inputs: number[];
   output: number;
+  layers?: { add: Layer; relu: Layer };
 }
 
-type Step = FoldedStep | LayerStep | PoolStep | AddReluStep;
+/** Training only: a batch norm read only by a ReLU, as one kernel each way where possible (fused-training.ts). */
+interface BatchNormReluStep {
+  kind: 'bn-relu';
+  bn: Layer;
+  relu: Layer;
+  input: number;
+  output: number;
+}
+
+type Step = FoldedStep | LayerStep | PoolStep | AddReluStep | BatchNormReluStep;
 
 export interface Plan {
   steps: Step[];
@@ -81,12 +95,19 @@ function isRelu(layer: Layer | null): boolean {
   return layer.getClassName() === 'Activation' && c.activation === 'relu';
 }
 
+/** The ReLU layer that alone reads `layer`'s output (not a model output), else null. */
+function soleRelu(model: tfl.LayersModel, layers: Layer[], layer: Layer): Layer | null {
+  const relu = soleReader(model, layers, layer.inboundNodes[0]!.outputTensors[0]!.id);
+  return isRelu(relu) ? relu : null;
+}
+
 /**
  * The execution plan of a functional model whose layers each have one inbound node (in the order of
  * model.layers, which tfjs-layers sorts by depth), with every Conv2D -> BatchNormalization (-> ReLU) chain whose
  * intermediate tensors nothing else reads folded into one step; null for any other model, or one without such a
- * chain. With `fold` false, every layer is its own step (the layers' own calls, as tfjs-layers' executor runs
- * them), null only for a model of another shape.
+ * chain. With `fold` false (training), every layer is its own step (the layers' own calls, as tfjs-layers'
+ * executor runs them), except that a channel batch norm or a two-input Add read only by a ReLU makes one step with
+ * it (run fused where the kernels allow, fused-training.ts); null only for a model of another shape.
  */
 export function buildPlan(model: tfl.LayersModel, fold = true): Plan | null {
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
@@ -100,8 +121,17 @@ export function buildPlan(model: tfl.LayersModel, fold = true): Plan | null {
     if (!node.inputTensors.every((t) => computed.has(t.id))) return null;
     let output = node.outputTensors[0]!.id;
     if (!fold) {
-      steps.push({ kind: 'layer', layer, inputs: node.inputTensors.map((t) => t.id), output });
-      computed.add(output);
+      const inputs = node.inputTensors.map((t) => t.id);
+      const relu = soleRelu(model, layers, layer);
+      if (relu !== null && isChannelBatchNorm(layer)) {
+        steps.push({ kind: 'bn-relu', bn: layer, relu, input: inputs[0]!, output: reluOutput(relu) });
+      } else if (relu !== null && layer.getClassName() === 'Add' && inputs.length === 2) {
+        steps.push({ kind: 'add-relu', inputs, output: reluOutput(relu), layers: { add: layer, relu } });
+      } else {
+        steps.push({ kind: 'layer', layer, inputs, output });
+      }
+      if (relu !== null && steps.at(-1)!.kind !== 'layer') folded.add(relu);
+      computed.add(steps.at(-1)!.output);
       continue;
     }
     const bn = isPlainConv(layer) ? soleReader(model, layers, output) : null;
@@ -147,6 +177,10 @@ export function buildPlan(model: tfl.LayersModel, fold = true): Plan | null {
   for (const step of steps) ('inputs' in step ? step.inputs : [step.input]).forEach((id) => read(id, 1));
   for (const o of model.outputs) read(o.id, Infinity);
   return { steps, readers };
+}
+
+function reluOutput(relu: Layer): number {
+  return relu.inboundNodes[0]!.outputTensors[0]!.id;
 }
 
 /**
@@ -226,6 +260,13 @@ export function runPlan(
         });
         values.set(step.output, y);
         done(step.input);
+      } else if (step.kind === 'bn-relu') {
+        values.set(step.output, batchNormRelu(step.bn, step.relu, values.get(step.input)!, kwargs));
+        done(step.input);
+      } else if (step.kind === 'add-relu' && step.layers !== undefined) {
+        const [a, b] = step.inputs.map((id) => values.get(id)!);
+        values.set(step.output, addRelu(step.layers.add, step.layers.relu, a!, b!, kwargs));
+        step.inputs.forEach(done);
       } else if (step.kind === 'add-relu') {
         const [a, b] = step.inputs.map((id) => values.get(id)!);
         const fused =

@@ -20,7 +20,22 @@ export const LGM_BATCH_NORM_TRAIN = 'LgmBatchNormTrain';
  */
 export const LGM_BATCH_NORM_TRAIN_GRAD = 'LgmBatchNormTrainGrad';
 
-/** Attributes of both kernels. */
+/**
+ * LGM_BATCH_NORM_TRAIN followed by ReLU, in the pass that writes y: the same inputs, attributes and outputs, with
+ * y = relu((x - mean) scale / sqrt(variance + eps) + offset) (the statistics are those of x, as before). Its own
+ * kernel name, because its gradient keeps y on the tape (LGM_BATCH_NORM_TRAIN's does not). The ResNets' training
+ * plan calls it for a batch norm whose only reader is a ReLU (src/nets/fused-training.ts).
+ */
+export const LGM_BATCH_NORM_RELU_TRAIN = 'LgmBatchNormReluTrain';
+
+/**
+ * Gradient of LGM_BATCH_NORM_RELU_TRAIN: LGM_BATCH_NORM_TRAIN_GRAD's inputs plus y, the fused kernel's output; dy
+ * is masked by ReLU's gradient from y (dy step(y), step(NaN) = NaN, as TF.js's Relu gradient) inside the
+ * batch-norm gradient's passes. Attribute: varianceEpsilon. Outputs: dx, dscale, doffset.
+ */
+export const LGM_BATCH_NORM_RELU_TRAIN_GRAD = 'LgmBatchNormReluTrainGrad';
+
+/** Attributes of the four kernels. */
 export interface BatchNormTrainAttrs {
   varianceEpsilon: number;
   /** The moving averages' momentum (tfjs-layers' `momentum`). */

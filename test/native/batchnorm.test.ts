@@ -143,8 +143,12 @@ describe('native batch norm agrees with the cpu backend', { skip }, () => {
   }
 });
 
-/** Losses of `steps` momentum-SGD steps of ResNet-20 (8x8 inputs, batch 4, softmax) on wasm. */
-async function resnetLosses(native: boolean, steps: number): Promise<number[]> {
+/**
+ * Losses of `steps` momentum-SGD steps of ResNet-20 (8x8 inputs, batch 4, softmax) on wasm; `fuse` false turns
+ * the training fusions (batch norm + ReLU, add + ReLU) off.
+ */
+async function resnetLosses(native: boolean, steps: number, fuse = true): Promise<number[]> {
+  if (!fuse) process.env.LGM_FUSE = '0';
   await initBackend('wasm', { threads: 1 });
   if (native) assert.ok(registerNativeKernels('wasm'));
   else unregisterNativeKernels('wasm');
@@ -165,19 +169,30 @@ async function resnetLosses(native: boolean, steps: number): Promise<number[]> {
   optimizer.dispose();
   model.dispose();
   registerNativeKernels('wasm');
+  delete process.env.LGM_FUSE;
   return losses;
 }
 
 test(
-  'ResNet-20: a 200-step loss curve with the native kernels agrees with wasm alone to 1e-4',
+  'ResNet-20: a 200-step loss curve with the native kernels (training fusions on and off) agrees with wasm alone to 1e-4',
   { skip },
   async () => {
     nativeKernelCalls(true);
     const withNative = await resnetLosses(true, 200);
     const calls = nativeKernelCalls(true);
-    for (const name of ['LgmBatchNormTrain', 'LgmBatchNormTrainGrad']) {
+    const names = ['LgmBatchNormTrain', 'LgmBatchNormTrainGrad', 'LgmBatchNormReluTrain', 'LgmAddRelu'];
+    for (const name of [...names, 'LgmBatchNormReluTrainGrad']) {
       assert.ok((calls[name]?.native ?? 0) > 0, `${name} did not run natively`);
     }
+    const unfused = await resnetLosses(true, 200, false);
+    const unfusedCalls = nativeKernelCalls(true);
+    assert.equal(unfusedCalls.LgmBatchNormReluTrain, undefined, 'LGM_FUSE=0 runs no fused kernel');
+    withNative.forEach((l, i) =>
+      assert.ok(
+        Math.abs(l - unfused[i]!) <= 1e-4 * Math.abs(unfused[i]!),
+        `step ${i}, fused vs unfused: ${l} vs ${unfused[i]}`,
+      ),
+    );
     const without = await resnetLosses(false, 200);
     assert.ok(without[199]! < 0.5 * without[0]!, `the net must train: ${without[0]} -> ${without[199]}`);
     withNative.forEach((l, i) =>
