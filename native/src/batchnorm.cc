@@ -7,6 +7,11 @@
 #include <vector>
 
 #include "common.h"
+#include "vector_math.h"
+
+// No FMA contraction in the AVX2 clones (LGM_CLONES): the same roundings as the baseline build, so a machine's
+// results do not depend on its vector extensions, and the moving averages stay tfjs-layers' float arithmetic.
+#pragma GCC optimize("fp-contract=off")
 
 namespace lgm {
 
@@ -30,7 +35,7 @@ inline float reluMasked(float dy, float y) { return dy * (y > 0.f ? 1.f : (y == 
 
 // With Relu, y = relu(batch norm): a ResNet's batch norm and the ReLU after it in the one pass that writes y.
 template <bool Relu>
-void normaliseRows(const float *__restrict x, const float *__restrict mean, const float *__restrict k,
+LGM_CLONES void normaliseRows(const float *__restrict x, const float *__restrict mean, const float *__restrict k,
                    const float *__restrict offset, float *__restrict y, int64_t rows, int64_t channels) {
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * channels;
@@ -52,7 +57,7 @@ void normalise(const float *x, const float *mean, const float *k, const float *o
 // (vectorised across channels), accumulated in double across blocks.
 // With Masked, dy is first masked by ReLU's gradient from its output y (reluMasked), in registers.
 template <bool Masked>
-void channelSumsOf(const float *__restrict dy, const float *__restrict y, const float *__restrict x,
+LGM_CLONES void channelSumsOf(const float *__restrict dy, const float *__restrict y, const float *__restrict x,
                    const float *__restrict mean, int64_t rows, int64_t channels, std::vector<double> &sumDy,
                    std::vector<double> &sumDyXm) {
   std::vector<float> a(channels), b(channels);
@@ -161,7 +166,7 @@ namespace {
 
 // mean[c] and the biased variance[c] of x [rows, channels], as tf.moments: the mean first, rounded to float, then
 // the mean of (x - mean)^2. Float partial sums over blocks of rows, double across blocks (as channelSums).
-void moments(const float *__restrict x, int64_t rows, int64_t channels, float *mean, float *variance) {
+LGM_CLONES void moments(const float *__restrict x, int64_t rows, int64_t channels, float *mean, float *variance) {
   std::vector<double> sum(channels, 0.0), squares(channels, 0.0);
   std::vector<float> part(channels);
   const int64_t rowsPerBlock = 64;
@@ -192,7 +197,7 @@ void moments(const float *__restrict x, int64_t rows, int64_t channels, float *m
 
 // dx = a dy + b (x - mean) + k per channel; with Masked, dy masked by ReLU's gradient from y (reluMasked).
 template <bool Masked>
-void affineGradRows(const float *__restrict dy, const float *__restrict y, const float *__restrict x,
+LGM_CLONES void affineGradRows(const float *__restrict dy, const float *__restrict y, const float *__restrict x,
                     const float *__restrict mean, const float *__restrict a, const float *__restrict b,
                     const float *__restrict k, float *__restrict dx, int64_t rows, int64_t channels) {
   for (int64_t r = 0; r < rows; r++) {
