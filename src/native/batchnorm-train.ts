@@ -4,7 +4,8 @@
  * over x, where TF.js runs Cast, Mean, Sub, Square, Mean and FusedBatchNorm, and the moving averages' update, where
  * tfjs-layers runs Sub, Multiply and Sub per statistic. Backward: two passes, where TF.js
  * runs FusedBatchNorm's gradient plus the graph of tf.moments (Sub, Square and two Means backward, and the Adds
- * that join the three paths into x).
+ * that join the three paths into x). The ReLU variants (LgmBatchNormReluTrain and its gradient) are the same
+ * kernels with the ReLU in the pass that writes y and its gradient's mask inside the two backward passes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, TensorInfo } from '@tensorflow/tfjs-core';
