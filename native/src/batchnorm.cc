@@ -33,33 +33,38 @@ inline float relu(float v) { return v < 0.f ? 0.f : v; }
 // that the fused kernels compute exactly the values of LgmReluGrad followed by the batch-norm gradient.
 inline float reluMasked(float dy, float y) { return dy * (y > 0.f ? 1.f : (y == y ? 0.f : y)); }
 
-// With Relu, y = relu(batch norm): a ResNet's batch norm and the ReLU after it in the one pass that writes y.
-template <bool Relu>
+// With Relu, y = relu(batch norm): a ResNet's batch norm and the ReLU after it in the one pass that writes y; with
+// a shortcut too, y = relu(batch norm + shortcut): the block's second batch norm, its residual add and the ReLU.
+template <bool Relu, bool Add>
 LGM_CLONES void normaliseRows(const float *__restrict x, const float *__restrict mean, const float *__restrict k,
-                   const float *__restrict offset, float *__restrict y, int64_t rows, int64_t channels) {
+                              const float *__restrict offset, const float *__restrict shortcut, float *__restrict y,
+                              int64_t rows, int64_t channels) {
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * channels;
+    const float *sr = Add ? shortcut + r * channels : nullptr;
     float *yr = y + r * channels;
     for (int64_t c = 0; c < channels; c++) {
       const float v = (xr[c] - mean[c]) * k[c] + offset[c];
-      yr[c] = Relu ? relu(v) : v;
+      const float w = Add ? v + sr[c] : v;
+      yr[c] = Relu ? relu(w) : w;
     }
   }
 }
 
 void normalise(const float *x, const float *mean, const float *k, const float *offset, float *y, int64_t rows,
-               int64_t channels, bool withRelu = false) {
-  if (withRelu) normaliseRows<true>(x, mean, k, offset, y, rows, channels);
-  else normaliseRows<false>(x, mean, k, offset, y, rows, channels);
+               int64_t channels, bool withRelu = false, const float *shortcut = nullptr) {
+  if (shortcut != nullptr) normaliseRows<true, true>(x, mean, k, offset, shortcut, y, rows, channels);
+  else if (withRelu) normaliseRows<true, false>(x, mean, k, offset, nullptr, y, rows, channels);
+  else normaliseRows<false, false>(x, mean, k, offset, nullptr, y, rows, channels);
 }
 
 // sumDy[c] = sum of dy, sumDyXm[c] = sum of dy (x - mean) over the rows: float partial sums over blocks of rows
 // (vectorised across channels), accumulated in double across blocks.
 // With Masked, dy is first masked by ReLU's gradient from its output y (reluMasked), in registers.
-template <bool Masked>
+template <bool Masked, bool Keep>
 LGM_CLONES void channelSumsOf(const float *__restrict dy, const float *__restrict y, const float *__restrict x,
-                   const float *__restrict mean, int64_t rows, int64_t channels, std::vector<double> &sumDy,
-                   std::vector<double> &sumDyXm) {
+                              const float *__restrict mean, float *__restrict masked, int64_t rows,
+                              int64_t channels, std::vector<double> &sumDy, std::vector<double> &sumDyXm) {
   std::vector<float> a(channels), b(channels);
   const int64_t rowsPerBlock = 64;
   for (int64_t start = 0; start < rows; start += rowsPerBlock) {
@@ -73,6 +78,7 @@ LGM_CLONES void channelSumsOf(const float *__restrict dy, const float *__restric
       const float *yr = Masked ? y + r * channels : nullptr;
       for (int64_t c = 0; c < channels; c++) {
         const float gc = Masked ? reluMasked(g[c], yr[c]) : g[c];
+        if (Keep) masked[r * channels + c] = gc;
         pa[c] += gc;
         pb[c] += gc * (v[c] - mean[c]);
       }
@@ -84,11 +90,14 @@ LGM_CLONES void channelSumsOf(const float *__restrict dy, const float *__restric
   }
 }
 
-// y null: plain dy.
-void channelSums(const float *dy, const float *y, const float *x, const float *mean, int64_t rows,
+// y null: plain dy. With y and `masked`, the masked dy is also written there (the shortcut's gradient, which the
+// second pass then reads instead of dy and y).
+void channelSums(const float *dy, const float *y, const float *x, const float *mean, float *masked, int64_t rows,
                  int64_t channels, std::vector<double> &sumDy, std::vector<double> &sumDyXm) {
-  if (y != nullptr) channelSumsOf<true>(dy, y, x, mean, rows, channels, sumDy, sumDyXm);
-  else channelSumsOf<false>(dy, nullptr, x, mean, rows, channels, sumDy, sumDyXm);
+  if (y != nullptr && masked != nullptr)
+    channelSumsOf<true, true>(dy, y, x, mean, masked, rows, channels, sumDy, sumDyXm);
+  else if (y != nullptr) channelSumsOf<true, false>(dy, y, x, mean, nullptr, rows, channels, sumDy, sumDyXm);
+  else channelSumsOf<false, false>(dy, nullptr, x, mean, nullptr, rows, channels, sumDy, sumDyXm);
 }
 
 void scaleRows(const float *__restrict dy, const float *__restrict k, float *__restrict dx, int64_t rows,
@@ -145,7 +154,7 @@ Napi::Value batchNormGrad(const Napi::CallbackInfo &info) {
   if (doffset == nullptr) return info.Env().Undefined();
   const float eps = info[11].As<Napi::Number>().FloatValue();
   std::vector<double> sumDy(channels, 0.0), sumDyXm(channels, 0.0);
-  channelSums(dy, nullptr, x, mean, rows, channels, sumDy, sumDyXm);
+  channelSums(dy, nullptr, x, mean, nullptr, rows, channels, sumDy, sumDyXm);
   const std::vector<float> k = inverseStd(variance, scale, channels, eps);
   for (int64_t c = 0; c < channels; c++) {
     const double inv = 1.0 / std::sqrt(double(variance[c]) + double(eps));
@@ -229,10 +238,11 @@ static void movingAverage(const float *moving, const float *value, float decay, 
 }
 
 // batchNormTrain(x, scale|null, offset|null, y, mean, variance, dims [rows, channels], eps
-//                [, movingMean, movingVariance, decay, newMovingMean, newMovingVariance [, relu]]): mean and biased
-// variance of x per channel, then y = (x - mean) scale / sqrt(variance + eps) + offset. Three passes over x. With
-// the optional arguments, also the updated moving averages of both statistics (movingAverage above); with relu
-// true, y = relu(batch norm) in the same pass (a ResNet's batch norm and the ReLU after it).
+//                [, movingMean, movingVariance, decay, newMovingMean, newMovingVariance [, relu [, shortcut]]]):
+// mean and biased variance of x per channel, then y = (x - mean) scale / sqrt(variance + eps) + offset. Three
+// passes over x. With the optional arguments, also the updated moving averages of both statistics (movingAverage
+// above); with relu true, y = relu(batch norm) in the same pass (a ResNet's batch norm and the ReLU after it), and
+// with a shortcut y = relu(batch norm + shortcut) (the block's second batch norm, residual add and ReLU).
 Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
   const int32_t *d = intsArg(info, 6, 2, "dims");
   if (d == nullptr) return info.Env().Undefined();
@@ -256,10 +266,12 @@ Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
     }
   }
   const bool withRelu = info.Length() > 13 && info[13].ToBoolean().Value();
+  float *shortcut = withRelu && info.Length() > 14 ? optionalFloatArg(info, 14, total, "shortcut", &ok) : nullptr;
+  if (!ok) return info.Env().Undefined();
   moments(x, rows, channels, mean, variance);
   const std::vector<float> k = inverseStd(variance, scale, channels, eps);
   const std::vector<float> zeros(offset ? 0 : channels, 0.f);
-  normalise(x, mean, k.data(), offset ? offset : zeros.data(), y, rows, channels, withRelu);
+  normalise(x, mean, k.data(), offset ? offset : zeros.data(), y, rows, channels, withRelu, shortcut);
   if (moving[0] != nullptr) {
     const float decay = info[10].As<Napi::Number>().FloatValue();
     movingAverage(moving[0], mean, decay, moving[2], channels);
@@ -269,9 +281,11 @@ Napi::Value batchNormTrain(const Napi::CallbackInfo &info) {
 }
 
 // batchNormTrainGrad(dy, x, scale|null, mean, variance, dmean|null, dvariance|null, dx, dscale, doffset, dims, eps
-//                    [, y|null]): the gradient of batchNormTrain with mean and variance as functions of x. Given y,
-// the output of batchNormTrain with relu, dy is first masked by ReLU's gradient from y, inside both passes (no
-// separate ReLU-gradient pass, no intermediate). With inv = 1/sqrt(variance + eps),
+//                    [, y|null [, dshortcut]]): the gradient of batchNormTrain with mean and variance as functions
+// of x. Given y, the output of batchNormTrain with relu, dy is first masked by ReLU's gradient from y, inside both
+// passes (no separate ReLU-gradient pass, no intermediate). Given dshortcut too (y from the shortcut variant), the
+// first pass writes the masked dy there (the shortcut's gradient), and the second reads it. With
+// inv = 1/sqrt(variance + eps),
 // s the scale, N the rows, Sdy = sum(dy), Sxm = sum(dy (x - mean)) per channel and dmean, dvariance the upstream
 // gradients of the statistics (zero when only y is used):
 //   dx = s inv dy - s inv^3 Sxm / N (x - mean) - s inv Sdy / N + dmean / N + 2 dvariance (x - mean) / N,
@@ -293,10 +307,11 @@ Napi::Value batchNormTrainGrad(const Napi::CallbackInfo &info) {
   float *dscale = dx ? floatArg(info, 8, channels, "dscale") : nullptr;
   float *doffset = dscale ? floatArg(info, 9, channels, "doffset") : nullptr;
   float *y = doffset && info.Length() > 12 ? optionalFloatArg(info, 12, total, "y", &ok) : nullptr;
+  float *dshortcut = y && ok && info.Length() > 13 ? optionalFloatArg(info, 13, total, "dshortcut", &ok) : nullptr;
   if (doffset == nullptr || !ok) return info.Env().Undefined();
   const double eps = info[11].As<Napi::Number>().FloatValue();
   std::vector<double> sumDy(channels, 0.0), sumDyXm(channels, 0.0);
-  channelSums(dy, y, x, mean, rows, channels, sumDy, sumDyXm);
+  channelSums(dy, y, x, mean, dshortcut, rows, channels, sumDy, sumDyXm);
   std::vector<float> a(channels), b(channels), k(channels);
   const double n = double(rows);
   for (int64_t c = 0; c < channels; c++) {
@@ -309,7 +324,8 @@ Napi::Value batchNormTrainGrad(const Napi::CallbackInfo &info) {
     dscale[c] = float(inv * sumDyXm[c]);
     doffset[c] = float(sumDy[c]);
   }
-  affineGrad(dy, y, x, mean, a.data(), b.data(), k.data(), dx, rows, channels);
+  if (dshortcut != nullptr) affineGrad(dshortcut, nullptr, x, mean, a.data(), b.data(), k.data(), dx, rows, channels);
+  else affineGrad(dy, y, x, mean, a.data(), b.data(), k.data(), dx, rows, channels);
   return info.Env().Undefined();
 }
 

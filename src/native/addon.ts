@@ -172,7 +172,8 @@ export interface NativeAddon {
       | []
       | [Float32Array, Float32Array, number, Float32Array, Float32Array]
       // The last: y = relu(batch norm) in the same pass (LgmBatchNormReluTrain).
-      | [Float32Array, Float32Array, number, Float32Array, Float32Array, boolean]
+      // With a shortcut: y = relu(batch norm + shortcut) (LgmBatchNormAddReluTrain).
+      | [Float32Array, Float32Array, number, Float32Array, Float32Array, boolean, (Float32Array | null)?]
   ): void;
   /** Its gradient, through the statistics too; dmean and dvariance are the statistics' upstream gradients. */
   batchNormTrainGrad(
@@ -190,6 +191,8 @@ export interface NativeAddon {
     eps: number,
     /** The output of the forward pass with ReLU: dy is masked by step(y) first (LgmBatchNormReluTrainGrad). */
     y?: Float32Array | null,
+    /** Written with the masked dy, the shortcut's gradient (LgmBatchNormAddReluTrainGrad). */
+    dshortcut?: Float32Array | null,
   ): void;
 }
 

@@ -30,6 +30,9 @@ import {
   nativeMeanGradient,
 } from './batchnorm.js';
 import {
+  batchNormAddReluTrainGradKernel,
+  batchNormAddReluTrainGradient,
+  batchNormAddReluTrainKernel,
   batchNormReluTrainGradKernel,
   batchNormReluTrainGradient,
   batchNormReluTrainKernel,
@@ -73,6 +76,8 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   addReluKernel,
   batchNormReluTrainKernel,
   batchNormReluTrainGradKernel,
+  batchNormAddReluTrainKernel,
+  batchNormAddReluTrainGradKernel,
 ];
 
 /** Backend name -> the kernels replaced there, with the backend's own config (undefined where it had none). */
@@ -129,7 +134,13 @@ const ownGradients = new Map<string, GradConfig>();
 function swapGradients() {
   // The gradients of lgm's own kernels (batch norm in training, add + ReLU) have no TF.js original to swap with:
   // registered once.
-  for (const gradient of [batchNormTrainGradient, batchNormReluTrainGradient, addReluGradient]) {
+  const own = [
+    batchNormTrainGradient,
+    batchNormReluTrainGradient,
+    batchNormAddReluTrainGradient,
+    addReluGradient,
+  ];
+  for (const gradient of own) {
     if (tf.getGradient(gradient.kernelName) === undefined) tf.registerGradient(gradient);
   }
   for (const { kernelName, make } of NATIVE_GRADIENTS) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
+  LGM_BATCH_NORM_ADD_RELU_TRAIN,
   LGM_BATCH_NORM_RELU_TRAIN,
   LGM_BATCH_NORM_TRAIN,
   type BatchNormTrainAttrs,
@@ -28,18 +29,30 @@ function variable(layer: BatchNormalization, name: string): LayerVariable {
 const lgmLayers = new WeakSet<tfl.layers.Layer>();
 
 /**
- * Batch norm `layer` (one `batchNormalization` made) in training on x as one LGM_BATCH_NORM_TRAIN call, or with
- * `relu` one LGM_BATCH_NORM_RELU_TRAIN call (relu(batch norm), for a batch norm whose only reader is a ReLU:
- * fused-training.ts); the kernel also writes the layer's moving averages. Null where that kernel is not
- * registered on the current backend or x is not float32 of rank >= 2: the caller then runs the layer (and the
- * ReLU) as tfjs-layers does.
+ * Batch norm `layer` (one `batchNormalization` made) in training on x as one LGM_BATCH_NORM_TRAIN call; with
+ * `relu` one LGM_BATCH_NORM_RELU_TRAIN call (relu(batch norm), for a batch norm whose only reader is a ReLU), and
+ * with a shortcut too one LGM_BATCH_NORM_ADD_RELU_TRAIN call (relu(batch norm + shortcut), for one whose only
+ * reader is a residual add read only by a ReLU: fused-training.ts); the kernel also writes the layer's moving
+ * averages. Null where that kernel is not registered on the current backend, x is not float32 of rank >= 2 or the
+ * shortcut not float32 of x's shape: the caller then runs the layers as tfjs-layers does.
  */
-export function batchNormTrainCall(layer: tfl.layers.Layer, x: tf.Tensor, relu: boolean): tf.Tensor | null {
-  const kernel = relu ? LGM_BATCH_NORM_RELU_TRAIN : LGM_BATCH_NORM_TRAIN;
+export function batchNormTrainCall(
+  layer: tfl.layers.Layer,
+  x: tf.Tensor,
+  relu = false,
+  shortcut?: tf.Tensor,
+): tf.Tensor | null {
+  const add = relu && shortcut !== undefined;
+  const kernel = add
+    ? LGM_BATCH_NORM_ADD_RELU_TRAIN
+    : relu
+      ? LGM_BATCH_NORM_RELU_TRAIN
+      : LGM_BATCH_NORM_TRAIN;
   const usable =
     lgmLayers.has(layer) &&
     x.dtype === 'float32' &&
     x.rank >= 2 &&
+    (!add || (shortcut.dtype === 'float32' && tf.util.arraysEqual(shortcut.shape, x.shape))) &&
     tf.getKernel(kernel, tf.getBackend()) !== undefined;
   if (!usable) return null;
   const bn = layer as BatchNormalization;
@@ -58,6 +71,7 @@ export function batchNormTrainCall(layer: tfl.layers.Layer, x: tf.Tensor, relu: 
         offset: variable(bn, 'beta').read(),
         movingMean: movingMean!.read(),
         movingVariance: movingVariance!.read(),
+        ...(add ? { shortcut } : {}),
       },
       attrs as unknown as tf.NamedAttrMap,
     ) as tf.Tensor[];

@@ -1,15 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { LGM_ADD_RELU } from '../util/add-relu-kernel.js';
-import { addRelu, batchNormRelu } from './fused-training.js';
+import { addRelu, batchNormAddRelu, batchNormRelu } from './fused-training.js';
+import {
+  batchNormsBeforeAddRelu,
+  isChannelBatchNorm,
+  isPlainConv,
+  isRelu,
+  reluOutput,
+  soleReader,
+  soleRelu,
+  variable,
+} from './plan-patterns.js';
 
 type Layer = tfl.layers.Layer;
 type CallArgs = Parameters<tfl.LayersModel['call']>;
-
-/** A layer's variable `name` (kernel, bias, gamma, ...), as tfjs-layers names it within the layer's scope. */
-function variable(layer: Layer, name: string) {
-  return layer.weights.find((w) => w.originalName.split('/').pop() === name);
-}
 
 /** Conv2D followed by BatchNormalization (and ReLU), run as one convolution with bias and activation. */
 interface FoldedStep {
@@ -58,47 +63,25 @@ interface BatchNormReluStep {
   output: number;
 }
 
-type Step = FoldedStep | LayerStep | PoolStep | AddReluStep | BatchNormReluStep;
+/**
+ * Training only: a batch norm read only by an Add of two tensors read only by a ReLU, as one kernel each way where
+ * possible (fused-training.ts); inputs are the batch norm's input and the Add's other input.
+ */
+interface BatchNormAddReluStep {
+  kind: 'bn-add-relu';
+  layers: { bn: Layer; add: Layer; relu: Layer };
+  inputs: number[];
+  /** Whether the batch norm's output is the Add's first input. */
+  bnFirst: boolean;
+  output: number;
+}
+
+type Step = FoldedStep | LayerStep | PoolStep | AddReluStep | BatchNormReluStep | BatchNormAddReluStep;
 
 export interface Plan {
   steps: Step[];
   /** Symbolic tensor id -> how many steps read it (model outputs never reach 0). */
   readers: Map<number, number>;
-}
-
-/** The only layer reading symbolic tensor `id`, if exactly one step reads it and it is not a model output. */
-function soleReader(model: tfl.LayersModel, layers: Layer[], id: number): Layer | null {
-  if (model.outputs.some((o) => o.id === id)) return null;
-  const readers = layers.filter((l) => l.inboundNodes[0]!.inputTensors.some((t) => t.id === id));
-  return readers.length === 1 ? readers[0]! : null;
-}
-
-function isPlainConv(layer: Layer): boolean {
-  if (layer.getClassName() !== 'Conv2D') return false;
-  const c = layer.getConfig();
-  return (
-    c.activation === 'linear' && c.dataFormat === 'channelsLast' && variable(layer, 'kernel') !== undefined
-  );
-}
-
-function isChannelBatchNorm(layer: Layer): boolean {
-  if (layer.getClassName() !== 'BatchNormalization') return false;
-  const axis = layer.getConfig().axis;
-  const rank = layer.inboundNodes[0]!.inputTensors[0]!.shape.length;
-  return (axis === -1 || axis === rank - 1) && variable(layer, 'moving_mean') !== undefined;
-}
-
-function isRelu(layer: Layer | null): boolean {
-  if (layer === null || layer.inboundNodes.length !== 1) return false;
-  const c = layer.getConfig();
-  if (layer.getClassName() === 'ReLU') return c.maxValue === null || c.maxValue === undefined;
-  return layer.getClassName() === 'Activation' && c.activation === 'relu';
-}
-
-/** The ReLU layer that alone reads `layer`'s output (not a model output), else null. */
-function soleRelu(model: tfl.LayersModel, layers: Layer[], layer: Layer): Layer | null {
-  const relu = soleReader(model, layers, layer.inboundNodes[0]!.outputTensors[0]!.id);
-  return isRelu(relu) ? relu : null;
 }
 
 /**
@@ -107,17 +90,41 @@ function soleRelu(model: tfl.LayersModel, layers: Layer[], layer: Layer): Layer 
  * intermediate tensors nothing else reads folded into one step; null for any other model, or one without such a
  * chain. With `fold` false (training), every layer is its own step (the layers' own calls, as tfjs-layers'
  * executor runs them), except that a channel batch norm or a two-input Add read only by a ReLU makes one step with
- * it (run fused where the kernels allow, fused-training.ts); null only for a model of another shape.
+ * it, and so does a batch norm read only by such an Add with both (run fused where the kernels allow,
+ * fused-training.ts); null only for a model of another shape.
  */
 export function buildPlan(model: tfl.LayersModel, fold = true): Plan | null {
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   const computed = new Set(model.inputs.map((t) => t.id));
   const steps: Step[] = [];
   const folded = new Set<Layer>();
+  if (layers.some((l) => l.inboundNodes.length !== 1)) return null;
+  // Training: batch norms that run inside the step of the Add they feed.
+  const deferred = fold ? new Map<Layer, Layer>() : batchNormsBeforeAddRelu(model, layers);
+  const deferredAt = new Map([...deferred].map(([bn, add]) => [add, bn]));
   for (const layer of layers) {
-    if (folded.has(layer)) continue;
+    if (folded.has(layer) || deferred.has(layer)) continue;
     if (layer.inboundNodes.length !== 1 || layer.inboundNodes[0]!.outputTensors.length !== 1) return null;
     const node = layer.inboundNodes[0]!;
+    const bnOfAdd = deferredAt.get(layer);
+    if (bnOfAdd !== undefined) {
+      const bnOut = bnOfAdd.inboundNodes[0]!.outputTensors[0]!.id;
+      const shortcut = node.inputTensors.find((t) => t.id !== bnOut)!.id;
+      const inputs = [bnOfAdd.inboundNodes[0]!.inputTensors[0]!.id, shortcut];
+      if (!inputs.every((id) => computed.has(id))) return null;
+      const relu = soleRelu(model, layers, layer)!;
+      folded.add(relu);
+      const bnFirst = node.inputTensors[0]!.id === bnOut;
+      steps.push({
+        kind: 'bn-add-relu',
+        layers: { bn: bnOfAdd, add: layer, relu },
+        inputs,
+        bnFirst,
+        output: reluOutput(relu),
+      });
+      computed.add(reluOutput(relu));
+      continue;
+    }
     if (!node.inputTensors.every((t) => computed.has(t.id))) return null;
     let output = node.outputTensors[0]!.id;
     if (!fold) {
@@ -177,10 +184,6 @@ export function buildPlan(model: tfl.LayersModel, fold = true): Plan | null {
   for (const step of steps) ('inputs' in step ? step.inputs : [step.input]).forEach((id) => read(id, 1));
   for (const o of model.outputs) read(o.id, Infinity);
   return { steps, readers };
-}
-
-function reluOutput(relu: Layer): number {
-  return relu.inboundNodes[0]!.outputTensors[0]!.id;
 }
 
 /**
@@ -263,6 +266,10 @@ export function runPlan(
       } else if (step.kind === 'bn-relu') {
         values.set(step.output, batchNormRelu(step.bn, step.relu, values.get(step.input)!, kwargs));
         done(step.input);
+      } else if (step.kind === 'bn-add-relu') {
+        const [x, shortcut] = step.inputs.map((id) => values.get(id)!);
+        values.set(step.output, batchNormAddRelu(step.layers, x!, shortcut!, step.bnFirst, kwargs));
+        step.inputs.forEach(done);
       } else if (step.kind === 'add-relu' && step.layers !== undefined) {
         const [a, b] = step.inputs.map((id) => values.get(id)!);
         values.set(step.output, addRelu(step.layers.add, step.layers.relu, a!, b!, kwargs));

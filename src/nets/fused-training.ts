@@ -43,6 +43,28 @@ export function batchNormRelu(bn: Layer, relu: Layer, x: tf.Tensor, kwargs: Call
 }
 
 /**
+ * relu(batch norm(x) + shortcut) in training (a ResNet block's second batch norm, residual add and ReLU): one
+ * LgmBatchNormAddReluTrain call (its gradient masks dy inside the batch-norm gradient's passes and writes the
+ * masked dy once, as the shortcut's gradient) where the batch-norm layer trains through lgm's kernels and fusion is
+ * on; else the batch norm, then `addRelu` (the Add's inputs in its own order: `bnFirst`). The same values either
+ * way.
+ */
+export function batchNormAddRelu(
+  layers: { bn: Layer; add: Layer; relu: Layer },
+  x: tf.Tensor,
+  shortcut: tf.Tensor,
+  bnFirst: boolean,
+  kwargs: CallArgs[1],
+): tf.Tensor {
+  const fused = trainingFusionEnabled() ? batchNormTrainCall(layers.bn, x, true, shortcut) : null;
+  if (fused !== null) return fused;
+  const y = layers.bn.apply(x, kwargs) as tf.Tensor;
+  const out = addRelu(layers.add, layers.relu, bnFirst ? y : shortcut, bnFirst ? shortcut : y, kwargs);
+  y.dispose();
+  return out;
+}
+
+/**
  * relu(a + b) in training: one LgmAddRelu call (its gradient one LgmReluGrad pass, shared by both inputs) where
  * the kernel is registered, fusion is on and a, b are float32 of one shape; else the Add and ReLU layers' own
  * calls. The same values either way.

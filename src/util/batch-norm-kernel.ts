@@ -35,7 +35,19 @@ export const LGM_BATCH_NORM_RELU_TRAIN = 'LgmBatchNormReluTrain';
  */
 export const LGM_BATCH_NORM_RELU_TRAIN_GRAD = 'LgmBatchNormReluTrainGrad';
 
-/** Attributes of the four kernels. */
+/**
+ * LGM_BATCH_NORM_RELU_TRAIN with a residual shortcut added before the ReLU: LGM_BATCH_NORM_TRAIN's inputs plus
+ * shortcut (the shape of x), y = relu(batch norm(x) + shortcut), the other outputs as before: a ResNet block's
+ * second batch norm, residual add and ReLU in the pass that writes y. Its gradient (LGM_BATCH_NORM_RELU_TRAIN_GRAD
+ * with output dshortcut) writes the ReLU-masked dy, which is the shortcut's gradient, in its first pass and reads
+ * it in the second.
+ */
+export const LGM_BATCH_NORM_ADD_RELU_TRAIN = 'LgmBatchNormAddReluTrain';
+
+/** Gradient of LGM_BATCH_NORM_ADD_RELU_TRAIN: LGM_BATCH_NORM_RELU_TRAIN_GRAD's inputs; outputs dx, dscale, doffset, dshortcut. */
+export const LGM_BATCH_NORM_ADD_RELU_TRAIN_GRAD = 'LgmBatchNormAddReluTrainGrad';
+
+/** Attributes of these kernels. */
 export interface BatchNormTrainAttrs {
   varianceEpsilon: number;
   /** The moving averages' momentum (tfjs-layers' `momentum`). */

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, test } from 'node:test';
 import { mulberry32 } from '../../src/util/random.js';
-import { LGM_BATCH_NORM_RELU_TRAIN } from '../../src/util/batch-norm-kernel.js';
+import {
+  LGM_BATCH_NORM_ADD_RELU_TRAIN,
+  LGM_BATCH_NORM_RELU_TRAIN,
+} from '../../src/util/batch-norm-kernel.js';
 import { agreesWithCpu, nativeSkip, randInt, randn } from './compare.js';
 
 const skip = nativeSkip();
@@ -15,22 +18,30 @@ const weightedSum = (y: tf.Tensor, seed: number) =>
  * relu(batch norm) in training with its statistics and the moving averages (momentum 0.9) of zeros and ones:
  * the fused kernel where registered, else TF.js's ops as tfjs-layers and a ReLU layer run them.
  */
-function batchNormReluTrain(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, eps: number): tf.Tensor[] {
+function batchNormReluTrain(
+  x: tf.Tensor,
+  scale: tf.Tensor,
+  offset: tf.Tensor,
+  eps: number,
+  shortcut?: tf.Tensor,
+): tf.Tensor[] {
   const [movingMean, movingVariance] = [tf.zerosLike(scale), tf.onesLike(scale)];
-  if (tf.getKernel(LGM_BATCH_NORM_RELU_TRAIN, tf.getBackend()) !== undefined) {
+  const kernel = shortcut === undefined ? LGM_BATCH_NORM_RELU_TRAIN : LGM_BATCH_NORM_ADD_RELU_TRAIN;
+  if (tf.getKernel(kernel, tf.getBackend()) !== undefined) {
     return tf
       .engine()
       .runKernel(
-        LGM_BATCH_NORM_RELU_TRAIN,
-        { x, scale, offset, movingMean, movingVariance },
+        kernel,
+        { x, scale, offset, movingMean, movingVariance, ...(shortcut === undefined ? {} : { shortcut }) },
         { varianceEpsilon: eps, momentum: 0.9 },
       ) as tf.Tensor[];
   }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
   const update = (v: tf.Tensor, value: tf.Tensor) => tf.sub(v, tf.mul(tf.sub(v, value), 1 - 0.9));
+  const y = tf.batchNorm(x, mean, variance, offset, scale, eps);
   return [
-    tf.relu(tf.batchNorm(x, mean, variance, offset, scale, eps)),
+    tf.relu(shortcut === undefined ? y : tf.add(y, shortcut)),
     mean,
     variance,
     update(movingMean, mean),
@@ -82,6 +93,41 @@ describe(
               ].map(marked);
             },
             [LGM_BATCH_NORM_RELU_TRAIN, 'LgmBatchNormReluTrainGrad'],
+            3e-4,
+          );
+        }
+      });
+
+      test(`${backend}: with a residual shortcut, relu(batch norm + shortcut) and the shortcut's gradient`, async () => {
+        const rand = mulberry32(31);
+        for (let trial = 0; trial < 4; trial++) {
+          const shape =
+            trial < 3
+              ? [randInt(rand, 1, 5), randInt(rand, 1, 7), randInt(rand, 1, 7), randInt(rand, 1, 19)]
+              : [randInt(rand, 2, 40), randInt(rand, 2, 19)];
+          const c = shape.at(-1)!;
+          const size = shape.reduce((a, b) => a * b);
+          const xv = randn(size, 90 + trial).map((v) => 3 * v - 20);
+          const sv = randn(size, 100 + trial);
+          // A NaN in the shortcut: that element's output and gradients are NaN, the statistics are not.
+          if (trial === 2) sv[size - 1] = NaN;
+          const [gv, bv] = [randn(c, 110 + trial), randn(c, 120 + trial)];
+          await agreesWithCpu(
+            backend,
+            `batch norm + add + relu train ${JSON.stringify(shape)}`,
+            () => {
+              const [x, s] = [tf.tensor(xv, shape), tf.tensor(sv, shape)];
+              const [gamma, beta] = [tf.tensor1d(gv), tf.tensor1d(bv)];
+              const loss = (xx: tf.Tensor, ss: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+                const [y, mean, variance] = batchNormReluTrain(xx, g, b, 1e-3, ss);
+                return tf.addN([weightedSum(y!, 11), weightedSum(mean!, 12), weightedSum(variance!, 13)]);
+              };
+              return [
+                ...batchNormReluTrain(x, gamma, beta, 1e-3, s),
+                ...tf.grads(loss)([x, s, gamma, beta]),
+              ].map(marked);
+            },
+            [LGM_BATCH_NORM_ADD_RELU_TRAIN, 'LgmBatchNormAddReluTrainGrad'],
             3e-4,
           );
         }

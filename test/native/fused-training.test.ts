@@ -16,7 +16,9 @@ const skip = nativeSkip();
 /**
  * A model of odd shapes with every case the training plan meets: lgm's batch norm read only by a ReLU (fused),
  * one also read by an Add (not fused), a residual Add read only by an Activation('relu') (fused), tfjs-layers'
- * own batch norm before a ReLU (a fusion step that runs the two layers), and a dense head.
+ * own batch norm before a ReLU (a fusion step that runs the two layers), lgm's batch norm as the second input of an
+ * Add before a ReLU whose first input, a 1x1 convolution, is computed in a branch of its own (fused), and a dense
+ * head.
  */
 function oddModel(seed: number): tfl.LayersModel {
   const input = tfl.input({ shape: [5, 7, 3] });
@@ -41,7 +43,15 @@ function oddModel(seed: number): tfl.LayersModel {
   const sum = tfl.layers.add().apply([both, r1]) as tfl.SymbolicTensor;
   const r3 = tfl.layers.activation({ activation: 'relu' }).apply(sum) as tfl.SymbolicTensor;
   const r4 = relu(tfl.layers.batchNormalization({ axis: -1 }).apply(conv(r3, 4)) as tfl.SymbolicTensor);
-  const pooled = tfl.layers.globalAveragePooling2d({}).apply(r4) as tfl.SymbolicTensor;
+  const branch = tfl.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 1,
+      kernelInitializer: tfl.initializers.glorotNormal({ seed: seed + i++ }),
+    })
+    .apply(r3) as tfl.SymbolicTensor;
+  const r5 = relu(tfl.layers.add().apply([branch, bn(conv(r4, 4))]) as tfl.SymbolicTensor);
+  const pooled = tfl.layers.globalAveragePooling2d({}).apply(r5) as tfl.SymbolicTensor;
   const out = tfl.layers
     .dense({ units: 6, kernelInitializer: tfl.initializers.glorotNormal({ seed: seed + i++ }) })
     .apply(pooled) as tfl.SymbolicTensor;
@@ -137,13 +147,15 @@ describe('training fusions (batch norm + ReLU, add + ReLU) give the unfused step
     assertSame(fused.grads, unfused.grads, 'gradient');
     assertSame(fused.weights, unfused.weights, 'weight after 3 steps');
     assert.deepEqual(fused.live, unfused.live, 'tensors alive after each step');
-    // Each step: 10 batch norms before a ReLU (the stem and each block's first), 9 residual adds before one.
+    // Each step: 10 batch norms before a ReLU (the stem and each block's first), 9 before a residual add and a
+    // ReLU (each block's second); no batch norm, add, ReLU or ReLU gradient of its own.
     assert.equal(fused.calls.LgmBatchNormReluTrain?.native, 3 * 10);
     assert.equal(fused.calls.LgmBatchNormReluTrainGrad?.native, 3 * 10);
-    assert.equal(fused.calls.LgmBatchNormTrain?.native, 3 * 9);
-    assert.equal(fused.calls.LgmAddRelu?.native, 3 * 9);
-    assert.equal(fused.calls.LgmReluGrad?.native, 3 * 9, 'one ReLU-gradient pass per add, for both inputs');
-    assert.equal(fused.calls.Relu, undefined, 'no Relu kernel in the fused step');
+    assert.equal(fused.calls.LgmBatchNormAddReluTrain?.native, 3 * 9);
+    assert.equal(fused.calls.LgmBatchNormAddReluTrainGrad?.native, 3 * 9);
+    for (const name of ['LgmBatchNormTrain', 'LgmAddRelu', 'LgmReluGrad', 'Relu']) {
+      assert.equal(fused.calls[name], undefined, `no ${name} in the fused step`);
+    }
     assert.equal(unfused.calls.LgmBatchNormReluTrain, undefined);
     assert.equal(unfused.calls.LgmBatchNormTrain?.native, 3 * 19);
     assert.equal(unfused.calls.LgmReluGrad?.native, 3 * 19);
@@ -155,8 +167,10 @@ describe('training fusions (batch norm + ReLU, add + ReLU) give the unfused step
     assertSame(fused.grads, unfused.grads, 'gradient');
     assertSame(fused.weights, unfused.weights, 'weight after 3 steps');
     assert.deepEqual(fused.live, unfused.live, 'tensors alive after each step');
-    // The first batch norm is fused; the second (also read by an Add) and tfjs-layers' own are not.
+    // The first batch norm is fused with its ReLU, the last with its add and ReLU; the second (also read by an
+    // Add) and tfjs-layers' own are not.
     assert.equal(fused.calls.LgmBatchNormReluTrain?.native, 3);
+    assert.equal(fused.calls.LgmBatchNormAddReluTrain?.native, 3);
     assert.equal(fused.calls.LgmBatchNormTrain?.native, 3);
     assert.equal(fused.calls.LgmAddRelu?.native, 3);
   });

@@ -46,12 +46,12 @@ function step(model: tfl.LayersModel, x: tf.Tensor) {
   return result;
 }
 
-test('the training plan pairs each batch norm and add with the ReLU that alone reads it', () => {
+test('the training plan joins each batch norm (and the residual add) with the ReLU that alone reads it', () => {
   const model = block(1, false);
   const plan = buildPlan(model, false)!;
   assert.deepEqual(
     plan.steps.map((s) => s.kind),
-    ['layer', 'bn-relu', 'layer', 'layer', 'add-relu', 'layer'],
+    ['layer', 'bn-relu', 'layer', 'bn-add-relu', 'layer'],
   );
   model.dispose();
 });
