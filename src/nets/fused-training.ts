@@ -7,8 +7,9 @@ type Layer = tfl.layers.Layer;
 type CallArgs = Parameters<tfl.LayersModel['call']>;
 
 /**
- * Whether training runs a batch norm or a residual add and the ReLU that alone reads it as one kernel each way
- * (LgmBatchNormReluTrain, LgmAddRelu). LGM_FUSE=0 runs the layers one by one instead, with the same values, to
+ * Whether training runs a batch norm or a residual add and the ReLU that alone reads it, and a batch norm, the
+ * residual add that alone reads it and that add's ReLU, as one kernel each way (LgmBatchNormReluTrain, LgmAddRelu,
+ * LgmBatchNormAddReluTrain). LGM_FUSE=0 runs the layers one by one instead, with the same values, to
  * compare speed and memory in one sitting. Read on every call, so a process can switch between steps.
  */
 export function trainingFusionEnabled(): boolean {

@@ -9,9 +9,9 @@ type CallArgs = Parameters<tfl.LayersModel['call']>;
  * output until the whole forward pass returns, although the gradient tape keeps its own references (clones) of
  * what the backward pass needs. So a ResNet's forward pass peaked with every batch norm's and residual add's
  * output alive at once. The layers run their own calls in the executor's order, so the values and gradients are
- * the same; only when tensors are freed changes. A batch norm or a residual add whose only reader is a ReLU runs
- * with it as one kernel each way where the native kernels allow (fused-training.ts; LGM_FUSE=0 turns that off),
- * with the same values. Models of another shape (several outputs, shared layers, layers with several inbound
+ * the same; only when tensors are freed changes. A batch norm or a residual add whose only reader is a ReLU, and
+ * a batch norm whose only reader is such an add, run with them as one kernel each way where the native kernels
+ * allow (fused-training.ts; LGM_FUSE=0 turns that off), with the same values. Models of another shape (several outputs, shared layers, layers with several inbound
  * nodes) run as before. Inference calls go to the model's previous call. Returns the model.
  */
 export function withLeanTraining(model: tfl.LayersModel): tfl.LayersModel {
