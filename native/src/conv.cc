@@ -2,9 +2,9 @@
 // TF.js's tensors stay in its layouts: activations NHWC and filters HWIO [KH, KW, C, O]; oneDNN may choose a
 // blocked filter layout, in which case the (small) filter is reordered on each call. Each convolution also has a
 // variant on oneDNN's preferred (blocked, nChw8c) activation layouts, which reorders its activations in and out of
-// scratch buffers per call. 3x3, stride-1, pad-1 convolutions (forward, backward data) also have a Winograd
-// variant (winograd.cc: oneDNN 2.6 has Winograd only on AVX-512). Which variant a geometry uses is measured on its
-// first call (tuneCall below).
+// scratch buffers per call. 3x3, stride-1, pad-1 convolutions (all three kernels) also have a Winograd variant
+// (winograd.cc, winograd_filter.cc: oneDNN 2.6 has Winograd only on AVX-512). Which variant a geometry uses is
+// measured on its first call (tuneCall below).
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -77,7 +77,8 @@ struct Entry {
   dnnl::primitive primitive;
   memory::desc srcMd, dstMd;  // the primitive's activation layouts (x / dx, and y / dy): NHWC or blocked
   std::unique_ptr<Entry> blocked;  // the variant on oneDNN's preferred activation layouts (null: they are NHWC)
-  bool winograd = false;           // whether winograd.cc computes this convolution too (variant 2)
+  bool winograd = false;           // whether the Winograd kernels compute this convolution too (variant 2)
+  bool winogradTimed = false;      // whether tuneCall times that variant (else only LGM_CONV_LAYOUT=winograd)
   int chosen = -1;                 // the variant used (0 NHWC, 1 blocked, 2 Winograd), -1 until timed (tuneCall)
   memory::desc weightsMd;  // the primitive's filter layout
   bool reorder = false;
@@ -128,7 +129,6 @@ memory userWeightsIn(Entry &e, const Geometry &geo, float *filter) {
   e.weightsReorder.execute(cpuStream(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *e.weights}});
   return *e.weights;
 }
-
 
 // Scratch buffers for the blocked variants' activations, shared by every geometry (calls hold convLock), 64-byte
 // aligned, grown as needed and kept.
@@ -183,16 +183,13 @@ int forcedVariant() {
   return forced;
 }
 
-// The Winograd variant's output tile: F(4x4, 3x3) did better than F(2x2, 3x3) at every ResNet geometry
-// (native/probe/conv-winograd.cc, docs/performance.md "Winograd").
-constexpr int kWinogradTile = 4;
-
-// Whether winograd.cc computes this geometry: a 3x3 filter, stride 1, no dilation, one pixel of padding on every
-// side (the output as large as the input), on a CPU with AVX2 + FMA.
+// Whether the Winograd kernels compute this geometry: a 3x3 filter, stride 1, no dilation, one pixel of padding on
+// every side (the output as large as the input), on a CPU with AVX2 + FMA.
 bool winogradGeometry(const int32_t *g) {
   return g[KH] == 3 && g[KW] == 3 && g[SH] == 1 && g[SW] == 1 && g[DH] == 1 && g[DW] == 1 && g[PT] == 1 &&
          g[PL] == 1 && g[PB] == 1 && g[PR] == 1 && g[OH] == g[H] && g[OW] == g[W] && winogradSupported();
 }
+
 
 // Fills an empty cache slot with the NHWC variant of a primitive (`make(tag::nhwc)`) and, where oneDNN picks
 // other layouts for it (`make(tag::any)`), the blocked variant that tuneCall may choose instead.
@@ -214,8 +211,11 @@ template <typename F>
 void tuneCall(Entry &e, F run) {
   constexpr int kTrials = 3;
   const int forced = forcedVariant();
-  const bool has[3] = {true, e.blocked != nullptr, e.winograd && forced != kDirect};
-  if (forced >= 0 && forced != kDirect) return run(has[forced] ? forced : 0);
+  if (forced >= 0 && forced != kDirect) {
+    const bool forcedHas[3] = {true, e.blocked != nullptr, e.winograd};
+    return run(forcedHas[forced] ? forced : 0);
+  }
+  const bool has[3] = {true, e.blocked != nullptr, e.winograd && e.winogradTimed && forced != kDirect};
   if (!has[1] && !has[2]) return run(0);
   if (e.chosen < 0) {
     double best[3] = {1e30, 1e30, 1e30};
@@ -260,6 +260,7 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
       e->srcMd = pd.src_desc();
       e->dstMd = pd.dst_desc();
       e->winograd = act == tag::nhwc && (activation == kLinear || activation == kRelu) && winogradGeometry(g);
+      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.weights_desc(), false);
       return e;
     };
@@ -308,6 +309,7 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
       e->srcMd = pd.diff_src_desc();
       e->dstMd = pd.diff_dst_desc();
       e->winograd = act == tag::nhwc && winogradGeometry(g);
+      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.weights_desc(), false);
       return e;
     };
@@ -386,11 +388,15 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_backward_weights(pd);
       e->srcMd = pd.src_desc();
       e->dstMd = pd.diff_dst_desc();
+      e->winograd = act == tag::nhwc && winogradGeometry(g);
+      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.diff_weights_desc(), true);
       return e;
     };
     buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
+      if (variant == 2)
+        return winogradFilterGrad3x3(x, dy, dw, g[N], g[H], g[W], g[C], g[O], kWinogradFilterTile);
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory src = activationIn(e.srcMd, geo.src(), x, 0);
       memory diffDst = activationIn(e.dstMd, geo.dst(), dy, 1);
