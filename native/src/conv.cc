@@ -190,7 +190,6 @@ bool winogradGeometry(const int32_t *g) {
          g[PL] == 1 && g[PB] == 1 && g[PR] == 1 && g[OH] == g[H] && g[OW] == g[W] && winogradSupported();
 }
 
-
 // Fills an empty cache slot with the NHWC variant of a primitive (`make(tag::nhwc)`) and, where oneDNN picks
 // other layouts for it (`make(tag::any)`), the blocked variant that tuneCall may choose instead.
 template <typename Make>
