@@ -62,6 +62,7 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("convForward", Napi::Function::New(env, convForward));
   exports.Set("convBackwardData", Napi::Function::New(env, convBackwardData));
   exports.Set("convBackwardFilter", Napi::Function::New(env, convBackwardFilter));
+  exports.Set("convWinogradCalls", Napi::Function::New(env, convWinogradCalls));
   exports.Set("batchMatMul", Napi::Function::New(env, batchMatMul));
   exports.Set("maxPool", Napi::Function::New(env, maxPool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, maxPoolGrad));

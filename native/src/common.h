@@ -28,6 +28,7 @@ const int32_t *intsArg(const Napi::CallbackInfo &info, size_t index, size_t leng
 Napi::Value convForward(const Napi::CallbackInfo &info);
 Napi::Value convBackwardData(const Napi::CallbackInfo &info);
 Napi::Value convBackwardFilter(const Napi::CallbackInfo &info);
+Napi::Value convWinogradCalls(const Napi::CallbackInfo &info);
 Napi::Value batchMatMul(const Napi::CallbackInfo &info);
 Napi::Value maxPool(const Napi::CallbackInfo &info);
 Napi::Value maxPoolGrad(const Napi::CallbackInfo &info);

@@ -2,7 +2,9 @@
 // TF.js's tensors stay in its layouts: activations NHWC and filters HWIO [KH, KW, C, O]; oneDNN may choose a
 // blocked filter layout, in which case the (small) filter is reordered on each call. Each convolution also has a
 // variant on oneDNN's preferred (blocked, nChw8c) activation layouts, which reorders its activations in and out of
-// scratch buffers per call; which variant a geometry uses is measured on its first call (tuneCall below).
+// scratch buffers per call. 3x3, stride-1, pad-1 convolutions (all three kernels) also have a Winograd variant
+// (winograd.cc, winograd_filter.cc: oneDNN 2.6 has Winograd only on AVX-512). Which variant a geometry uses is
+// measured on its first call (tuneCall below).
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -12,6 +14,7 @@
 #include <cstdlib>
 
 #include "common.h"
+#include "winograd.h"
 
 namespace lgm {
 
@@ -74,7 +77,9 @@ struct Entry {
   dnnl::primitive primitive;
   memory::desc srcMd, dstMd;  // the primitive's activation layouts (x / dx, and y / dy): NHWC or blocked
   std::unique_ptr<Entry> blocked;  // the variant on oneDNN's preferred activation layouts (null: they are NHWC)
-  int chosen = -1;                 // the variant used (0 NHWC, 1 blocked), -1 until timed (tuneCall)
+  bool winograd = false;           // whether the Winograd kernels compute this convolution too (variant 2)
+  bool winogradTimed = false;      // whether tuneCall times that variant (else only LGM_CONV_LAYOUT=winograd)
+  int chosen = -1;                 // the variant used (0 NHWC, 1 blocked, 2 Winograd), -1 until timed (tuneCall)
   memory::desc weightsMd;  // the primitive's filter layout
   bool reorder = false;
   dnnl::primitive weightsReorder;  // HWIO -> weightsMd (forward, backward data) or back (backward filter)
@@ -125,7 +130,6 @@ memory userWeightsIn(Entry &e, const Geometry &geo, float *filter) {
   return *e.weights;
 }
 
-
 // Scratch buffers for the blocked variants' activations, shared by every geometry (calls hold convLock), 64-byte
 // aligned, grown as needed and kept.
 struct Scratch {
@@ -166,15 +170,24 @@ void activationOut(memory written, const memory::desc &user, float *data) {
   dnnl::reorder(written, userMem).execute(cpuStream(), written, userMem);
 }
 
-// LGM_CONV_LAYOUT=nhwc or blocked fixes the variant (comparisons); otherwise each geometry times both.
+// LGM_CONV_LAYOUT=nhwc, blocked or winograd fixes the variant where the convolution has it, else NHWC
+// (comparisons, tests); direct times NHWC and blocked only (kDirect); otherwise each geometry times all it has.
+constexpr int kDirect = 3;
 int forcedVariant() {
   static const int forced = [] {
     const char *v = std::getenv("LGM_CONV_LAYOUT");
     if (v == nullptr) return -1;
     const std::string s(v);
-    return s == "nhwc" ? 0 : s == "blocked" ? 1 : -1;
+    return s == "nhwc" ? 0 : s == "blocked" ? 1 : s == "winograd" ? 2 : s == "direct" ? kDirect : -1;
   }();
   return forced;
+}
+
+// Whether the Winograd kernels compute this geometry: a 3x3 filter, stride 1, no dilation, one pixel of padding on
+// every side (the output as large as the input), on a CPU with AVX2 + FMA.
+bool winogradGeometry(const int32_t *g) {
+  return g[KH] == 3 && g[KW] == 3 && g[SH] == 1 && g[SW] == 1 && g[DH] == 1 && g[DW] == 1 && g[PT] == 1 &&
+         g[PL] == 1 && g[PB] == 1 && g[PR] == 1 && g[OH] == g[H] && g[OW] == g[W] && winogradSupported();
 }
 
 // Fills an empty cache slot with the NHWC variant of a primitive (`make(tag::nhwc)`) and, where oneDNN picks
@@ -187,27 +200,37 @@ void buildVariants(std::unique_ptr<Entry> &slot, const Geometry &geo, Make make)
   if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
 }
 
-// Runs `run(variant)` for entry `e`: the NHWC variant where there is no blocked one; on the geometry's first call,
-// both in turn kTrials times (each call computes the whole output, so repeating it is harmless) and the fastest
-// call of each compared, so that a call slowed by other processes on the cores does not decide and a change of
-// load affects both alike; then whichever was faster, the blocked one only if it wins by 3%. Both compute the same
-// convolution (oneDNN's summation order differs, so results may differ in the last bits).
+// Runs `run(variant)` for entry `e`: the NHWC variant where there is no other; on the geometry's first call, each
+// variant it has in turn kTrials times (each call computes the whole output, so repeating it is harmless) and the
+// fastest call of each compared, so that a call slowed by other processes on the cores does not decide and a
+// change of load affects all alike; then whichever was fastest, another than NHWC only if it beats NHWC by 3%.
+// All compute the same convolution up to rounding (oneDNN's summation orders differ; Winograd's transforms round
+// differently again).
 template <typename F>
 void tuneCall(Entry &e, F run) {
   constexpr int kTrials = 3;
-  if (!e.blocked) return run(0);
-  if (forcedVariant() >= 0) return run(forcedVariant());
+  const int forced = forcedVariant();
+  if (forced >= 0 && forced != kDirect) {
+    const bool forcedHas[3] = {true, e.blocked != nullptr, e.winograd};
+    return run(forcedHas[forced] ? forced : 0);
+  }
+  const bool has[3] = {true, e.blocked != nullptr, e.winograd && e.winogradTimed && forced != kDirect};
+  if (!has[1] && !has[2]) return run(0);
   if (e.chosen < 0) {
-    double best[2] = {1e30, 1e30};
+    double best[3] = {1e30, 1e30, 1e30};
+    int last = 0;
     for (int trial = 0; trial < kTrials; trial++)
-      for (int variant = 0; variant < 2; variant++) {
+      for (int variant = 0; variant < 3; variant++) {
+        if (!has[variant]) continue;
         const auto start = std::chrono::steady_clock::now();
         run(variant);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         best[variant] = std::min(best[variant], seconds);
+        last = variant;
       }
-    e.chosen = best[1] < 0.97 * best[0] ? 1 : 0;
-    if (e.chosen == 1) return;  // the last call above was the blocked variant's
+    const int fastest = int(std::min_element(best, best + 3) - best);
+    e.chosen = best[fastest] < 0.97 * best[0] ? fastest : 0;
+    if (e.chosen == last) return;  // the last call above was this variant's
   }
   run(e.chosen);
 }
@@ -235,11 +258,16 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_forward(pd);
       e->srcMd = pd.src_desc();
       e->dstMd = pd.dst_desc();
+      e->winograd = act == tag::nhwc && (activation == kLinear || activation == kRelu) && winogradGeometry(g);
+      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.weights_desc(), false);
       return e;
     };
     buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
+      if (variant == 2)
+        return winogradConv3x3(x, filter, false, bias, activation == kRelu, y, g[N], g[H], g[W], g[C], g[O],
+                               kWinogradTile);
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory w = userWeightsIn(e, geo, filter);
       memory src = activationIn(e.srcMd, geo.src(), x, 0);
@@ -251,6 +279,11 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
       cpuStream().wait();
     });
   });
+}
+
+// convWinogradCalls(): how many convolutions the Winograd variant has computed in this process (for the tests).
+Napi::Value convWinogradCalls(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), double(winogradCalls()));
 }
 
 // convBackwardData(dy, filter, dx, geometry): dx = gradient of conv w.r.t. its input.
@@ -274,11 +307,16 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_backward_data(pd);
       e->srcMd = pd.diff_src_desc();
       e->dstMd = pd.diff_dst_desc();
+      e->winograd = act == tag::nhwc && winogradGeometry(g);
+      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.weights_desc(), false);
       return e;
     };
     buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
+      // dx is the convolution of dy with the filter rotated by 180 degrees, its channels swapped (stride 1, pad 1)
+      if (variant == 2)
+        return winogradConv3x3(dy, filter, true, nullptr, false, dx, g[N], g[H], g[W], g[O], g[C], kWinogradTile);
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory w = userWeightsIn(e, geo, filter);
       memory diffDst = activationIn(e.dstMd, geo.dst(), dy, 0);
@@ -349,11 +387,15 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_backward_weights(pd);
       e->srcMd = pd.src_desc();
       e->dstMd = pd.diff_dst_desc();
+      e->winograd = act == tag::nhwc && winogradGeometry(g);
+      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.diff_weights_desc(), true);
       return e;
     };
     buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
+      if (variant == 2)
+        return winogradFilterGrad3x3(x, dy, dw, g[N], g[H], g[W], g[C], g[O], kWinogradFilterTile);
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory src = activationIn(e.srcMd, geo.src(), x, 0);
       memory diffDst = activationIn(e.dstMd, geo.dst(), dy, 1);

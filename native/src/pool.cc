@@ -14,12 +14,12 @@ namespace {
 // Geometry as passed from JS (Int32Array of kPoolSize, see src/native/pool.ts).
 enum { N, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL, kPoolSize };
 
-// For output position (n, oh, ow): best[c] = window maximum, arg[c] = its index in x. Strict '>' keeps the first
-// maximum, as TF.js does; the comparison is a select over contiguous channels with 32-bit lanes for both values
-// and indices, so GCC vectorises it (src/native/pool.ts keeps x under 2^31 elements).
-void windowMax(const float *__restrict x, const int32_t *g, int64_t n, int64_t oh, int64_t ow,
-               float *__restrict best, int32_t *__restrict arg) {
-  const int64_t channels = g[C];
+// Calls visit(offset, first) for each in-bounds position of output (n, oh, ow)'s window in row-major window order
+// (offset: the position's first element in x; first: whether it is the first in-bounds one). Returns false when
+// the whole window lies in the padding. Shared by the forward (max only) and the gradient's argmax, so both start
+// at the same position and visit in the same order: the values the forward returns are the ones argmax points at.
+template <typename Visit>
+bool forEachInWindow(const int32_t *g, int64_t n, int64_t oh, int64_t ow, Visit visit) {
   bool first = true;
   for (int64_t kh = 0; kh < g[KH]; kh++) {
     const int64_t h = oh * g[SH] - g[PT] + kh;
@@ -27,27 +27,40 @@ void windowMax(const float *__restrict x, const int32_t *g, int64_t n, int64_t o
     for (int64_t kw = 0; kw < g[KW]; kw++) {
       const int64_t w = ow * g[SW] - g[PL] + kw;
       if (w < 0 || w >= g[W]) continue;
-      const int32_t base = int32_t(((n * g[H] + h) * g[W] + w) * channels);  // x has < 2^31 elements
-      if (first) {
-        for (int64_t c = 0; c < channels; c++) {
-          best[c] = x[base + c];
-          arg[c] = base + c;
-        }
-        first = false;
-        continue;
-      }
-      const float *__restrict row = x + base;
-      for (int32_t c = 0; c < int32_t(channels); c++) {
-        const float v = row[c], b = best[c];
-        const int32_t a = arg[c], here = base + c;
-        const int32_t take = -int32_t(v > b);  // all ones or zero: a bitwise select vectorises without SSE4.1
-        best[c] = v > b ? v : b;
-        arg[c] = (here & take) | (a & ~take);
-      }
+      visit(((n * g[H] + h) * g[W] + w) * g[C], first);
+      first = false;
     }
   }
-  if (first) {  // a window entirely in the padding (possible with explicit pads): -inf, no gradient
-    for (int64_t c = 0; c < channels; c++) {
+  return !first;
+}
+
+// For output position (n, oh, ow): best[c] = window maximum, arg[c] = its index in x (-1 for a window entirely in
+// the padding, possible with explicit pads: no gradient). Strict '>' keeps the first maximum, as TF.js does; the
+// comparison is a select over contiguous channels with 32-bit lanes for both values and indices, so GCC
+// vectorises it (src/native/pool.ts keeps x under 2^31 elements).
+void windowMax(const float *__restrict x, const int32_t *g, int64_t n, int64_t oh, int64_t ow,
+               float *__restrict best, int32_t *__restrict arg) {
+  const int32_t channels = g[C];
+  const bool any = forEachInWindow(g, n, oh, ow, [&](int64_t offset, bool first) {
+    const int32_t base = int32_t(offset);  // x has < 2^31 elements
+    const float *__restrict row = x + base;
+    if (first) {
+      for (int32_t c = 0; c < channels; c++) {
+        best[c] = row[c];
+        arg[c] = base + c;
+      }
+      return;
+    }
+    for (int32_t c = 0; c < channels; c++) {
+      const float v = row[c], b = best[c];
+      const int32_t a = arg[c], here = base + c;
+      const int32_t take = -int32_t(v > b);  // all ones or zero: a bitwise select vectorises without SSE4.1
+      best[c] = v > b ? v : b;
+      arg[c] = (here & take) | (a & ~take);
+    }
+  });
+  if (!any) {
+    for (int32_t c = 0; c < channels; c++) {
       best[c] = -std::numeric_limits<float>::infinity();
       arg[c] = -1;
     }
@@ -63,33 +76,24 @@ Napi::Value maxPool(const Napi::CallbackInfo &info) {
   float *x = floatArg(info, 0, size_t(g[N]) * g[H] * g[W] * g[C], "x");
   float *y = x ? floatArg(info, 1, size_t(g[N]) * g[OH] * g[OW] * g[C], "y") : nullptr;
   if (y == nullptr) return info.Env().Undefined();
-  // The forward needs no argmax: one max select per element (the same first-in-bounds start and strict '>' as
-  // windowMax, so the values equal those the gradient's argmax points at).
+  // The forward needs no argmax: one max select per element, over the same window walk as windowMax.
   const int64_t channels = g[C];
   for (int64_t n = 0; n < g[N]; n++) {
     for (int64_t oh = 0; oh < g[OH]; oh++) {
       for (int64_t ow = 0; ow < g[OW]; ow++) {
         float *__restrict best = y + ((n * g[OH] + oh) * g[OW] + ow) * channels;
-        bool first = true;
-        for (int64_t kh = 0; kh < g[KH]; kh++) {
-          const int64_t h = oh * g[SH] - g[PT] + kh;
-          if (h < 0 || h >= g[H]) continue;
-          for (int64_t kw = 0; kw < g[KW]; kw++) {
-            const int64_t w = ow * g[SW] - g[PL] + kw;
-            if (w < 0 || w >= g[W]) continue;
-            const float *__restrict row = x + ((n * g[H] + h) * g[W] + w) * channels;
-            if (first) {
-              for (int64_t c = 0; c < channels; c++) best[c] = row[c];
-              first = false;
-              continue;
-            }
-            for (int64_t c = 0; c < channels; c++) {
-              const float v = row[c], b = best[c];
-              best[c] = v > b ? v : b;
-            }
+        const bool any = forEachInWindow(g, n, oh, ow, [&](int64_t offset, bool first) {
+          const float *__restrict row = x + offset;
+          if (first) {
+            for (int64_t c = 0; c < channels; c++) best[c] = row[c];
+            return;
           }
-        }
-        if (first) {
+          for (int64_t c = 0; c < channels; c++) {
+            const float v = row[c], b = best[c];
+            best[c] = v > b ? v : b;
+          }
+        });
+        if (!any) {
           for (int64_t c = 0; c < channels; c++) best[c] = -std::numeric_limits<float>::infinity();
         }
       }

@@ -1,6 +1,5 @@
-// Memory-bound kernels that otherwise cost a training step several passes: the PReLU select (dx = dy where x > 0
-// else alpha dy; with dy = x, the PReLU forward; the whole gradient is prelu.cc's) and sums over leading or
-// trailing axes (bias gradients). Accumulation is in double, then rounded to float32.
+// Sums over leading or trailing axes (bias gradients) in one pass each, where TF.js's Sum would cost a training
+// step several. Accumulation is in double, then rounded to float32.
 // Single-threaded on purpose: these passes are memory-bound (about 0.5 ms per million elements), and an OpenMP
 // region costs far more than that whenever the two cores are shared with other processes (measured: 28 ms vs
 // 0.46 ms for a [64,32,32,16] sum under load).
@@ -23,33 +22,7 @@ void periodicSum(int64_t total, int64_t period, float *out, F term) {
   for (int64_t j = 0; j < period; j++) out[j] = float(acc[j]);
 }
 
-// Written so that GCC vectorises it (restrict pointers, every load unconditional, a select instead of a branch):
-// as a branch, the sign of x is a coin flip and mispredictions cost ~4 ns per element (7 ms for [64,28,28,32]).
-void preluInput(const float *__restrict dy, const float *__restrict x, const float *__restrict alpha,
-                float *__restrict dx, int64_t total, int64_t period) {
-  for (int64_t base = 0; base < total; base += period) {
-    for (int64_t j = 0; j < period; j++) {
-      const float v = x[base + j], g = dy[base + j], scaled = alpha[j] * g;  // all loads unconditional
-      dx[base + j] = v > 0.f ? g : scaled;
-    }
-  }
-}
-
 }  // namespace
-
-// preluGradInput(dy, x, alpha, dx, dims [total, period]): alpha[i mod period] is the slope of element i.
-Napi::Value preluGradInput(const Napi::CallbackInfo &info) {
-  const int32_t *d = intsArg(info, 4, 2, "dims");
-  if (d == nullptr) return info.Env().Undefined();
-  const int64_t total = d[0], period = d[1];
-  float *dy = floatArg(info, 0, total, "dy");
-  float *x = dy ? floatArg(info, 1, total, "x") : nullptr;
-  float *alpha = x ? floatArg(info, 2, period, "alpha") : nullptr;
-  float *dx = alpha ? floatArg(info, 3, total, "dx") : nullptr;
-  if (dx == nullptr) return info.Env().Undefined();
-  preluInput(dy, x, alpha, dx, total, period);
-  return info.Env().Undefined();
-}
 
 // sumAxes(x, out, dims [outer, inner, keepInner]): x viewed as [outer, inner]; keepInner 1 sums over outer
 // (leading axes) giving [inner], 0 sums over inner (trailing axes) giving [outer].

@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { nativeSkip } from './compare.js';
 
-// The addon times a convolution's NHWC and blocked-layout variants on its first call and keeps the faster, so one
-// process checks only the variant the cores favoured then. LGM_CONV_LAYOUT fixes the variant (read once per
-// process): the convolution tests of kernels.test.ts run again under each.
+// The addon times a convolution's NHWC, blocked-layout and (3x3, stride 1) Winograd variants on its first call and
+// keeps the fastest, so one process checks only the variant the cores favoured then. LGM_CONV_LAYOUT fixes the
+// variant (read once per process; `direct` times only the first two): the convolution tests of kernels.test.ts run
+// again under each.
 const kernelsTest = fileURLToPath(new URL('./kernels.test.js', import.meta.url));
 
-for (const layout of ['nhwc', 'blocked']) {
+for (const layout of ['nhwc', 'blocked', 'winograd', 'direct']) {
   test(
     `convolutions agree with the cpu backend with LGM_CONV_LAYOUT=${layout}`,
     { skip: nativeSkip() },

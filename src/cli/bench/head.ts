@@ -6,7 +6,7 @@ import { reduceLoss } from '../../losses/reduce.js';
 import { COVARIANCE_KINDS, CovarianceKind } from '../../gm/params.js';
 import { BACKEND_FLAG, type FlagDef, integerFlag, parseFlagTable, usageText } from '../flags.js';
 import '../../util/tf-gradients.js';
-import { type Benchmark, round3 } from './benchmark.js';
+import { type Benchmark, NO_PEAK_FLAG, round3 } from './benchmark.js';
 import { countHeadFlops, type HeadKind } from './flops.js';
 import { achieved, measurePeak, type PeakResult } from './peak.js';
 
@@ -126,7 +126,7 @@ const FLAGS = [
   { name: 'k', value: '<k>', help: 'classes (default 1000)' },
   { name: 'repeats', value: '<n>', help: 'timed rounds; the median is reported (default 5)' },
   BACKEND_FLAG,
-  { name: 'no-peak', help: 'skip the sgemm peak measurement' },
+  NO_PEAK_FLAG,
 ] as const satisfies readonly FlagDef[];
 
 export const headBenchmark: Benchmark = {

@@ -13,8 +13,8 @@ import { checkMixtureInputs, resolveMixtureOptions } from '../../gm/mixture.js';
 import { DETECTOR_NAMES, createDetector, type DetectorName } from '../../detect/registry.js';
 import type { Detector } from '../../detect/detector.js';
 import { mulberry32, seededNormal } from '../../util/random.js';
-import { BACKEND_FLAG, type FlagDef, choiceFlag, integerFlag, parseFlagTable, usageText } from '../flags.js';
-import { type Benchmark, round3 } from './benchmark.js';
+import { type FlagDef, choiceFlag, integerFlag, parseFlagTable, usageText } from '../flags.js';
+import { type Benchmark, MODEL_BENCH_FLAGS, NO_PEAK_FLAG, round3 } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
 import { peakRssMiB, rssMiB } from './memory.js';
@@ -155,13 +155,8 @@ const FLAGS = [
   { name: 'warmup', value: '<n>', help: 'untimed passes first (default 2)' },
   { name: 'feature-dim', value: '<n>', help: 'feature width (default 2 for lenetpp, 64 for the ResNets)' },
   { name: 'fit', value: '<n>', help: 'feature vectors the detectors are fitted on (default 1000)' },
-  { name: 'seed', value: '<n>', help: 'seed of weights and data (default 0)' },
-  {
-    ...BACKEND_FLAG,
-    help: 'tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)',
-  },
-  { name: 'threads', value: '<n>', help: 'wasm threads 1..8 (default: all cores; $LGM_THREADS)' },
-  { name: 'no-peak', help: 'skip the sgemm peak measurement' },
+  ...MODEL_BENCH_FLAGS,
+  NO_PEAK_FLAG,
   {
     name: 'profile',
     value: '<n>',

@@ -13,8 +13,8 @@ import { reduceLoss } from '../../losses/reduce.js';
 import { buildNetwork } from '../../nets/registry.js';
 import { mulberry32, seededNormal } from '../../util/random.js';
 import { oneHotFloat } from '../../util/tensor.js';
-import { BACKEND_FLAG, type FlagDef, choiceFlag, integerFlag, parseFlagTable, usageText } from '../flags.js';
-import type { Benchmark } from './benchmark.js';
+import { type FlagDef, choiceFlag, integerFlag, parseFlagTable, usageText } from '../flags.js';
+import { type Benchmark, MODEL_BENCH_FLAGS, NO_PEAK_FLAG } from './benchmark.js';
 import { addFlops, countHeadFlops, countModelFlops, type FlopCount } from './flops.js';
 import { achieved, measurePeak } from './peak.js';
 import { peakRssMiB, rssMiB } from './memory.js';
@@ -232,14 +232,9 @@ const FLAGS = [
   { name: 'batch', value: '<n>', help: 'images per step (default 64)' },
   { name: 'steps', value: '<n>', help: 'timed steps (default 20)' },
   { name: 'warmup', value: '<n>', help: 'untimed steps first (default 3)' },
-  { name: 'feature-dim', value: '<n>', help: 'feature width (default 2 for lenetpp, 64 for resnet20)' },
-  { name: 'seed', value: '<n>', help: 'seed of weights and data (default 0)' },
-  {
-    ...BACKEND_FLAG,
-    help: 'tfjs-node-gpu | tfjs-node | wasm | cpu (default: first available; $LGM_BACKEND)',
-  },
-  { name: 'threads', value: '<n>', help: 'wasm threads 1..8 (default: all cores; $LGM_THREADS)' },
-  { name: 'no-peak', help: 'skip the sgemm peak measurement (about a second)' },
+  { name: 'feature-dim', value: '<n>', help: 'feature width (default 2 for lenetpp, 64 for the ResNets)' },
+  ...MODEL_BENCH_FLAGS,
+  NO_PEAK_FLAG,
   {
     name: 'profile',
     value: '<n>',

@@ -5,20 +5,13 @@ import { initBackend } from '../../../src/backend/index.js';
 import { inferBenchmark } from '../../../src/cli/bench/infer.js';
 import { DETECTOR_NAMES } from '../../../src/detect/registry.js';
 
+/** Three images, one warm-up and one timed pass, detectors fitted on 12 vectors, no sgemm peak. */
+const SMALL = ['--batch', '3', '--steps', '1', '--warmup', '1', '--fit', '12', '--no-peak'];
+
 test('lgm bench infer: forward and every detector timed, forward FLOPs, no leaks', async () => {
   await initBackend('wasm', { threads: 1 });
   const before = tf.memory().numTensors;
-  const r = await inferBenchmark.run([
-    '--batch',
-    '3',
-    '--steps',
-    '1',
-    '--warmup',
-    '1',
-    '--fit',
-    '12',
-    '--no-peak',
-  ]);
+  const r = await inferBenchmark.run(SMALL);
   assert.equal(tf.memory().numTensors, before);
   assert.equal(r.numTensorsAfter, r.numTensorsBefore);
   assert.deepEqual(Object.keys(r.detectorMsPerBatch as object), [...DETECTOR_NAMES]);
@@ -35,19 +28,7 @@ test('lgm bench infer: forward and every detector timed, forward FLOPs, no leaks
 test('lgm bench infer --profile: kernels of one forward pass, no leaks', async () => {
   await initBackend('wasm', { threads: 1 });
   const before = tf.memory().numTensors;
-  const r = await inferBenchmark.run([
-    '--batch',
-    '3',
-    '--steps',
-    '1',
-    '--warmup',
-    '1',
-    '--fit',
-    '12',
-    '--no-peak',
-    '--profile',
-    '2',
-  ]);
+  const r = await inferBenchmark.run([...SMALL, '--profile', '2']);
   assert.equal(tf.memory().numTensors, before);
   const profile = r.profile as { rows: { phase: string; kernel: string; calls: number }[]; passes: number };
   assert.equal(profile.passes, 2);

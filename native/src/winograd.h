@@ -1,0 +1,40 @@
+// Winograd convolution of 3x3, stride-1, pad-1 filters on NHWC float32 (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", CVPR 2016). No N-API here: native/probe/conv-winograd.cc builds the same files.
+#pragma once
+
+namespace lgm {
+
+// True when this CPU runs the kernels (they are compiled for AVX2 + FMA; oneDNN 2.6 has Winograd only on AVX-512).
+bool winogradSupported();
+
+// y[n, h, w, k] = sum over 3x3 taps and c of x[n, h + i - 1, w + j - 1, c] * g[i][j][c][k] (zero outside the
+// image), then + bias[k] (bias may be null) and max(0, .) when relu. With transposed false the filter is HWIO
+// [3, 3, c, k]; with transposed true `filter` is a forward convolution's HWIO filter [3, 3, k, c] and is used
+// rotated by 180 degrees with its channels swapped, which makes this that convolution's backward-data (for
+// stride 1 and pad 1, dx is the convolution of dy with that filter). tileSize is the output tile: 2 for
+// F(2x2, 3x3), 4 for F(4x4, 3x3). Runs on OpenMP's threads (the same pool as oneDNN's). Not reentrant: one
+// call at a time (conv.cc's lock), as it keeps its buffers between calls.
+void winogradConv3x3(const float *x, const float *filter, bool transposed, const float *bias, bool relu, float *y,
+                     int n, int h, int w, int c, int k, int tileSize);
+
+// dw (HWIO [3, 3, c, k]) = the gradient of that convolution (no bias) with respect to its filter, from its input
+// x [n, h, w, c] and the gradient dy [n, h, w, k] of its output (winograd_filter.cc). Same threads and rules.
+void winogradFilterGrad3x3(const float *x, const float *dy, float *dw, int n, int h, int w, int c, int k,
+                           int tileSize);
+
+// The Winograd variants' output tiles (native/probe/conv-winograd.cc, docs/performance.md "Winograd"): F(4x4, 3x3)
+// for the forward and backward-data, faster than F(2x2, 3x3) at every ResNet geometry; F(2x2, 3x3) for the filter
+// gradient, whose sums over the whole batch F(4x4, 3x3) rounds several times worse than oneDNN (F(2x2, 3x3) not).
+constexpr int kWinogradTile = 4;
+constexpr int kWinogradFilterTile = 2;
+
+// Whether conv.cc's tuneCall times the Winograd variant (LGM_CONV_LAYOUT=winograd forces it at any size): with
+// fewer than 256 tiles of 4x4 pixels the kernels' blocks do not keep both threads busy and the per-call filter
+// transform weighs, so small convolutions (tiny nets, the tests' 8x8 ResNets) keep oneDNN's rounding.
+inline bool winogradWorthTiming(int n, int h, int w) { return long(n) * ((h + 3) / 4) * ((w + 3) / 4) >= 256; }
+
+// How many times winogradConv3x3 or winogradFilterGrad3x3 has run in this process (the tests check that the
+// variant they force ran).
+unsigned long winogradCalls();
+
+}  // namespace lgm

@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { loadAddon } from '../../src/native/index.js';
+import { agreesWithCpu, nativeSkip, randn } from './compare.js';
+
+// The addon's Winograd variant of 3x3, stride-1, pad-1 convolutions (native/src/winograd.cc) runs only where a
+// geometry's first call timed it fastest, so these tests force it: LGM_CONV_LAYOUT is read once per process, and
+// the test below runs this file again in a child process with LGM_CONV_LAYOUT=winograd, where the comparisons
+// run. Each comparison also checks, through the addon's counter, that the Winograd kernel did the work.
+const forced = process.env.LGM_CONV_LAYOUT === 'winograd';
+const skip = nativeSkip();
+
+/** Times the addon's Winograd kernel has run in this process. */
+function winogradCalls(): number {
+  const addon = loadAddon().addon as unknown as { convWinogradCalls: () => number };
+  return addon.convWinogradCalls();
+}
+
+/** Weighted sum of outputs, so every output element gets a distinct upstream gradient. */
+const weightedSum = (y: tf.Tensor, seed: number) =>
+  tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
+
+// [batch, height, width, in channels, out channels]: the ResNets' three geometries (at a small batch, which
+// changes only the number of tiles), then odd sizes (partial tiles) and channel counts not a multiple of 8.
+const SHAPES = [
+  [4, 32, 32, 16, 16],
+  [4, 16, 16, 32, 32],
+  [4, 8, 8, 64, 64],
+  [2, 7, 9, 5, 3],
+  [3, 13, 6, 12, 20],
+  [1, 5, 5, 9, 17],
+  [2, 1, 3, 1, 1],
+] as const;
+
+const here = (path: string) => new URL(path, import.meta.url).href;
+
+// 200 steps as in test/native/batchnorm.test.ts's resnetLosses, on wasm with the native kernels; prints the losses
+// and how many times the Winograd kernels ran.
+const CURVE = `
+import * as tf from '@tensorflow/tfjs-core';
+const { initBackend } = await import(${JSON.stringify(here('../../src/backend/index.js'))});
+const { loadAddon, registerNativeKernels } = await import(${JSON.stringify(here('../../src/native/index.js'))});
+const { buildNetwork } = await import(${JSON.stringify(here('../../src/nets/registry.js'))});
+const { mulberry32, seededNormal } = await import(${JSON.stringify(here('../../src/util/random.js'))});
+const randn = (n, seed) => Float32Array.from({ length: n }, seededNormal(mulberry32(seed)));
+await initBackend('wasm', { threads: 1 });
+if (!registerNativeKernels('wasm')) throw new Error('native kernels not registered');
+const model = buildNetwork('resnet20', { inputShape: [8, 8, 3], seed: 1 });
+const x = tf.tensor4d(randn(4 * 8 * 8 * 3, 21), [4, 8, 8, 3]);
+const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 64);
+const optimizer = tf.train.momentum(0.01, 0.9);
+const losses = [];
+for (let step = 0; step < 200; step++) {
+  const loss = optimizer.minimize(
+    () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true })),
+    true,
+  );
+  losses.push(loss.dataSync()[0]);
+  loss.dispose();
+}
+console.log(JSON.stringify({ losses, calls: loadAddon().addon.convWinogradCalls() }));
+`;
+
+if (!forced) {
+  test('Winograd convolutions agree with the cpu backend (LGM_CONV_LAYOUT=winograd)', { skip }, () => {
+    // Without NODE_TEST_CONTEXT, which makes a nested `node --test` skip its files.
+    const env: NodeJS.ProcessEnv = { ...process.env, LGM_CONV_LAYOUT: 'winograd' };
+    delete env.NODE_TEST_CONTEXT;
+    const run = spawnSync(process.execPath, ['--test', fileURLToPath(import.meta.url)], {
+      env,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    const output = `${run.stdout}${run.stderr}`;
+    assert.equal(run.status, 0, output.slice(-3000));
+    const passed = Number(/# pass (\d+)/.exec(output)?.[1] ?? 0);
+    assert.equal(passed, SHAPES.length, `every shape's comparison must run: ${output.slice(-500)}`);
+  });
+
+  // As test/native/batchnorm.test.ts checks the native kernels as a whole: 200 momentum-SGD steps of ResNet-20
+  // (8x8 inputs, batch 4, softmax) with every 3x3 stride-1 convolution and both its gradients on the Winograd
+  // kernels, against the same run on oneDNN's direct convolutions (NHWC), each in its own process. This curve
+  // amplifies any change of rounding: other changes (1 or 2 OpenMP threads, wasm alone) move it by about 5e-5
+  // relative, and the Winograd kernels, whose results are as close to float64 as oneDNN's (docs/native.md), by
+  // about 3e-4; the bound is 1e-3 and the deviation is printed as a diagnostic.
+  test(
+    "ResNet-20: a 200-step loss curve on the Winograd kernels follows the direct convolutions'",
+    { skip },
+    (t) => {
+      const curve = (layout: string) => {
+        const env: NodeJS.ProcessEnv = { ...process.env, LGM_CONV_LAYOUT: layout };
+        const run = spawnSync(process.execPath, ['--input-type=module', '-e', CURVE], {
+          env,
+          encoding: 'utf8',
+        });
+        assert.equal(run.status, 0, `${run.stdout}${run.stderr}`.slice(-2000));
+        return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { losses: number[]; calls: number };
+      };
+      const winograd = curve('winograd');
+      const direct = curve('nhwc');
+      assert.ok(
+        winograd.calls >= 200 * 3 * 12,
+        `the 3x3 convolutions must run on the Winograd kernels (${winograd.calls})`,
+      );
+      assert.equal(direct.calls, 0, 'LGM_CONV_LAYOUT=nhwc must not run the Winograd kernels');
+      const [first, last] = [direct.losses[0]!, direct.losses[199]!];
+      assert.ok(last < 0.5 * first, `the net must train: ${first} -> ${last}`);
+      let worst = 0;
+      winograd.losses.forEach((l, i) => {
+        const deviation = Math.abs(l - direct.losses[i]!) / Math.abs(direct.losses[i]!);
+        worst = Math.max(worst, deviation);
+        assert.ok(deviation <= 1e-3, `step ${i}: ${l} vs ${direct.losses[i]}`);
+      });
+      t.diagnostic(`largest relative deviation of the loss over 200 steps: ${worst}`);
+    },
+  );
+} else {
+  describe('Winograd 3x3 convolutions (forced) agree with the cpu backend', { skip }, () => {
+    SHAPES.forEach(([n, h, w, c, k], i) => {
+      test(`x [${n},${h},${w},${c}], filter [3,3,${c},${k}]: forward, fused bias + relu, gradients`, async () => {
+        const xv = randn(n * h * w * c, 10 + i);
+        const fv = randn(9 * c * k, 20 + i).map((v) => v / Math.sqrt(9 * c));
+        const bv = randn(k, 30 + i);
+        const make = () =>
+          [tf.tensor4d(xv, [n, h, w, c]), tf.tensor4d(fv, [3, 3, c, k]), tf.tensor1d(bv)] as const;
+        const before = winogradCalls();
+        await agreesWithCpu(
+          'cpu',
+          `winograd forward ${i}`,
+          () => {
+            const [x, f, b] = make();
+            const plain = tf.conv2d(x, f, 1, 'same');
+            const fused = tf.fused.conv2d({ x, filter: f, strides: 1, pad: 1, bias: b, activation: 'relu' });
+            return [plain, fused];
+          },
+          ['Conv2D', 'FusedConv2D'],
+        );
+        assert.equal(winogradCalls() - before, 2, 'the forward convolutions must run on the Winograd kernel');
+        const beforeGrads = winogradCalls();
+        await agreesWithCpu(
+          'cpu',
+          `winograd gradients ${i}`,
+          () => {
+            const [x, f, b] = make();
+            const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
+              weightedSum(
+                tf.fused.conv2d({
+                  x: xx as tf.Tensor4D,
+                  filter: ff as tf.Tensor4D,
+                  strides: 1,
+                  pad: 'same',
+                  bias: bb,
+                }),
+                40 + i,
+              ),
+            );
+            return grads([x, f, b]);
+          },
+          ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+        );
+        // The forward, the backward-data and the filter gradient all ran on it.
+        assert.equal(
+          winogradCalls() - beforeGrads,
+          3,
+          'all three convolutions must run on the Winograd kernels',
+        );
+      });
+    });
+  });
+}
