@@ -7,6 +7,7 @@ import { LgmLossResult, lgmLoss } from '../losses/lgm.js';
 import { LgmOptions, resolveLgmOptions } from '../losses/lgm-options.js';
 import { booleanOption, numberOption } from '../util/options.js';
 import { LgmError, describe } from '../util/errors.js';
+import { tfjsNormalSeed } from '../util/random.js';
 import { Initializer, InitializerSpec, resolveInitializer, serializeInitializer } from './initializers.js';
 
 /**
@@ -150,7 +151,10 @@ export class GaussianMixtureLayer extends tfl.layers.Layer {
       );
     }
     const K = this.numClasses;
-    this.meansInit ??= tfl.initializers.randomNormal({ stddev: defaultMeanInitStd(dim), seed: this.seed });
+    this.meansInit ??= tfl.initializers.randomNormal({
+      stddev: defaultMeanInitStd(dim),
+      seed: tfjsNormalSeed(this.seed),
+    });
     this.means = this.addWeight('means', [K, dim], 'float32', this.meansInit);
     if (this.covariance !== 'identity') {
       const shape = this.covariance === 'isotropic' ? [K] : [K, dim];

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkKnownKeys, numberOption } from '../util/options.js';
 import { LgmError } from '../util/errors.js';
+import { tfjsNormalSeed } from '../util/random.js';
 import { checkInputShape } from './mlp.js';
 import { residualAdd } from './residual-add.js';
 import { batchNormalization } from './batch-norm.js';
@@ -96,7 +97,7 @@ export function cifarResNet(options: CifarResNetOptions): tfl.LayersModel {
       strides,
       padding: 'same',
       useBias: false,
-      kernelInitializer: tfl.initializers.heNormal({ seed: seed + index++ }),
+      kernelInitializer: tfl.initializers.heNormal({ seed: tfjsNormalSeed(seed + index++) }),
       name,
     }).apply(x) as tfl.SymbolicTensor;
   const bn = (x: tfl.SymbolicTensor, name: string) =>

@@ -13,6 +13,16 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * The seed to give tfjs's normal initialisers (randomNormal, truncatedNormal, heNormal, ...) for an integer `seed`.
+ * Their generator takes a seed of 0 as none (`seed ? seed : Math.random()`, tfjs-core's MPRandGauss), so a layer
+ * given seed 0 would start from unseeded weights; its uniform generator checks for null and is not affected.
+ * Non-negative seeds shift by one and negative ones stay, so distinct seeds stay distinct and none becomes 0.
+ */
+export function tfjsNormalSeed(seed: number): number {
+  return seed >= 0 ? seed + 1 : seed;
+}
+
 /** Standard normal samples (Box-Muller) from a seeded uniform generator. */
 export function seededNormal(rand: () => number): () => number {
   let spare: number | undefined;

@@ -216,3 +216,21 @@ test('bad configuration gives clear errors', () => {
   const head = new GaussianMixtureLayer({ numClasses: 3 });
   assert.throws(() => head.build([null, 4, 4]), /features must have shape \[N,D\], got \[,4,4\]/);
 });
+
+test('the layer at seed 0 (the default) starts from the same means every time, and seed 1 from others', () => {
+  const before = tf.memory().numTensors;
+  const means = (seed?: number) => {
+    const layer = new GaussianMixtureLayer({ numClasses: 3, ...(seed === undefined ? {} : { seed }) });
+    layer.build([
+      [null, 4],
+      [null, 1],
+    ]);
+    const m = layer.getWeights()[0]!.dataSync().slice();
+    layer.weights.forEach((w) => w.dispose()); // Layer.dispose needs a layer that has been called
+    return m;
+  };
+  assert.deepEqual(means(), means());
+  assert.deepEqual(means(0), means());
+  assert.notDeepEqual(means(1), means(0));
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -51,6 +51,22 @@ test('ResNet-20 forward: [N,32,32,3] -> [N,64] (and a projected width), option-A
   assert.equal(tf.memory().numTensors, before);
 });
 
+test('ResNet-20 at seed 0 (the default) is reproducible in every weight, and seeds 0 and 1 differ', async () => {
+  await tf.setBackend('cpu');
+  const before = tf.memory().numTensors;
+  // tfjs's normal initialisers take seed 0 as none: the first convolution (seed 0 + index 0) was unseeded.
+  const [a, b, c] = [0, 0, 1].map((seed) => cifarResNet({ depth: 20, seed }));
+  const weights = (m: typeof a) => m.getWeights().map((w) => w.dataSync());
+  const [wa, wb, wc] = [weights(a), weights(b), weights(c)];
+  assert.equal(wa.length, wb.length);
+  wa.forEach((w, i) =>
+    assert.deepEqual(w, wb[i], `weight ${a.getWeights()[i]!.name} differs between two seed-0 builds`),
+  );
+  assert.notDeepEqual(wa[0], wc[0]);
+  [a, b, c].forEach((m) => m.dispose());
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test('MLP: vector and image inputs, hidden widths, seeded initialisation', async () => {
   await tf.setBackend('cpu');
   const net = mlp({ inputShape: [5], hidden: [8, 4], featureDim: 3, seed: 2 });

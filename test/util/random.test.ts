@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32, seededNormal } from '../../src/util/random.js';
+import { mulberry32, seededNormal, tfjsNormalSeed } from '../../src/util/random.js';
 
 test('mulberry32 reproduces for a seed and differs across seeds', () => {
   const a = mulberry32(7);
@@ -30,4 +30,12 @@ test('seededNormal has mean ~0 and variance ~1', () => {
   }
   assert.ok(Math.abs(s / n) < 0.03);
   assert.ok(Math.abs(s2 / n - 1) < 0.05);
+});
+
+test('tfjsNormalSeed: never 0 (tfjs takes 0 as no seed), distinct seeds stay distinct', () => {
+  const seeds = [-3, -2, -1, 0, 1, 2, 3];
+  const mapped = seeds.map(tfjsNormalSeed);
+  assert.ok(mapped.every((s) => s !== 0));
+  assert.equal(new Set(mapped).size, seeds.length);
+  assert.deepEqual(mapped, [-3, -2, -1, 1, 2, 3, 4]);
 });
