@@ -60,7 +60,7 @@ test('ResNet-20 at seed 0 (the default) is reproducible in every weight, and see
   const [wa, wb, wc] = [weights(a), weights(b), weights(c)];
   assert.equal(wa.length, wb.length);
   wa.forEach((w, i) =>
-    assert.deepEqual(w, wb[i], `weight ${a.getWeights()[i]!.name} differs between two seed-0 builds`),
+    assert.deepEqual(w, wb[i], `weight ${a.weights[i]!.originalName} differs between two seed-0 builds`),
   );
   assert.notDeepEqual(wa[0], wc[0]);
   [a, b, c].forEach((m) => m.dispose());
