@@ -205,8 +205,8 @@ int main(int argc, char **argv) {
             if (weights)
               lgm::winogradFilterGrad3x3(in.data(), dy.data(), out.data(), g.n, g.h, g.h, g.c, g.k, m);
             else
-              lgm::winogradConv3x3(in.data(), w.data(), data, nullptr, false, out.data(), g.n, g.h, g.h, inC, outC,
-                                   m);
+              lgm::winogradConv(in.data(), w.data(), data, nullptr, false, out.data(), g.n, g.h, g.h, inC, outC, 3,
+                                m);
           });
           if (r == 0) {
             double maxErr = 0, maxRef = 0;

@@ -266,8 +266,8 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
     buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
       if (variant == 2)
-        return winogradConv3x3(x, filter, false, bias, activation == kRelu, y, g[N], g[H], g[W], g[C], g[O],
-                               kWinogradTile);
+        return winogradConv(x, filter, false, bias, activation == kRelu, y, g[N], g[H], g[W], g[C], g[O], g[KH],
+                            kWinogradTile);
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory w = userWeightsIn(e, geo, filter);
       memory src = activationIn(e.srcMd, geo.src(), x, 0);
@@ -316,7 +316,7 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
     tuneCall(*slot, [&](int variant) {
       // dx is the convolution of dy with the filter rotated by 180 degrees, its channels swapped (stride 1, pad 1)
       if (variant == 2)
-        return winogradConv3x3(dy, filter, true, nullptr, false, dx, g[N], g[H], g[W], g[O], g[C], kWinogradTile);
+        return winogradConv(dy, filter, true, nullptr, false, dx, g[N], g[H], g[W], g[O], g[C], g[KH], kWinogradTile);
       Entry &e = variant == 1 ? *slot->blocked : *slot;
       memory w = userWeightsIn(e, geo, filter);
       memory diffDst = activationIn(e.dstMd, geo.dst(), dy, 0);

@@ -1,6 +1,7 @@
-// Winograd F(m x m, 3 x 3) convolution (Lavin & Gray, CVPR 2016, section 4) for 3x3, stride-1, pad-1 filters on
-// NHWC float32, m = 2 or 4: the forward and, with the filter rotated, the backward-data. Each output tile of m x m
-// pixels needs an (m + 2) x (m + 2) input tile d; with the filter g transformed once per call to U = G g G^T, the
+// Winograd F(m x m, r x r) convolution (Lavin & Gray, CVPR 2016, section 4) for r x r, stride-1, pad (r - 1) / 2
+// filters on NHWC float32, r = 3 with m = 2 or 4 and r = 5 with m = 2: the forward and, with the filter rotated,
+// the backward-data. Written out for r = 3 below; r = 5 runs the same code with 6 x 6 tiles (36 / 4 multiplies per
+// output pixel instead of 25, 2.78x fewer). Each output tile of m x m pixels needs an (m + 2) x (m + 2) input tile d; with the filter g transformed once per call to U = G g G^T, the
 // tile's output is A^T [U (.) B^T d B] A, where (.) is an element-wise product over the (m + 2)^2 positions and a
 // sum over input channels: per position p one matrix product [tiles x C] x [C x K]. These products take
 // (m + 2)^2 / m^2 multiplies per output pixel and channel pair instead of 9 (2.25x fewer for m = 2, 4x for
@@ -36,10 +37,10 @@ namespace {
 
 using namespace winograd;
 
-template <int M>
+template <int M, int R>
 void run(const float *x, const float *filter, bool transposed, const float *bias, bool relu, float *y, int n,
          int h, int w, int c, int k) {
-  using T = Transform<M>;
+  using T = Transform<M, R>;
   constexpr int A = T::kAlpha, P = A * A;
   const int cp = roundUp8(c), kp = roundUp8(k);  // channels padded to whole vectors (the padding is zeros)
 
@@ -49,13 +50,13 @@ void run(const float *x, const float *filter, bool transposed, const float *bias
   std::fill(u, u + size_t(P) * cp * kp, 0.f);
   for (int ci = 0; ci < c; ci++)
     for (int co = 0; co < k; co++) {
-      float g[9], t[A * 3], uu[P];
-      for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-          g[i * 3 + j] = transposed ? filter[((size_t(2 - i) * 3 + (2 - j)) * k + co) * c + ci]
-                                    : filter[((size_t(i) * 3 + j) * c + ci) * k + co];
-      for (int j = 0; j < 3; j++) T::filter(g + j, 3, t + j, 3);   // G g: columns
-      for (int i = 0; i < A; i++) T::filter(t + i * 3, 1, uu + i * A, 1);  // (G g) G^T: rows
+      float g[R * R], t[A * R], uu[P];
+      for (int i = 0; i < R; i++)
+        for (int j = 0; j < R; j++)
+          g[i * R + j] = transposed ? filter[((size_t(R - 1 - i) * R + (R - 1 - j)) * k + co) * c + ci]
+                                    : filter[((size_t(i) * R + j) * c + ci) * k + co];
+      for (int j = 0; j < R; j++) T::filter(g + j, R, t + j, R);           // G g: columns
+      for (int i = 0; i < A; i++) T::filter(t + i * R, 1, uu + i * A, 1);  // (G g) G^T: rows
       for (int p = 0; p < P; p++) u[(size_t(p) * cp + ci) * kp + co] = uu[p];
     }
 
@@ -89,10 +90,10 @@ void run(const float *x, const float *filter, bool transposed, const float *bias
     for (int ti = 0; ti < count; ti++) {
       const long tile = first + ti;
       const float *src[P];
-      tilePixels<A>(x, tile, tilesH, tilesW, M, 1, h, w, c, zeros, src);
+      tilePixels<A>(x, tile, tilesH, tilesW, M, R / 2, h, w, c, zeros, src);
       float *dst = vb + size_t(ti) * cp;
-      for (int cg = 0; cg < cFull; cg += 8) inputTile<M>(src, cg, false, cMask, dst, vStride);
-      if (cFull < c) inputTile<M>(src, cFull, true, cMask, dst, vStride);
+      for (int cg = 0; cg < cFull; cg += 8) inputTile<M, R>(src, cg, false, cMask, dst, vStride);
+      if (cFull < c) inputTile<M, R>(src, cFull, true, cMask, dst, vStride);
     }
     // The products, one per position: M[p] = V[p] U[p].
     for (int p = 0; p < P; p++)
@@ -139,13 +140,15 @@ unsigned long winograd::callCount = 0;
 
 unsigned long winogradCalls() { return winograd::callCount; }
 
-void winogradConv3x3(const float *x, const float *filter, bool transposed, const float *bias, bool relu, float *y,
-                     int n, int h, int w, int c, int k, int tileSize) {
+void winogradConv(const float *x, const float *filter, bool transposed, const float *bias, bool relu, float *y,
+                  int n, int h, int w, int c, int k, int filterSize, int tileSize) {
   winograd::callCount++;
-  if (tileSize == 4)
-    run<4>(x, filter, transposed, bias, relu, y, n, h, w, c, k);
+  if (filterSize == 5)
+    run<2, 5>(x, filter, transposed, bias, relu, y, n, h, w, c, k);
+  else if (tileSize == 4)
+    run<4, 3>(x, filter, transposed, bias, relu, y, n, h, w, c, k);
   else
-    run<2>(x, filter, transposed, bias, relu, y, n, h, w, c, k);
+    run<2, 3>(x, filter, transposed, bias, relu, y, n, h, w, c, k);
 }
 
 }  // namespace lgm
@@ -163,7 +166,7 @@ bool winogradSupported() { return __builtin_cpu_supports("avx2") && __builtin_cp
 namespace lgm {
 
 bool winogradSupported() { return false; }
-void winogradConv3x3(const float *, const float *, bool, const float *, bool, float *, int, int, int, int, int, int) {}
+void winogradConv(const float *, const float *, bool, const float *, bool, float *, int, int, int, int, int, int, int) {}
 unsigned long winogradCalls() { return 0; }
 
 }  // namespace lgm

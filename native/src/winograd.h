@@ -1,4 +1,4 @@
-// Winograd convolution of 3x3, stride-1, pad-1 filters on NHWC float32 (Lavin & Gray, "Fast Algorithms for
+// Winograd convolution of 3x3 and 5x5, stride-1, pad-1 or pad-2 filters on NHWC float32 (Lavin & Gray, "Fast Algorithms for
 // Convolutional Neural Networks", CVPR 2016). No N-API here: native/probe/conv-winograd.cc builds the same files.
 #pragma once
 
@@ -7,15 +7,16 @@ namespace lgm {
 // True when this CPU runs the kernels (they are compiled for AVX2 + FMA; oneDNN 2.6 has Winograd only on AVX-512).
 bool winogradSupported();
 
-// y[n, h, w, k] = sum over 3x3 taps and c of x[n, h + i - 1, w + j - 1, c] * g[i][j][c][k] (zero outside the
-// image), then + bias[k] (bias may be null) and max(0, .) when relu. With transposed false the filter is HWIO
-// [3, 3, c, k]; with transposed true `filter` is a forward convolution's HWIO filter [3, 3, k, c] and is used
-// rotated by 180 degrees with its channels swapped, which makes this that convolution's backward-data (for
-// stride 1 and pad 1, dx is the convolution of dy with that filter). tileSize is the output tile: 2 for
-// F(2x2, 3x3), 4 for F(4x4, 3x3). Runs on OpenMP's threads (the same pool as oneDNN's). Not reentrant: one
-// call at a time (conv.cc's lock), as it keeps its buffers between calls.
-void winogradConv3x3(const float *x, const float *filter, bool transposed, const float *bias, bool relu, float *y,
-                     int n, int h, int w, int c, int k, int tileSize);
+// y[n, h, w, k] = sum over r x r taps and c of x[n, h + i - p, w + j - p, c] * g[i][j][c][k] (zero outside the
+// image, p = (r - 1) / 2, r = filterSize, 3 or 5), then + bias[k] (bias may be null) and max(0, .) when relu. With
+// transposed false the filter is HWIO [r, r, c, k]; with transposed true `filter` is a forward convolution's HWIO
+// filter [r, r, k, c] and is used rotated by 180 degrees with its channels swapped, which makes this that
+// convolution's backward-data (for stride 1 and that padding, dx is the convolution of dy with that filter).
+// tileSize is the output tile for r = 3: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3); r = 5 always runs F(2x2, 5x5).
+// Runs on OpenMP's threads (the same pool as oneDNN's). Not reentrant: one call at a time (conv.cc's lock), as it
+// keeps its buffers between calls.
+void winogradConv(const float *x, const float *filter, bool transposed, const float *bias, bool relu, float *y,
+                  int n, int h, int w, int c, int k, int filterSize, int tileSize);
 
 // dw (HWIO [3, 3, c, k]) = the gradient of that convolution (no bias) with respect to its filter, from its input
 // x [n, h, w, c] and the gradient dy [n, h, w, k] of its output (winograd_filter.cc). Same threads and rules.
@@ -33,7 +34,7 @@ constexpr int kWinogradFilterTile = 2;
 // transform weighs, so small convolutions (tiny nets, the tests' 8x8 ResNets) keep oneDNN's rounding.
 inline bool winogradWorthTiming(int n, int h, int w) { return long(n) * ((h + 3) / 4) * ((w + 3) / 4) >= 256; }
 
-// How many times winogradConv3x3 or winogradFilterGrad3x3 has run in this process (the tests check that the
+// How many times winogradConv or winogradFilterGrad3x3 has run in this process (the tests check that the
 // variant they force ran).
 unsigned long winogradCalls();
 

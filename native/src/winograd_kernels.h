@@ -17,12 +17,13 @@ extern unsigned long callCount;  // calls of either kernel (winogradCalls())
 using V8 = __m256;  // eight channels; GCC's vector extensions give it + - * with vectors and scalars
 
 // The 1-D transforms, applied to columns and then to rows of a tile. `in` is B^T (alpha inputs to alpha
-// outputs), `out` is A^T (alpha to m), `filter` is G (3 to alpha), from Lavin & Gray's F(2, 3) and F(4, 3).
-template <int M>
+// outputs), `out` is A^T (alpha to m), `filter` is G (r to alpha), from Lavin & Gray's F(2, 3), F(4, 3) and
+// F(2, 5); M is the output tile, R the filter size.
+template <int M, int R = 3>
 struct Transform;
 
 template <>
-struct Transform<2> {
+struct Transform<2, 3> {
   static constexpr int kAlpha = 4;
   static inline void in(const V8 *s, int ss, V8 *d, int ds) {
     const V8 a0 = s[0], a1 = s[ss], a2 = s[2 * ss], a3 = s[3 * ss];
@@ -61,7 +62,7 @@ struct Transform<2> {
 };
 
 template <>
-struct Transform<4> {
+struct Transform<4, 3> {
   static constexpr int kAlpha = 6;
   static inline void in(const V8 *s, int ss, V8 *d, int ds) {
     const V8 a0 = s[0], a1 = s[ss], a2 = s[2 * ss], a3 = s[3 * ss], a4 = s[4 * ss], a5 = s[5 * ss];
@@ -103,6 +104,30 @@ struct Transform<4> {
     g[0] = u0 / 4.f - (u1 + u2) / 6.f + (u3 + u4) / 24.f;
     g[gs] = (u2 - u1) / 6.f + (u3 - u4) / 12.f;
     g[2 * gs] = (u3 + u4 - u1 - u2) / 6.f + u5;
+  }
+};
+
+// F(2, 5) interpolates at the same points as F(4, 3) (0, 1, -1, 2, -2 and infinity), so its B^T is the same; A^T
+// evaluates a degree-1 polynomial there and G a degree-4 one, with F(4, 3)'s scale factors. No transposes: the
+// filter gradient keeps oneDNN for 5x5 filters.
+template <>
+struct Transform<2, 5> {
+  static constexpr int kAlpha = 6;
+  static inline void in(const V8 *s, int ss, V8 *d, int ds) { Transform<4, 3>::in(s, ss, d, ds); }
+  static inline void out(const V8 *s, int ss, V8 *d, int ds) {
+    const V8 a0 = s[0], a1 = s[ss], a2 = s[2 * ss], a3 = s[3 * ss], a4 = s[4 * ss], a5 = s[5 * ss];
+    d[0] = a0 + (a1 + a2) + (a3 + a4);
+    d[ds] = (a1 - a2) + 2.f * (a3 - a4) + a5;
+  }
+  static inline void filter(const float *g, int gs, float *u, int us) {
+    const float g0 = g[0], g1 = g[gs], g2 = g[2 * gs], g3 = g[3 * gs], g4 = g[4 * gs];
+    const float even = g0 + g2 + g4, odd = g1 + g3, even2 = g0 + 4.f * g2 + 16.f * g4, odd2 = 2.f * g1 + 8.f * g3;
+    u[0] = g0 / 4.f;
+    u[us] = -(even + odd) / 6.f;
+    u[2 * us] = -(even - odd) / 6.f;
+    u[3 * us] = (even2 + odd2) / 24.f;
+    u[4 * us] = (even2 - odd2) / 24.f;
+    u[5 * us] = g4;
   }
 };
 
@@ -189,9 +214,9 @@ inline int roundUp8(int v) { return (v + 7) / 8 * 8; }
 
 // Input transform of one tile for channels [cg, cg + 8): d[p] from the A x A pixels at src[p] + cg (a row of zeros
 // for pixels outside the image), then V[p] = (B^T d B)[p] stored at dst + p * stride + cg.
-template <int M>
+template <int M, int R = 3>
 inline void inputTile(const float *const *src, int cg, bool tail, __m256i mask, float *dst, size_t stride) {
-  using T = Transform<M>;
+  using T = Transform<M, R>;
   constexpr int A = T::kAlpha, P = A * A;
   V8 d[P], t[P];
 #pragma GCC unroll 36
