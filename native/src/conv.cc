@@ -2,8 +2,9 @@
 // TF.js's tensors stay in its layouts: activations NHWC and filters HWIO [KH, KW, C, O]; oneDNN may choose a
 // blocked filter layout, in which case the (small) filter is reordered on each call. Each convolution also has a
 // variant on oneDNN's preferred (blocked, nChw8c) activation layouts, which reorders its activations in and out of
-// scratch buffers per call. 3x3, stride-1, pad-1 convolutions (all three kernels) also have a Winograd variant
-// (winograd.cc, winograd_filter.cc: oneDNN 2.6 has Winograd only on AVX-512). Which variant a geometry uses is
+// scratch buffers per call. 3x3, stride-1, pad-1 convolutions (all three kernels) and 5x5, stride-1, pad-2 ones
+// (forward and backward-data) also have a Winograd variant (winograd.cc, winograd_filter.cc: oneDNN 2.6 has
+// Winograd only on AVX-512). Which variant a geometry uses is
 // measured on its first call (tuneCall below).
 #include <memory>
 #include <mutex>
@@ -183,11 +184,14 @@ int forcedVariant() {
   return forced;
 }
 
-// Whether the Winograd kernels compute this geometry: a 3x3 filter, stride 1, no dilation, one pixel of padding on
-// every side (the output as large as the input), on a CPU with AVX2 + FMA.
-bool winogradGeometry(const int32_t *g) {
-  return g[KH] == 3 && g[KW] == 3 && g[SH] == 1 && g[SW] == 1 && g[DH] == 1 && g[DW] == 1 && g[PT] == 1 &&
-         g[PL] == 1 && g[PB] == 1 && g[PR] == 1 && g[OH] == g[H] && g[OW] == g[W] && winogradSupported();
+// Whether the Winograd kernels compute this geometry: a 3x3 filter with one pixel of padding on every side, or
+// (fiveToo: the forward and backward-data, not the filter gradient) a 5x5 one with two, stride 1, no dilation (the
+// output as large as the input), on a CPU with AVX2 + FMA.
+bool winogradGeometry(const int32_t *g, bool fiveToo) {
+  const int r = g[KH], p = (r - 1) / 2;
+  return (r == 3 || (fiveToo && r == 5)) && g[KW] == r && g[SH] == 1 && g[SW] == 1 && g[DH] == 1 && g[DW] == 1 &&
+         g[PT] == p && g[PL] == p && g[PB] == p && g[PR] == p && g[OH] == g[H] && g[OW] == g[W] &&
+         winogradSupported();
 }
 
 // Fills an empty cache slot with the NHWC variant of a primitive (`make(tag::nhwc)`) and, where oneDNN picks
@@ -258,7 +262,8 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_forward(pd);
       e->srcMd = pd.src_desc();
       e->dstMd = pd.dst_desc();
-      e->winograd = act == tag::nhwc && (activation == kLinear || activation == kRelu) && winogradGeometry(g);
+      e->winograd =
+          act == tag::nhwc && (activation == kLinear || activation == kRelu) && winogradGeometry(g, true);
       e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.weights_desc(), false);
       return e;
@@ -307,14 +312,14 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_backward_data(pd);
       e->srcMd = pd.diff_src_desc();
       e->dstMd = pd.diff_dst_desc();
-      e->winograd = act == tag::nhwc && winogradGeometry(g);
+      e->winograd = act == tag::nhwc && winogradGeometry(g, true);
       e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.weights_desc(), false);
       return e;
     };
     buildVariants(slot, geo, make);
     tuneCall(*slot, [&](int variant) {
-      // dx is the convolution of dy with the filter rotated by 180 degrees, its channels swapped (stride 1, pad 1)
+      // dx is the convolution of dy with the filter rotated by 180 degrees, its channels swapped (stride 1, pad r / 2)
       if (variant == 2)
         return winogradConv(dy, filter, true, nullptr, false, dx, g[N], g[H], g[W], g[O], g[C], g[KH], kWinogradTile);
       Entry &e = variant == 1 ? *slot->blocked : *slot;
@@ -387,7 +392,7 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_backward_weights(pd);
       e->srcMd = pd.src_desc();
       e->dstMd = pd.diff_dst_desc();
-      e->winograd = act == tag::nhwc && winogradGeometry(g);
+      e->winograd = act == tag::nhwc && winogradGeometry(g, false);
       e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.diff_weights_desc(), true);
       return e;

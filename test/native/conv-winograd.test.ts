@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { loadAddon } from '../../src/native/index.js';
 import { agreesWithCpu, nativeSkip, randn } from './compare.js';
 
-// The addon's Winograd variant of 3x3, stride-1, pad-1 convolutions (native/src/winograd.cc) runs only where a
-// geometry's first call timed it fastest, so these tests force it: LGM_CONV_LAYOUT is read once per process, and
-// the test below runs this file again in a child process with LGM_CONV_LAYOUT=winograd, where the comparisons
-// run. Each comparison also checks, through the addon's counter, that the Winograd kernel did the work.
+// The addon's Winograd variant of 3x3, stride-1, pad-1 and 5x5, stride-1, pad-2 convolutions
+// (native/src/winograd.cc) runs only where a geometry's first call timed it fastest, so these tests force it:
+// LGM_CONV_LAYOUT is read once per process, and the test below runs this file again in a child process with
+// LGM_CONV_LAYOUT=winograd, where the comparisons run. Each comparison also checks, through the addon's counter, that the Winograd kernel did the work.
 const forced = process.env.LGM_CONV_LAYOUT === 'winograd';
 const skip = nativeSkip();
 
@@ -33,6 +33,21 @@ const SHAPES = [
   [3, 13, 6, 12, 20],
   [1, 5, 5, 9, 17],
   [2, 1, 3, 1, 1],
+] as const;
+
+// The same for 5x5, stride-1, pad-2 filters (F(2x2, 5x5)): LeNet++'s six geometries at a small batch, then odd
+// sizes, channel counts not a multiple of 8, and images smaller than the filter.
+const SHAPES5 = [
+  [2, 28, 28, 1, 32],
+  [2, 28, 28, 32, 32],
+  [2, 14, 14, 32, 64],
+  [2, 14, 14, 64, 64],
+  [1, 7, 7, 64, 128],
+  [1, 7, 7, 128, 128],
+  [2, 7, 9, 5, 3],
+  [3, 13, 6, 12, 20],
+  [2, 1, 3, 1, 1],
+  [1, 2, 2, 9, 17],
 ] as const;
 
 const here = (path: string) => new URL(path, import.meta.url).href;
@@ -77,7 +92,11 @@ if (!forced) {
     const output = `${run.stdout}${run.stderr}`;
     assert.equal(run.status, 0, output.slice(-3000));
     const passed = Number(/# pass (\d+)/.exec(output)?.[1] ?? 0);
-    assert.equal(passed, SHAPES.length, `every shape's comparison must run: ${output.slice(-500)}`);
+    assert.equal(
+      passed,
+      SHAPES.length + SHAPES5.length,
+      `every shape's comparison must run: ${output.slice(-500)}`,
+    );
   });
 
   // As test/native/batchnorm.test.ts checks the native kernels as a whole: 200 momentum-SGD steps of ResNet-20
@@ -166,6 +185,59 @@ if (!forced) {
           winogradCalls() - beforeGrads,
           3,
           'all three convolutions must run on the Winograd kernels',
+        );
+      });
+    });
+  });
+
+  describe('Winograd 5x5 convolutions (forced) agree with the cpu backend', { skip }, () => {
+    SHAPES5.forEach(([n, h, w, c, k], i) => {
+      test(`x [${n},${h},${w},${c}], filter [5,5,${c},${k}]: forward, fused bias + relu, gradients`, async () => {
+        const xv = randn(n * h * w * c, 50 + i);
+        const fv = randn(25 * c * k, 60 + i).map((v) => v / Math.sqrt(25 * c));
+        const bv = randn(k, 70 + i);
+        const make = () =>
+          [tf.tensor4d(xv, [n, h, w, c]), tf.tensor4d(fv, [5, 5, c, k]), tf.tensor1d(bv)] as const;
+        const before = winogradCalls();
+        await agreesWithCpu(
+          'cpu',
+          `winograd 5x5 forward ${i}`,
+          () => {
+            const [x, f, b] = make();
+            const plain = tf.conv2d(x, f, 1, 'same');
+            const fused = tf.fused.conv2d({ x, filter: f, strides: 1, pad: 2, bias: b, activation: 'relu' });
+            return [plain, fused];
+          },
+          ['Conv2D', 'FusedConv2D'],
+        );
+        assert.equal(winogradCalls() - before, 2, 'the forward convolutions must run on the Winograd kernel');
+        const beforeGrads = winogradCalls();
+        await agreesWithCpu(
+          'cpu',
+          `winograd 5x5 gradients ${i}`,
+          () => {
+            const [x, f, b] = make();
+            const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
+              weightedSum(
+                tf.fused.conv2d({
+                  x: xx as tf.Tensor4D,
+                  filter: ff as tf.Tensor4D,
+                  strides: 1,
+                  pad: 'same',
+                  bias: bb,
+                }),
+                80 + i,
+              ),
+            );
+            return grads([x, f, b]);
+          },
+          ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+        );
+        // The forward and the backward-data ran on it; the 5x5 filter gradient stays on oneDNN.
+        assert.equal(
+          winogradCalls() - beforeGrads,
+          2,
+          'forward and backward-data must run on the Winograd kernels',
         );
       });
     });
