@@ -167,109 +167,75 @@ if (!forced) {
     },
   );
 } else {
-  describe('Winograd 3x3 convolutions (forced) agree with the cpu backend', { skip }, () => {
-    SHAPES.forEach(([n, h, w, c, k], i) => {
-      test(`x [${n},${h},${w},${c}], filter [3,3,${c},${k}]: forward, fused bias + relu, gradients`, async () => {
-        const xv = randn(n * h * w * c, 10 + i);
-        const fv = randn(9 * c * k, 20 + i).map((v) => v / Math.sqrt(9 * c));
-        const bv = randn(k, 30 + i);
-        const make = () =>
-          [tf.tensor4d(xv, [n, h, w, c]), tf.tensor4d(fv, [3, 3, c, k]), tf.tensor1d(bv)] as const;
-        const before = winogradCalls();
-        await agreesWithCpu(
-          'cpu',
-          `winograd forward ${i}`,
-          () => {
-            const [x, f, b] = make();
-            const plain = tf.conv2d(x, f, 1, 'same');
-            const fused = tf.fused.conv2d({ x, filter: f, strides: 1, pad: 1, bias: b, activation: 'relu' });
-            return [plain, fused];
-          },
-          ['Conv2D', 'FusedConv2D'],
-        );
-        assert.equal(winogradCalls() - before, 2, 'the forward convolutions must run on the Winograd kernel');
-        const beforeGrads = winogradCalls();
-        await agreesWithCpu(
-          'cpu',
-          `winograd gradients ${i}`,
-          () => {
-            const [x, f, b] = make();
-            const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
-              weightedSum(
-                tf.fused.conv2d({
-                  x: xx as tf.Tensor4D,
-                  filter: ff as tf.Tensor4D,
-                  strides: 1,
-                  pad: 'same',
-                  bias: bb,
-                }),
-                40 + i,
-              ),
-            );
-            return grads([x, f, b]);
-          },
-          ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
-        );
-        // The forward, the backward-data and the filter gradient all ran on it.
-        assert.equal(
-          winogradCalls() - beforeGrads,
-          3,
-          'all three convolutions must run on the Winograd kernels',
-        );
+  // Forward (plain and with fused bias + ReLU) and the three gradients of r x r, stride-1 convolutions forced onto
+  // the Winograd kernels, against the cpu backend; the counter checks which of them the kernels ran.
+  const forcedAgreement = (
+    r: 3 | 5,
+    shapes: readonly (readonly number[])[],
+    seed: number,
+    label: string,
+    gradCalls: number,
+  ) => {
+    describe(`Winograd ${r}x${r} convolutions (forced) agree with the cpu backend`, { skip }, () => {
+      shapes.forEach(([n, h, w, c, k], i) => {
+        test(`x [${n},${h},${w},${c}], filter [${r},${r},${c},${k}]: forward, fused bias + relu, gradients`, async () => {
+          const xv = randn(n * h * w * c, seed + i);
+          const fv = randn(r * r * c * k, seed + 10 + i).map((v) => v / Math.sqrt(r * r * c));
+          const bv = randn(k, seed + 20 + i);
+          const make = () =>
+            [tf.tensor4d(xv, [n, h, w, c]), tf.tensor4d(fv, [r, r, c, k]), tf.tensor1d(bv)] as const;
+          const before = winogradCalls();
+          await agreesWithCpu(
+            'cpu',
+            `winograd ${label}forward ${i}`,
+            () => {
+              const [x, f, b] = make();
+              const plain = tf.conv2d(x, f, 1, 'same');
+              const pad = (r - 1) / 2;
+              const fused = tf.fused.conv2d({ x, filter: f, strides: 1, pad, bias: b, activation: 'relu' });
+              return [plain, fused];
+            },
+            ['Conv2D', 'FusedConv2D'],
+          );
+          assert.equal(
+            winogradCalls() - before,
+            2,
+            'the forward convolutions must run on the Winograd kernel',
+          );
+          const beforeGrads = winogradCalls();
+          await agreesWithCpu(
+            'cpu',
+            `winograd ${label}gradients ${i}`,
+            () => {
+              const [x, f, b] = make();
+              const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
+                weightedSum(
+                  tf.fused.conv2d({
+                    x: xx as tf.Tensor4D,
+                    filter: ff as tf.Tensor4D,
+                    strides: 1,
+                    pad: 'same',
+                    bias: bb,
+                  }),
+                  seed + 30 + i,
+                ),
+              );
+              return grads([x, f, b]);
+            },
+            ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+          );
+          assert.equal(
+            winogradCalls() - beforeGrads,
+            gradCalls,
+            gradCalls === 3
+              ? 'all three convolutions must run on the Winograd kernels'
+              : 'forward and backward-data must run on the Winograd kernels',
+          );
+        });
       });
     });
-  });
-
-  describe('Winograd 5x5 convolutions (forced) agree with the cpu backend', { skip }, () => {
-    SHAPES5.forEach(([n, h, w, c, k], i) => {
-      test(`x [${n},${h},${w},${c}], filter [5,5,${c},${k}]: forward, fused bias + relu, gradients`, async () => {
-        const xv = randn(n * h * w * c, 50 + i);
-        const fv = randn(25 * c * k, 60 + i).map((v) => v / Math.sqrt(25 * c));
-        const bv = randn(k, 70 + i);
-        const make = () =>
-          [tf.tensor4d(xv, [n, h, w, c]), tf.tensor4d(fv, [5, 5, c, k]), tf.tensor1d(bv)] as const;
-        const before = winogradCalls();
-        await agreesWithCpu(
-          'cpu',
-          `winograd 5x5 forward ${i}`,
-          () => {
-            const [x, f, b] = make();
-            const plain = tf.conv2d(x, f, 1, 'same');
-            const fused = tf.fused.conv2d({ x, filter: f, strides: 1, pad: 2, bias: b, activation: 'relu' });
-            return [plain, fused];
-          },
-          ['Conv2D', 'FusedConv2D'],
-        );
-        assert.equal(winogradCalls() - before, 2, 'the forward convolutions must run on the Winograd kernel');
-        const beforeGrads = winogradCalls();
-        await agreesWithCpu(
-          'cpu',
-          `winograd 5x5 gradients ${i}`,
-          () => {
-            const [x, f, b] = make();
-            const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
-              weightedSum(
-                tf.fused.conv2d({
-                  x: xx as tf.Tensor4D,
-                  filter: ff as tf.Tensor4D,
-                  strides: 1,
-                  pad: 'same',
-                  bias: bb,
-                }),
-                80 + i,
-              ),
-            );
-            return grads([x, f, b]);
-          },
-          ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
-        );
-        // The forward and the backward-data ran on it; the 5x5 filter gradient stays on oneDNN.
-        assert.equal(
-          winogradCalls() - beforeGrads,
-          2,
-          'forward and backward-data must run on the Winograd kernels',
-        );
-      });
-    });
-  });
+  };
+  forcedAgreement(3, SHAPES, 10, '', 3);
+  // The 5x5 filter gradient stays on oneDNN: only the forward and the backward-data run on the kernels.
+  forcedAgreement(5, SHAPES5, 50, '5x5 ', 2);
 }
