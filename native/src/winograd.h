@@ -31,7 +31,8 @@ constexpr int kWinogradFilterTile = 2;
 
 // Whether conv.cc's tuneCall times the Winograd variant (LGM_CONV_LAYOUT=winograd forces it at any size): with
 // fewer than 256 tiles of 4x4 pixels the kernels' blocks do not keep both threads busy and the per-call filter
-// transform weighs, so small convolutions (tiny nets, the tests' 8x8 ResNets) keep oneDNN's rounding.
+// transform weighs, so small convolutions (tiny nets, the tests' 8x8 ResNets) keep oneDNN's rounding. The same
+// count of pixels serves 5x5 filters (four times as many 2x2 tiles, each a quarter of the work).
 inline bool winogradWorthTiming(int n, int h, int w) { return long(n) * ((h + 3) / 4) * ((w + 3) / 4) >= 256; }
 
 // How many times winogradConv or winogradFilterGrad3x3 has run in this process (the tests check that the
