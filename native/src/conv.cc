@@ -3,19 +3,19 @@
 // blocked filter layout, in which case the (small) filter is reordered on each call. Each convolution also has a
 // variant on oneDNN's preferred (blocked, nChw8c) activation layouts, which reorders its activations in and out of
 // scratch buffers per call. 3x3, stride-1, pad-1 convolutions (all three kernels) and 5x5, stride-1, pad-2 ones
-// (forward and backward-data) also have a Winograd variant (winograd.cc, winograd_filter.cc: oneDNN 2.6 has
-// Winograd only on AVX-512). Which variant a geometry uses is
-// measured on its first call (tuneCall below).
+// (forward and backward-data) also have a Winograd variant (conv_winograd.cc). Which variant a geometry uses is
+// measured on its first call (conv_tune.cc).
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 
 #include "common.h"
-#include "winograd.h"
+#include "conv.h"
+#include "conv_tune.h"
+#include "conv_winograd.h"
 
 namespace lgm {
 
@@ -23,9 +23,6 @@ using dnnl::memory;
 using tag = memory::format_tag;
 
 namespace {
-
-// Geometry as passed from JS (Int32Array of kGeometrySize, see src/native/conv.ts).
-enum { N, H, W, C, KH, KW, O, OH, OW, SH, SW, DH, DW, PT, PL, PB, PR, kGeometrySize };
 
 struct Geometry {
   const int32_t *g;
@@ -55,9 +52,6 @@ struct Geometry {
   }
 };
 
-// Activation codes shared with src/native/conv.ts.
-enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kLeakyRelu = 3, kElu = 4, kSigmoid = 5 };
-
 dnnl::primitive_attr activationAttr(int activation, float alpha) {
   dnnl::post_ops ops;
   switch (activation) {
@@ -78,9 +72,7 @@ struct Entry {
   dnnl::primitive primitive;
   memory::desc srcMd, dstMd;  // the primitive's activation layouts (x / dx, and y / dy): NHWC or blocked
   std::unique_ptr<Entry> blocked;  // the variant on oneDNN's preferred activation layouts (null: they are NHWC)
-  bool winograd = false;           // whether the Winograd kernels compute this convolution too (variant 2)
-  bool winogradTimed = false;      // whether tuneCall times that variant (else only LGM_CONV_LAYOUT=winograd)
-  int chosen = -1;                 // the variant used (0 NHWC, 1 blocked, 2 Winograd), -1 until timed (tuneCall)
+  Tuning tuning;                   // the variants this convolution has, and the one it uses
   memory::desc weightsMd;  // the primitive's filter layout
   bool reorder = false;
   dnnl::primitive weightsReorder;  // HWIO -> weightsMd (forward, backward data) or back (backward filter)
@@ -171,72 +163,17 @@ void activationOut(memory written, const memory::desc &user, float *data) {
   dnnl::reorder(written, userMem).execute(cpuStream(), written, userMem);
 }
 
-// LGM_CONV_LAYOUT=nhwc, blocked or winograd fixes the variant where the convolution has it, else NHWC
-// (comparisons, tests); direct times NHWC and blocked only (kDirect); otherwise each geometry times all it has.
-constexpr int kDirect = 3;
-int forcedVariant() {
-  static const int forced = [] {
-    const char *v = std::getenv("LGM_CONV_LAYOUT");
-    if (v == nullptr) return -1;
-    const std::string s(v);
-    return s == "nhwc" ? 0 : s == "blocked" ? 1 : s == "winograd" ? 2 : s == "direct" ? kDirect : -1;
-  }();
-  return forced;
-}
-
-// Whether the Winograd kernels compute this geometry: a 3x3 filter with one pixel of padding on every side, or
-// (fiveToo: the forward and backward-data, not the filter gradient) a 5x5 one with two, stride 1, no dilation (the
-// output as large as the input), on a CPU with AVX2 + FMA.
-bool winogradGeometry(const int32_t *g, bool fiveToo) {
-  const int r = g[KH], p = (r - 1) / 2;
-  return (r == 3 || (fiveToo && r == 5)) && g[KW] == r && g[SH] == 1 && g[SW] == 1 && g[DH] == 1 && g[DW] == 1 &&
-         g[PT] == p && g[PL] == p && g[PB] == p && g[PR] == p && g[OH] == g[H] && g[OW] == g[W] &&
-         winogradSupported();
-}
-
-// Fills an empty cache slot with the NHWC variant of a primitive (`make(tag::nhwc)`) and, where oneDNN picks
-// other layouts for it (`make(tag::any)`), the blocked variant that tuneCall may choose instead.
+// Fills an empty cache slot with the NHWC variant of convolution `kind` (`make(tag::nhwc)`) and, where oneDNN
+// picks other layouts for it (`make(tag::any)`), the blocked variant that tuneCall may choose instead; notes
+// whether the Winograd variant serves it too.
 template <typename Make>
-void buildVariants(std::unique_ptr<Entry> &slot, const Geometry &geo, Make make) {
+void buildVariants(std::unique_ptr<Entry> &slot, const Geometry &geo, ConvKind kind, int activation, Make make) {
   if (slot) return;
   slot = make(tag::nhwc);
   auto blocked = make(tag::any);
   if (blocked->srcMd != geo.src() || blocked->dstMd != geo.dst()) slot->blocked = std::move(blocked);
-}
-
-// Runs `run(variant)` for entry `e`: the NHWC variant where there is no other; on the geometry's first call, each
-// variant it has in turn kTrials times (each call computes the whole output, so repeating it is harmless) and the
-// fastest call of each compared, so that a call slowed by other processes on the cores does not decide and a
-// change of load affects all alike; then whichever was fastest, another than NHWC only if it beats NHWC by 3%.
-// All compute the same convolution up to rounding (oneDNN's summation orders differ; Winograd's transforms round
-// differently again).
-template <typename F>
-void tuneCall(Entry &e, F run) {
-  constexpr int kTrials = 3;
-  const int forced = forcedVariant();
-  if (forced >= 0 && forced != kDirect) {
-    const bool forcedHas[3] = {true, e.blocked != nullptr, e.winograd};
-    return run(forcedHas[forced] ? forced : 0);
-  }
-  const bool has[3] = {true, e.blocked != nullptr, e.winograd && e.winogradTimed && forced != kDirect};
-  if (!has[1] && !has[2]) return run(0);
-  if (e.chosen < 0) {
-    double best[3] = {1e30, 1e30, 1e30};
-    int last = 0;
-    for (int trial = 0; trial < kTrials; trial++)
-      for (int variant = 0; variant < 3; variant++) {
-        if (!has[variant]) continue;
-        const auto start = std::chrono::steady_clock::now();
-        run(variant);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        best[variant] = std::min(best[variant], seconds);
-        last = variant;
-      }
-    const int fastest = int(std::min_element(best, best + 3) - best);
-    e.chosen = best[fastest] < 0.97 * best[0] ? fastest : 0;
-    if (e.chosen == last) return;  // the last call above was this variant's
-  }
-  run(e.chosen);
+  slot->tuning.blocked = slot->blocked != nullptr;
+  addWinograd(slot->tuning, geo.g, kind, activation);
 }
 
 }  // namespace
@@ -262,18 +199,13 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_forward(pd);
       e->srcMd = pd.src_desc();
       e->dstMd = pd.dst_desc();
-      e->winograd =
-          act == tag::nhwc && (activation == kLinear || activation == kRelu) && winogradGeometry(g, true);
-      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.weights_desc(), false);
       return e;
     };
-    buildVariants(slot, geo, make);
-    tuneCall(*slot, [&](int variant) {
-      if (variant == 2)
-        return winogradConv(x, filter, false, bias, activation == kRelu, y, g[N], g[H], g[W], g[C], g[O], g[KH],
-                            kWinogradTile);
-      Entry &e = variant == 1 ? *slot->blocked : *slot;
+    buildVariants(slot, geo, ConvKind::kForward, activation, make);
+    tuneCall(slot->tuning, [&](int variant) {
+      if (variant == kWinograd) return winogradForward(g, x, filter, bias, activation, y);
+      Entry &e = variant == kBlocked ? *slot->blocked : *slot;
       memory w = userWeightsIn(e, geo, filter);
       memory src = activationIn(e.srcMd, geo.src(), x, 0);
       memory dst = activationOutBuffer(e.dstMd, geo.dst(), y, 1);
@@ -284,11 +216,6 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
       cpuStream().wait();
     });
   });
-}
-
-// convWinogradCalls(): how many convolutions the Winograd variant has computed in this process (for the tests).
-Napi::Value convWinogradCalls(const Napi::CallbackInfo &info) {
-  return Napi::Number::New(info.Env(), double(winogradCalls()));
 }
 
 // convBackwardData(dy, filter, dx, geometry): dx = gradient of conv w.r.t. its input.
@@ -312,17 +239,13 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_backward_data(pd);
       e->srcMd = pd.diff_src_desc();
       e->dstMd = pd.diff_dst_desc();
-      e->winograd = act == tag::nhwc && winogradGeometry(g, true);
-      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.weights_desc(), false);
       return e;
     };
-    buildVariants(slot, geo, make);
-    tuneCall(*slot, [&](int variant) {
-      // dx is the convolution of dy with the filter rotated by 180 degrees, its channels swapped (stride 1, pad r / 2)
-      if (variant == 2)
-        return winogradConv(dy, filter, true, nullptr, false, dx, g[N], g[H], g[W], g[O], g[C], g[KH], kWinogradTile);
-      Entry &e = variant == 1 ? *slot->blocked : *slot;
+    buildVariants(slot, geo, ConvKind::kBackwardData, kLinear, make);
+    tuneCall(slot->tuning, [&](int variant) {
+      if (variant == kWinograd) return winogradBackwardData(g, dy, filter, dx);
+      Entry &e = variant == kBlocked ? *slot->blocked : *slot;
       memory w = userWeightsIn(e, geo, filter);
       memory diffDst = activationIn(e.dstMd, geo.dst(), dy, 0);
       memory diffSrc = activationOutBuffer(e.srcMd, geo.src(), dx, 1);
@@ -392,16 +315,13 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
       e->primitive = dnnl::convolution_backward_weights(pd);
       e->srcMd = pd.src_desc();
       e->dstMd = pd.diff_dst_desc();
-      e->winograd = act == tag::nhwc && winogradGeometry(g, false);
-      e->winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
       attachWeights(*e, geo, pd.diff_weights_desc(), true);
       return e;
     };
-    buildVariants(slot, geo, make);
-    tuneCall(*slot, [&](int variant) {
-      if (variant == 2)
-        return winogradFilterGrad3x3(x, dy, dw, g[N], g[H], g[W], g[C], g[O], kWinogradFilterTile);
-      Entry &e = variant == 1 ? *slot->blocked : *slot;
+    buildVariants(slot, geo, ConvKind::kBackwardFilter, kLinear, make);
+    tuneCall(slot->tuning, [&](int variant) {
+      if (variant == kWinograd) return winogradBackwardFilter(g, x, dy, dw);
+      Entry &e = variant == kBlocked ? *slot->blocked : *slot;
       memory src = activationIn(e.srcMd, geo.src(), x, 0);
       memory diffDst = activationIn(e.dstMd, geo.dst(), dy, 1);
       memory user(geo.weights(tag::hwio), cpuEngine(), dw);

@@ -15,8 +15,8 @@
 // hundreds per convolution.
 //
 // The vector code is compiled for AVX2 + FMA (pragma below), and winogradSupported() checks that the CPU has them
-// before conv.cc calls it. The standard headers come before the pragma, so that no inline function of theirs is
-// compiled for AVX2 here and then picked by the linker for the other files.
+// before conv_winograd.cc calls it. The standard headers come before the pragma, so that no inline function of
+// theirs is compiled for AVX2 here and then picked by the linker for the other files.
 #include "winograd.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)

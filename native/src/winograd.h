@@ -29,7 +29,7 @@ void winogradFilterGrad3x3(const float *x, const float *dy, float *dw, int n, in
 constexpr int kWinogradTile = 4;
 constexpr int kWinogradFilterTile = 2;
 
-// Whether conv.cc's tuneCall times the Winograd variant (LGM_CONV_LAYOUT=winograd forces it at any size): with
+// Whether conv_tune.cc's tuneCall times the Winograd variant (LGM_CONV_LAYOUT=winograd forces it at any size): with
 // fewer than 256 tiles of 4x4 pixels the kernels' blocks do not keep both threads busy and the per-call filter
 // transform weighs, so small convolutions (tiny nets, the tests' 8x8 ResNets) keep oneDNN's rounding. The same
 // count of pixels serves 5x5 filters (four times as many 2x2 tiles, each a quarter of the work).

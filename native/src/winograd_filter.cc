@@ -114,7 +114,7 @@ void winogradFilterGrad3x3(const float *x, const float *dy, float *dw, int n, in
 
 #pragma GCC pop_options
 
-#else  // not x86-64 GCC: winogradSupported() is false, and conv.cc never calls this
+#else  // not x86-64 GCC: winogradSupported() is false, and conv_winograd.cc never calls this
 
 namespace lgm {
 

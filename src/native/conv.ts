@@ -8,7 +8,7 @@ type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 type Shape4 = [number, number, number, number];
 
 /**
- * Geometry of a convolution as native/src/conv.cc reads it:
+ * Geometry of a convolution as native/src/conv.h lays it out:
  * [N, H, W, C, KH, KW, O, OH, OW, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight].
  * Null when oneDNN's output-size rule disagrees with TF.js's (e.g. 'ceil' rounding): the backend kernel runs.
  */

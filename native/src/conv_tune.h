@@ -1,0 +1,22 @@
+// Which variant a convolution geometry uses: 0 oneDNN on NHWC, 1 oneDNN on its preferred (blocked) layouts,
+// 2 the Winograd kernels (conv_winograd.h). All compute the same convolution up to rounding.
+#pragma once
+#include <functional>
+
+namespace lgm {
+
+enum Variant { kNhwc = 0, kBlocked = 1, kWinograd = 2 };
+
+// The variants one geometry has and the one it uses (conv.cc's cache entry holds one per convolution).
+struct Tuning {
+  bool blocked = false;        // oneDNN prefers other activation layouts than NHWC (variant 1 exists)
+  bool winograd = false;       // the Winograd kernels compute this convolution (variant 2 exists)
+  bool winogradTimed = false;  // tuneCall times variant 2 (else only LGM_CONV_LAYOUT=winograd runs it)
+  int chosen = -1;             // the variant used, -1 until timed
+};
+
+// Runs `run(variant)` once for the convolution that `tuning` describes, choosing the variant on the first call
+// (conv_tune.cc). Callers hold conv.cc's lock.
+void tuneCall(Tuning &tuning, const std::function<void(int)> &run);
+
+}  // namespace lgm
