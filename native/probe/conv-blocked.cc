@@ -10,21 +10,18 @@
 //   g++ -O3 -o /tmp/conv-blocked conv-blocked.cc -ldnnl
 //   OMP_NUM_THREADS=1 nice -n 10 /tmp/conv-blocked resnet20 8 5   (net rounds calls; VERBOSE=1: every round's rows)
 //   nets: resnet20 (batch 128) | lenetpp-train (batch 64) | lenetpp-infer (batch 256, forward only)
-#include <oneapi/dnnl/dnnl.hpp>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
-using namespace dnnl;
-using tag = memory::format_tag;
-using dt = memory::data_type;
 
-static double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+#include "probe_common.h"
+
+using namespace dnnl;
+using namespace probe;
+using dt = memory::data_type;
 
 struct Geo {
   int n, h, c, o, k, stride, count;  // square images and filters; 'same' padding as TF (extra pad at the end)
@@ -44,9 +41,10 @@ int main(int argc, char **argv) {
   } else if (net == "lenetpp-train" || net == "lenetpp-infer") {
     training = net == "lenetpp-train";
     const int n = training ? 64 : 256;
-    geos = {{n, 28, 1, 32, 5, 1, 1, false, true},   {n, 28, 32, 32, 5, 1, 1, true, false},
-            {n, 14, 32, 64, 5, 1, 1, true, false},  {n, 14, 64, 64, 5, 1, 1, true, false},
-            {n, 7, 64, 128, 5, 1, 1, true, false},  {n, 7, 128, 128, 5, 1, 1, true, false}};
+    for (const Layer &l : kLeNetPP) {
+      const bool first = &l == kLeNetPP;
+      geos.push_back({n, l.h, l.c, l.o, 5, 1, 1, !first, first});
+    }
   } else {
     std::fprintf(stderr, "unknown net %s\n", net.c_str());
     return 2;
@@ -90,17 +88,7 @@ int main(int argc, char **argv) {
           if (reorderActs && fpd.dst_desc() != nhwcDst) reorder(ys, userDst).execute(s, ys, userDst);
           s.wait();
         };
-        auto time = [&](auto f) {
-          f();
-          double b = 1e9;
-          for (int i = 0; i < calls; i++) {
-            const double t0 = now();
-            f();
-            b = std::min(b, now() - t0);
-          }
-          return b * 1e3;
-        };
-        t[v][0] = time(runF);
+        t[v][0] = bestMs(calls, runF);
         t[v][1] = t[v][2] = 0;
         if (!training) continue;
         if (g.bwdData) {
@@ -110,7 +98,7 @@ int main(int argc, char **argv) {
           auto bwd = convolution_backward_data(dpd);
           if (r == 0 && v == 2 && (dpd.diff_src_desc() != fpd.src_desc() || dpd.diff_dst_desc() != fpd.dst_desc()))
             std::printf("h%d c%d o%d: (c) backward-data wants other layouts than the forward\n", g.h, g.c, g.o);
-          t[v][1] = time([&] {
+          t[v][1] = bestMs(calls, [&] {
             reorder(userW, wd).execute(s, userW, wd);
             if (reorderActs && dpd.diff_dst_desc() != nhwcDst) reorder(userDdst, dys).execute(s, userDdst, dys);
             bwd.execute(s, {{DNNL_ARG_DIFF_DST, v == 0 ? userDdst : dys}, {DNNL_ARG_WEIGHTS, wd},
@@ -123,7 +111,7 @@ int main(int argc, char **argv) {
             convolution_backward_weights::desc(algorithm::convolution_direct, src, w, dst, st, pl, pr), eng, fpd);
         memory dws(wpd.diff_weights_desc(), eng), xw(wpd.src_desc(), eng), dyw(wpd.diff_dst_desc(), eng);
         auto bww = convolution_backward_weights(wpd);
-        t[v][2] = time([&] {
+        t[v][2] = bestMs(calls, [&] {
           if (reorderSrc && wpd.src_desc() != nhwcSrc) reorder(userSrc, xw).execute(s, userSrc, xw);
           if (reorderActs && wpd.diff_dst_desc() != nhwcDst) reorder(userDdst, dyw).execute(s, userDdst, dyw);
           bww.execute(s, {{DNNL_ARG_SRC, v == 0 ? userSrc : xw}, {DNNL_ARG_DIFF_DST, v == 0 ? userDdst : dyw},
@@ -158,10 +146,6 @@ int main(int argc, char **argv) {
   }
   // Over all rounds: each geometry and direction's median per variant, summed per step; "tuned" takes the better
   // of (a) and (b) by their medians (less biased than the per-round minimum of two noisy figures above).
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
   double med[3] = {0, 0, 0}, tuned = 0;
   for (size_t gi = 0; gi < geos.size(); gi++)
     for (int d = 0; d < 3; d++) {
