@@ -2,6 +2,7 @@
 // timing, median and range over rounds, random data, the rounding error against a reference, LeNet++'s
 // convolutions, and oneDNN's direct convolution run as native/src/conv.cc runs it: on NHWC activations, or on the
 // layouts oneDNN prefers with the activations and the HWIO filter reordered on every call.
+// check.sh builds every probe.
 #pragma once
 #include <oneapi/dnnl/dnnl.hpp>
 
