@@ -4,7 +4,7 @@
 // variant on oneDNN's preferred (blocked, nChw8c) activation layouts, which reorders its activations in and out of
 // scratch buffers per call. 3x3, stride-1, pad-1 convolutions (all three kernels) and 5x5, stride-1, pad-2 ones
 // (forward and backward-data) also have a Winograd variant (conv_winograd.cc). Which variant a geometry uses is
-// measured on its first call (conv_tune.cc).
+// decided on its first call (conv_tune.cc).
 #include <memory>
 #include <mutex>
 #include <unordered_map>

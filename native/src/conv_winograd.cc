@@ -26,7 +26,7 @@ void addWinograd(Tuning &tuning, const int32_t *g, ConvKind kind, int activation
   // The kernels fuse the bias and ReLU only; the filter gradient runs for 3x3 filters only.
   const bool activationFits = kind != ConvKind::kForward || activation == kLinear || activation == kRelu;
   tuning.winograd = activationFits && winogradGeometry(g, kind != ConvKind::kBackwardFilter);
-  tuning.winogradTimed = winogradWorthTiming(g[N], g[H], g[W]);
+  tuning.winogradDefault = winogradByDefault(g[N], g[H], g[W], g[C], g[O]);
 }
 
 void winogradForward(const int32_t *g, const float *x, const float *filter, const float *bias, int activation,

@@ -9,7 +9,7 @@
 namespace lgm {
 
 // Records in `tuning` whether the Winograd kernels compute convolution `kind` of geometry `g` (with `activation`,
-// for the forward) and whether tuneCall times them there.
+// for the forward) and whether tuneCall uses them there by default (winogradByDefault).
 void addWinograd(Tuning &tuning, const int32_t *g, ConvKind kind, int activation);
 
 // The convolutions on the Winograd kernels, for a geometry addWinograd accepted; arguments as conv.cc's

@@ -4,12 +4,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadAddon } from '../../src/native/index.js';
-import { agreesWithCpu, nativeSkip, randn } from './compare.js';
+import { agreesWithCpu, nativeSkip, randn, runOn } from './compare.js';
 
 // The addon's Winograd variant of 3x3, stride-1, pad-1 and 5x5, stride-1, pad-2 convolutions
-// (native/src/winograd.cc) runs only where a geometry's first call timed it fastest, so these tests force it:
-// LGM_CONV_LAYOUT is read once per process, and the test below runs this file again in a child process with
-// LGM_CONV_LAYOUT=winograd, where the comparisons run. Each comparison also checks, through the addon's counter, that the Winograd kernel did the work.
+// (native/src/winograd.cc) runs by default only on convolutions of 256 tiles or more with 16 channels or more in
+// and out (native/src/winograd.h, winogradByDefault), so these tests force it: LGM_CONV_LAYOUT is read once per
+// process, and the test below runs this file again in a child process with LGM_CONV_LAYOUT=winograd, where the
+// comparisons run. Each comparison also checks, through the addon's counter, that the Winograd kernel did the work.
 const forced = process.env.LGM_CONV_LAYOUT === 'winograd';
 const skip = nativeSkip();
 
@@ -81,6 +82,40 @@ console.log(JSON.stringify({ losses, calls: loadAddon().addon.convWinogradCalls(
 `;
 
 if (!forced) {
+  // Which convolutions run on the Winograd kernels by default is a fixed rule, not a timing, so that a run takes
+  // the same kernels (and rounds the same way) every time: [batch, height, width, in, out, filter size] and
+  // whether the forward convolution runs on them, each called twice (the second call reuses the first's choice).
+  test(
+    'by default the Winograd kernels take the convolutions winogradByDefault names, every time',
+    { skip },
+    async () => {
+      const cases = [
+        [[16, 16, 16, 16, 16, 3], true], // 16 x 4 x 4 = 256 tiles of 4x4 pixels, 16 channels in and out
+        [[15, 16, 16, 16, 16, 3], false], // 240 tiles
+        [[16, 16, 16, 3, 16, 3], false], // a first layer on 3 image channels
+        [[16, 16, 16, 16, 8, 3], false], // 8 channels out
+        [[8, 28, 28, 32, 32, 5], true], // 8 x 7 x 7 = 392 tiles
+        [[8, 28, 28, 1, 32, 5], false], // LeNet++'s first layer
+      ] as const;
+      for (const [[n, h, w, c, k, r], winograd] of cases) {
+        const conv = () => [
+          tf.conv2d(
+            tf.tensor4d(randn(n * h * w * c, 3), [n, h, w, c]),
+            tf.tensor4d(randn(r * r * c * k, 4), [r, r, c, k]),
+            1,
+            'same',
+          ),
+        ];
+        for (let call = 0; call < 2; call++) {
+          const calls = winogradCalls();
+          await runOn('cpu', true, conv); // checks that no tensor is left behind
+          const what = `x [${n},${h},${w},${c}], filter [${r},${r},${c},${k}], call ${call + 1}`;
+          assert.equal(winogradCalls() - calls, winograd ? 1 : 0, what);
+        }
+      }
+    },
+  );
+
   test('Winograd convolutions agree with the cpu backend (LGM_CONV_LAYOUT=winograd)', { skip }, () => {
     // Without NODE_TEST_CONTEXT, which makes a nested `node --test` skip its files.
     const env: NodeJS.ProcessEnv = { ...process.env, LGM_CONV_LAYOUT: 'winograd' };
@@ -88,10 +123,14 @@ if (!forced) {
     const run = spawnSync(process.execPath, ['--test', fileURLToPath(import.meta.url)], {
       env,
       encoding: 'utf8',
-      timeout: 300_000,
+      timeout: 900_000, // about a minute on an idle machine; generous for a loaded one
     });
     const output = `${run.stdout}${run.stderr}`;
-    assert.equal(run.status, 0, output.slice(-3000));
+    assert.equal(
+      run.status,
+      0,
+      `${run.signal ? `killed by ${run.signal} (timeout?)\n` : ''}${output.slice(-3000)}`,
+    );
     const passed = Number(/# pass (\d+)/.exec(output)?.[1] ?? 0);
     assert.equal(
       passed,
