@@ -17,45 +17,23 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath, URL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { BENCH_NETS, benchArgs } from './args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    nets: { type: 'string', default: 'lenetpp,resnet20' },
-    modes: { type: 'string', default: 'train,infer' },
-    steps: { type: 'string', default: '10' },
-    python: { type: 'string', default: '/usr/bin/python3' },
-    threads: { type: 'string', default: '2' },
-    loss: { type: 'string', default: 'lgm' },
-  },
+const { values, positive, list } = benchArgs('compare.mjs', {
+  rounds: { type: 'string', default: '3' },
+  nets: { type: 'string', default: 'lenetpp,resnet20' },
+  modes: { type: 'string', default: 'train,infer' },
+  steps: { type: 'string', default: '10' },
+  python: { type: 'string', default: '/usr/bin/python3' },
+  threads: { type: 'string', default: '2' },
+  loss: { type: 'string', default: 'lgm' },
 });
-
-function usageError(message) {
-  process.stderr.write(`compare.mjs: ${message}\n`);
-  process.exit(2);
-}
-function positive(name) {
-  const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    usageError(`--${name} must be an integer >= 1, got '${values[name]}'`);
-  }
-  return n;
-}
-function list(name, allowed) {
-  const items = values[name].split(',').filter((s) => s !== '');
-  const bad = items.filter((s) => !allowed.includes(s));
-  if (items.length === 0 || bad.length > 0) {
-    usageError(`--${name} must be a list of ${allowed.join(', ')}, got '${values[name]}'`);
-  }
-  return items;
-}
 
 const rounds = positive('rounds');
 const steps = positive('steps');
 const threads = positive('threads');
-const nets = list('nets', ['lenetpp', 'resnet20', 'resnet32', 'resnet56', 'resnet110']);
+const nets = list('nets', BENCH_NETS);
 const modes = list('modes', ['train', 'infer']);
 const losses = list('loss', ['lgm', 'softmax']);
 const batchOf = (net, mode) => (mode === 'infer' ? 256 : net === 'lenetpp' ? 64 : 128);

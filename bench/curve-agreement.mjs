@@ -26,35 +26,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { BENCH_NETS, benchArgs } from './args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    nets: { type: 'string', default: 'lenetpp,resnet20' },
-    steps: { type: 'string', default: '200' },
-    'test-limit': { type: 'string', default: '2000' },
-    variants: { type: 'string', default: 'direct-1thread,nhwc,blocked,winograd,default' },
-    keep: { type: 'string' },
-  },
+const { values, positive, list } = benchArgs('curve-agreement.mjs', {
+  nets: { type: 'string', default: 'lenetpp,resnet20' },
+  steps: { type: 'string', default: '200' },
+  'test-limit': { type: 'string', default: '2000' },
+  variants: { type: 'string', default: 'direct-1thread,nhwc,blocked,winograd,default' },
+  keep: { type: 'string' },
 });
 
-function usageError(message) {
-  process.stderr.write(`curve-agreement.mjs: ${message}\n`);
-  process.exit(2);
-}
-function positive(name) {
-  const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < 1) usageError(`--${name} must be an integer >= 1, got '${values[name]}'`);
-  return n;
-}
 const steps = positive('steps');
 const testLimit = positive('test-limit');
-const nets = values.nets.split(',').filter((s) => s !== '');
-const known = ['lenetpp', 'resnet20', 'resnet32', 'resnet56', 'resnet110'];
-if (nets.length === 0 || nets.some((n) => !known.includes(n))) {
-  usageError(`--nets must be a list of ${known.join(', ')}, got '${values.nets}'`);
-}
+const nets = list('nets', BENCH_NETS);
 
 /** Environment changes of each variant. */
 const KNOWN_VARIANTS = {
@@ -65,12 +50,7 @@ const KNOWN_VARIANTS = {
   default: {},
   wasm: { LGM_NATIVE: '0' },
 };
-const chosen = values.variants.split(',').filter((s) => s !== '');
-if (chosen.length === 0 || chosen.some((v) => !(v in KNOWN_VARIANTS))) {
-  usageError(
-    `--variants must be a list of ${Object.keys(KNOWN_VARIANTS).join(', ')}, got '${values.variants}'`,
-  );
-}
+const chosen = list('variants', Object.keys(KNOWN_VARIANTS));
 /** The reference first. */
 const VARIANTS = [['reference', { LGM_CONV_LAYOUT: 'direct' }], ...chosen.map((v) => [v, KNOWN_VARIANTS[v]])];
 /** Batch sizes of the README's training commands: 64 for LeNet++, 128 for the ResNets. */
