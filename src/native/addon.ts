@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { LgmError } from '../util/errors.js';
 
 /** Activation codes understood by the addon's fused kernels (native/src/conv.cc and matmul.cc). */
 export const ACTIVATION_CODES: Readonly<Record<string, number>> = {
@@ -222,13 +223,26 @@ function withPassiveOpenMp(load: () => unknown): NativeAddon {
 }
 
 /**
+ * The values of $LGM_CONV_LAYOUT, which native/src/conv_tune.cc reads: one convolution variant for all (nhwc,
+ * blocked, winograd) or oneDNN's direct ones only (direct); unset or empty, the default choice.
+ */
+export const CONV_LAYOUTS = ['nhwc', 'blocked', 'winograd', 'direct'] as const;
+
+/**
  * Loads the addon once. $LGM_NATIVE=0 (or 'off', 'false') disables it, so the fallback path can be forced
- * (tests, comparisons); it is read on each call until the addon has been loaded.
+ * (tests, comparisons); it is read on each call until the addon has been loaded. Throws an LgmError when
+ * $LGM_CONV_LAYOUT has a value the addon does not know (it would otherwise be ignored without a word).
  */
 export function loadAddon(): AddonLoad {
   const setting = (process.env.LGM_NATIVE ?? '').toLowerCase();
   if (['0', 'off', 'false'].includes(setting)) {
     return { addon: null, reason: `disabled by LGM_NATIVE=${process.env.LGM_NATIVE}` };
+  }
+  const layout = process.env.LGM_CONV_LAYOUT ?? '';
+  if (layout !== '' && !(CONV_LAYOUTS as readonly string[]).includes(layout)) {
+    throw new LgmError(
+      `LGM_CONV_LAYOUT must be one of ${CONV_LAYOUTS.join(', ')} (or unset), got '${layout}'`,
+    );
   }
   if (cached === undefined) {
     try {

@@ -36,6 +36,20 @@ test('LGM_NATIVE=0 forces the fallback: registration reports why and leaves the 
   }
 });
 
+test('an unknown LGM_CONV_LAYOUT is a clear error, not ignored', () => {
+  const saved = process.env.LGM_CONV_LAYOUT;
+  process.env.LGM_CONV_LAYOUT = 'winogard';
+  try {
+    assert.throws(
+      () => registerNativeKernels('cpu'),
+      /LGM_CONV_LAYOUT must be one of nhwc, blocked, winograd, direct \(or unset\), got 'winogard'/,
+    );
+  } finally {
+    if (saved === undefined) delete process.env.LGM_CONV_LAYOUT;
+    else process.env.LGM_CONV_LAYOUT = saved;
+  }
+});
+
 test('registerNativeKernels rejects bad backend names', () => {
   assert.equal(registerNativeKernels('webgl'), false);
   assert.equal(nativeKernelsReason(), "backend 'webgl' is not one of wasm, cpu");
