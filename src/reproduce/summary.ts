@@ -1,17 +1,18 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomicAsync } from '../io/atomic.js';
 import { readRunConfig } from '../train/run.js';
-import { readJsonFile, writeJsonFile } from '../run/json-file.js';
+import { readJsonFile } from '../run/json-file.js';
 import { LgmError, describe } from '../util/errors.js';
 import { readMetrics } from '../run/metrics.js';
 import { readDetection } from '../run/detection.js';
+import { ADVERSARIAL_DIR } from '../run/layout.js';
+import { readAttackSummary } from './attack-stage.js';
 
 /**
  * summary.json: the results of one or more reproductions of the same experiment and budget (typically one per
  * seed), per model, in percent: test error and the AUROC of every detector on every input set, one entry per
- * seed, in the order of `seeds` (null where that seed's model has no such row yet).
+ * seed, in the order of `seeds` (null where that seed's model has no such row yet), and each attack's success
+ * rate. `attackSuccess` is absent in summaries written before lgm 0.1.2.
  */
 export interface ReproductionSummary {
   format: 'lgm-summary-1';
@@ -28,6 +29,8 @@ export interface ModelSummary {
   seeds: number[];
   testError: (number | null)[];
   detection: Record<string, Record<string, (number | null)[]>>;
+  /** Per attack: the share of the correctly classified attacked images the attack flipped, per seed. */
+  attackSuccess?: Record<string, (number | null)[]>;
 }
 
 interface PlanFile {
@@ -105,12 +108,23 @@ export async function summarizeReproductions(
           seeds: [],
           testError: [],
           detection: {},
+          attackSuccess: {},
         };
         models.set(name, model);
       }
       const index = model.seeds.length;
       model.seeds.push(plan.seed);
       model.testError.push(round(100 * (1 - accuracy)));
+      const attacks = Object.keys(stages)
+        .filter((k) => k.startsWith(`attack/${name}/`) && stages[k].failed === undefined)
+        .map((k) => k.slice(`attack/${name}/`.length))
+        .filter((a) => existsSync(join(runDir, ADVERSARIAL_DIR, `${a}.json`)));
+      for (const attack of attacks) {
+        const { successRate } = await readAttackSummary(runDir, attack);
+        const values = ((model.attackSuccess ??= {})[attack] ??= []);
+        while (values.length < index) values.push(null);
+        values[index] = successRate === null ? null : round(100 * successRate);
+      }
       const detected = stages[`detect/${name}`] !== undefined && existsSync(join(runDir, 'detection.json'));
       if (!detected) continue;
       for (const row of (await readDetection(runDir)).rows) {
@@ -121,75 +135,11 @@ export async function summarizeReproductions(
       }
     }
   }
-  // Pad every AUROC list to the model's number of seeds (a later seed may lack a row an earlier one had).
+  // Pad every list to the model's number of seeds (a later seed may lack a row an earlier one had).
   for (const m of models.values()) {
-    for (const bySet of Object.values(m.detection)) {
-      for (const values of Object.values(bySet)) while (values.length < m.seeds.length) values.push(null);
-    }
+    const lists = [...Object.values(m.detection).flatMap((bySet) => Object.values(bySet))];
+    lists.push(...Object.values(m.attackSuccess ?? {}));
+    for (const values of lists) while (values.length < m.seeds.length) values.push(null);
   }
   return { format: 'lgm-summary-1', experiment, budget: budget.name, models: [...models.values()] };
-}
-
-/** Mean and sample standard deviation of the non-null values, or null when there are none. */
-export function meanAndSpread(
-  values: readonly (number | null)[],
-): { mean: number; sd: number; n: number } | null {
-  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
-  if (xs.length === 0) return null;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-  return { mean, sd, n: xs.length };
-}
-
-function cell(values: readonly (number | null)[], digits: number): string {
-  const s = meanAndSpread(values);
-  if (s === null) return '-';
-  return s.n < 2
-    ? `${s.mean.toFixed(digits)} (1 seed)`
-    : `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)} (${s.n})`;
-}
-
-/** The summary as markdown: test error, then one AUROC table per model (mean ± sd over seeds, and n). */
-export function summaryMarkdown(summary: ReproductionSummary): string {
-  const lines = [
-    `# Summary: ${summary.experiment}, budget ${summary.budget}`,
-    '',
-    'Mean ± sample standard deviation over seeds (number of seeds in brackets), in percent. Adversarial sets:',
-    '`<attack>-all` = the adversarial versions of the correctly classified attacked test images, whether or not',
-    'the attack flipped them; `<attack>-successful` = only the flipped ones; both against those same clean images.',
-    'OOD sets against the clean test images. Machine-readable: summary.json.',
-    '',
-    '## Test error %',
-    '',
-    '| model | feature | loss | seeds | test error % |',
-    '| --- | --- | --- | --- | --- |',
-  ];
-  for (const m of summary.models) {
-    lines.push(
-      `| ${m.name} | ${m.featureDim} | ${m.description} | ${m.seeds.join(', ')} | ${cell(m.testError, 2)} |`,
-    );
-  }
-  for (const m of summary.models) {
-    const detectors = Object.keys(m.detection);
-    if (detectors.length === 0) continue;
-    const sets = [...new Set(detectors.flatMap((d) => Object.keys(m.detection[d])))];
-    lines.push(
-      '',
-      `## ${m.name}: AUROC %`,
-      '',
-      `| detector | ${sets.join(' | ')} |`,
-      `| --- |${' --- |'.repeat(sets.length)}`,
-    );
-    for (const d of detectors) {
-      lines.push(`| ${d} | ${sets.map((s) => cell(m.detection[d][s] ?? [], 1)).join(' | ')} |`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Writes <outDir>/summary.json and summary.md. */
-export async function writeSummaryFiles(outDir: string, summary: ReproductionSummary): Promise<void> {
-  await mkdir(outDir, { recursive: true });
-  await writeJsonFile(join(outDir, 'summary.json'), summary);
-  await writeFileAtomicAsync(join(outDir, 'summary.md'), summaryMarkdown(summary));
 }

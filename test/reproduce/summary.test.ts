@@ -5,12 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/index.js';
 import { reproduce } from '../../src/reproduce/index.js';
-import {
-  ReproductionSummary,
-  meanAndSpread,
-  summarizeReproductions,
-  summaryMarkdown,
-} from '../../src/reproduce/summary.js';
+import { ReproductionSummary, summarizeReproductions } from '../../src/reproduce/summary.js';
+import { meanAndSpread, summaryMarkdown } from '../../src/reproduce/summary-markdown.js';
 import { reproduceCommand } from '../../src/cli/commands/reproduce.js';
 import { capture } from '../helpers/console.js';
 
@@ -58,6 +54,19 @@ test('reproduce summary: two seeds of the tiny budget give per-seed test errors 
       assert.equal(values.length, 2);
       assert.ok(values.every((v) => v === null || (v >= 0 && v <= 100)));
     }
+    // Attack success per seed, read back from each run's adversarial/<attack>.json.
+    assert.deepEqual(Object.keys(lgm.attackSuccess ?? {}), ['fgsm', 'bim', 'deepfool', 'cw']);
+    for (const values of Object.values(lgm.attackSuccess ?? {})) {
+      assert.equal(values.length, 2);
+      assert.ok(
+        values.every((v) => v !== null && v >= 0 && v <= 100),
+        values.join(', '),
+      );
+    }
+    const fgsm0 = JSON.parse(
+      await readFile(join(root, 'seed-0', 'runs', 'lgm-2d', 'adversarial', 'fgsm.json'), 'utf8'),
+    ) as { successRate: number };
+    assert.ok(Math.abs((lgm.attackSuccess?.fgsm[0] ?? NaN) - 100 * fgsm0.successRate) < 1e-3);
     // The CLI writes the same summary and its markdown.
     const out = join(root, 'summary');
     const { code } = await capture(() =>
@@ -70,7 +79,14 @@ test('reproduce summary: two seeds of the tiny budget give per-seed test errors 
       summary.models.map((m) => m.testError),
     );
     assert.match(await readFile(join(out, 'summary.md'), 'utf8'), /\| lgm-2d \| 2 \| L-GM identity/);
-    assert.match(summaryMarkdown(summary), /## lgm-2d: AUROC %/);
+    const markdown = summaryMarkdown(summary);
+    assert.match(markdown, /## lgm-2d: AUROC %/);
+    assert.match(markdown, /\| lgm-2d \| 0, 1 \| L-GM class likelihood \| [0-9.]+ ± [0-9.]+/);
+    assert.match(markdown, /\| softmax-2d \| 0, 1 \| max softmax \|/);
+    assert.doesNotMatch(markdown, /\| softmax-2d \| 0, 1 \| L-GM class/);
+    assert.match(markdown, /\| softmax-2d \| 0, 1 \| energy \|/);
+    assert.doesNotMatch(markdown, /\| lgm-2d \| 0, 1 \| energy \|/);
+    assert.match(markdown, /\| model \| seeds \| FGSM \| BIM \| DeepFool \| C&W \|/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -84,4 +100,39 @@ test('reproduce summary: directories of different budgets are refused', async ()
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+});
+
+test('summaryMarkdown: the headline table shows all / successful, one number where they read the same, and a dash for a missing seed', () => {
+  const summary: ReproductionSummary = {
+    format: 'lgm-summary-1',
+    experiment: 'mnist',
+    budget: 'full',
+    models: [
+      {
+        name: 'lgm-2d',
+        description: 'L-GM',
+        featureDim: 2,
+        loss: 'lgm',
+        seeds: [0, 1],
+        testError: [1, 0.5],
+        detection: {
+          'lgm-class': {
+            'fgsm-all': [90, 92],
+            'fgsm-successful': [95, 97],
+            'bim-all': [80, null],
+            'bim-successful': [80, null],
+            gaussian: [null, null],
+          },
+        },
+        attackSuccess: { fgsm: [50, 70] },
+      },
+    ],
+  };
+  const markdown = summaryMarkdown(summary);
+  assert.match(
+    markdown,
+    /\| lgm-2d \| 0, 1 \| L-GM class likelihood \| 91.0 ± 1.4 \/ 96.0 ± 1.4 \| 80.0 \| - \|/,
+  );
+  assert.match(markdown, /\| lgm-2d \| 0, 1 \| 60.0 ± 14.1 \|/);
+  assert.match(markdown, /\| lgm-2d \| 2 \| L-GM \| 0, 1 \| 0.75 ± 0.35 \(2\) \|/);
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { BUDGET_NAMES, EXPERIMENT_NAMES, ExperimentName, reproduce } from '../../reproduce/index.js';
-import { summarizeReproductions, writeSummaryFiles } from '../../reproduce/summary.js';
+import { summarizeReproductions } from '../../reproduce/summary.js';
+import { writeSummaryFiles } from '../../reproduce/summary-markdown.js';
 import { experimentVariants } from '../../reproduce/experiments.js';
 import { LgmError } from '../../util/errors.js';
 import type { Command } from '../command.js';
