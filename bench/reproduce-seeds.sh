@@ -4,7 +4,9 @@
 # ships, `pretrained/`), seeds 1 and 2 of the 100-D pair, Fashion-MNIST (softmax vs L-GM 100-D, the second dataset)
 # at seed 0, seeds 1 and 2 of the 2-D pair, the other models of the comparison at seed 0, then Fashion-MNIST seeds 1
 # and 2. Each group is one reproduction in <root>/seed-<s>-<group>, so a killed run continues where it stopped when
-# this script is started again (reproduce resumes every stage).
+# this script is started again (reproduce resumes every stage). The other models are one group each
+# (seed-0-center-2d, ...): a group is one lane's work, and seven models in one group would leave the other lane
+# idle once it runs out of groups.
 #   [LGM_LANES=2] bash bench/reproduce-seeds.sh <root> [extra reproduce flags]
 # LGM_LANES=N runs N lanes at once, each going through the same list in the same order with one OpenMP thread
 # (unless OMP_NUM_THREADS says otherwise): a group another lane is running is locked (reproduce exits at once),
@@ -27,7 +29,9 @@ groups() {
   for s in 1 2; do run "$s" 100d softmax-100d,lgm-100d "$@"; done
   run 0 fashion softmax-100d,lgm-100d "$@"
   for s in 1 2; do run "$s" 2d softmax-2d,lgm-2d "$@"; done
-  run 0 others center-2d,am-softmax-2d,arcface-2d,lgm-alpha0-2d,lgm-lambda0-2d,lgm-iso-2d,lgm-diag-2d "$@"
+  for v in center-2d am-softmax-2d arcface-2d lgm-alpha0-2d lgm-lambda0-2d lgm-iso-2d lgm-diag-2d; do
+    run 0 "$v" "$v" "$@"
+  done
   for s in 1 2; do run "$s" fashion softmax-100d,lgm-100d "$@"; done
 }
 lanes=${LGM_LANES:-1}
