@@ -27,6 +27,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "scratch.h"
+
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #include "winograd_kernels.h"
@@ -45,7 +47,7 @@ void run(const float *x, const float *filter, bool transposed, const float *bias
   const int cp = roundUp8(c), kp = roundUp8(k);  // channels padded to whole vectors (the padding is zeros)
 
   // U[p][ci][co] = (G g G^T)[p] for the filter g[i][j] of input channel ci and output channel co.
-  static Buffer filterBuffer;
+  static Scratch<float> filterBuffer;
   float *u = filterBuffer.get(size_t(P) * cp * kp);
   std::fill(u, u + size_t(P) * cp * kp, 0.f);
   for (int ci = 0; ci < c; ci++)
@@ -71,7 +73,7 @@ void run(const float *x, const float *filter, bool transposed, const float *bias
   const size_t vFloats = P * vStride, mFloats = P * mStride;
   // Each thread's buffer also holds cp zeros, read for input pixels outside the image, and kp floats of scratch,
   // written for output pixels outside it: then the transforms' loads and stores need no branches.
-  static Buffer threadBuffers[64];
+  static Scratch<float> threadBuffers[64];
   const int threads = std::min(omp_get_max_threads(), 64);
   for (int t = 0; t < threads; t++) {
     float *buffer = threadBuffers[t].get(vFloats + mFloats + cp + kp);

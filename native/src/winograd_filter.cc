@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "scratch.h"
+
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #include "winograd_kernels.h"
@@ -39,7 +41,7 @@ void filterGrad(const float *x, const float *dy, float *dw, int n, int h, int w,
   const size_t vStride = size_t(perBlock) * cp + 16, dStride = size_t(perBlock) * kp + 16;
   const size_t vFloats = P * vStride, dFloats = P * dStride, uFloats = size_t(P) * cp * kp;
   // Per thread: V, the spread dy, the thread's dU, and zeros read for pixels outside the image.
-  static Buffer threadBuffers[64];
+  static Scratch<float> threadBuffers[64];
   const int threads = std::min(omp_get_max_threads(), 64);
   for (int t = 0; t < threads; t++) {
     float *buffer = threadBuffers[t].get(vFloats + dFloats + uFloats + std::max(cp, kp));

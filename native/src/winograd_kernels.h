@@ -6,8 +6,6 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 
 namespace lgm {
 namespace winograd {
@@ -193,21 +191,6 @@ inline void blockProduct(const float *a, size_t ar, size_t aq, const float *b, f
       microRows<1>(std::min(6, rows - r), a + r * ar, ar, aq, b + col, cols, c + size_t(r) * cols + col, cols, depth,
                    accumulate);
 }
-
-// Buffers kept between calls (one call at a time): the transformed filter and each thread's block buffers.
-struct Buffer {
-  float *data = nullptr;
-  size_t floats = 0;
-  float *get(size_t want) {
-    if (want > floats) {
-      std::free(data);
-      data = static_cast<float *>(std::aligned_alloc(64, (want * sizeof(float) + 63) / 64 * 64));
-      floats = data ? want : 0;
-      if (data == nullptr) throw std::bad_alloc();
-    }
-    return data;
-  }
-};
 
 inline int roundUp8(int v) { return (v + 7) / 8 * 8; }
 
