@@ -14,24 +14,13 @@
 // (winograd_kernels.h): oneDNN's sgemm pays its dispatch per call, and a call per position and block would be
 // hundreds per convolution.
 //
-// The vector code is compiled for AVX2 + FMA (pragma below), and winogradSupported() checks that the CPU has them
-// before conv_winograd.cc calls it. The standard headers come before the pragma, so that no inline function of
-// theirs is compiled for AVX2 here and then picked by the linker for the other files.
+// The vector code is compiled for AVX2 + FMA (winograd_kernels.h turns the target on, this file's pop_options
+// turns it off), and winogradSupported(), compiled after that for any x86-64 CPU, checks that the CPU has them
+// before conv_winograd.cc calls the kernels.
 #include "winograd.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-#include <omp.h>
-
-#include <algorithm>
-#include <cstdlib>
-#include <new>
-
-#include "scratch.h"
-
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
 #include "winograd_kernels.h"
+
+#ifdef LGM_WINOGRAD_AVX2  // x86-64 GCC: from here to the pop_options below compiled for AVX2 + FMA
 
 namespace lgm {
 

@@ -6,20 +6,9 @@
 // that stay in the cache; each thread sums its blocks' products into its own dU, and the threads' sums are added
 // in a fixed order at the end (the result does not depend on the scheduling, only on the thread count).
 #include "winograd.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-#include <omp.h>
-
-#include <algorithm>
-#include <cstdlib>
-#include <new>
-
-#include "scratch.h"
-
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
 #include "winograd_kernels.h"
+
+#ifdef LGM_WINOGRAD_AVX2  // x86-64 GCC: from here to the pop_options below compiled for AVX2 + FMA
 
 namespace lgm {
 
