@@ -10,12 +10,12 @@
 #include <unordered_map>
 #include <vector>
 #include <algorithm>
-#include <cstdlib>
 
 #include "common.h"
 #include "conv.h"
 #include "conv_tune.h"
 #include "conv_winograd.h"
+#include "scratch.h"
 
 namespace lgm {
 
@@ -123,23 +123,9 @@ memory userWeightsIn(Entry &e, const Geometry &geo, float *filter) {
   return *e.weights;
 }
 
-// Scratch buffers for the blocked variants' activations, shared by every geometry (calls hold convLock), 64-byte
-// aligned, grown as needed and kept.
-struct Scratch {
-  float *data = nullptr;
-  size_t bytes = 0;
-  void *get(size_t want) {
-    if (want > bytes) {
-      std::free(data);
-      data = static_cast<float *>(std::aligned_alloc(64, (want + 63) / 64 * 64));
-      bytes = data ? want : 0;
-      if (!data) throw std::bad_alloc();
-    }
-    return data;
-  }
-};
-Scratch &scratch(int slot) {
-  static Scratch slots[3];
+// Scratch buffers for the blocked variants' activations, shared by every geometry (calls hold convLock).
+Scratch<std::byte> &scratch(int slot) {
+  static Scratch<std::byte> slots[3];
   return slots[slot];
 }
 

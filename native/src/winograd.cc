@@ -14,22 +14,13 @@
 // (winograd_kernels.h): oneDNN's sgemm pays its dispatch per call, and a call per position and block would be
 // hundreds per convolution.
 //
-// The vector code is compiled for AVX2 + FMA (pragma below), and winogradSupported() checks that the CPU has them
-// before conv_winograd.cc calls it. The standard headers come before the pragma, so that no inline function of
-// theirs is compiled for AVX2 here and then picked by the linker for the other files.
+// The vector code is compiled for AVX2 + FMA (winograd_kernels.h turns the target on, this file's pop_options
+// turns it off), and winogradSupported(), compiled after that for any x86-64 CPU, checks that the CPU has them
+// before conv_winograd.cc calls the kernels.
 #include "winograd.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-#include <omp.h>
-
-#include <algorithm>
-#include <cstdlib>
-#include <new>
-
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
 #include "winograd_kernels.h"
+
+#ifdef LGM_WINOGRAD_AVX2  // x86-64 GCC: from here to the pop_options below compiled for AVX2 + FMA
 
 namespace lgm {
 
@@ -45,7 +36,7 @@ void run(const float *x, const float *filter, bool transposed, const float *bias
   const int cp = roundUp8(c), kp = roundUp8(k);  // channels padded to whole vectors (the padding is zeros)
 
   // U[p][ci][co] = (G g G^T)[p] for the filter g[i][j] of input channel ci and output channel co.
-  static Buffer filterBuffer;
+  static Scratch<float> filterBuffer;
   float *u = filterBuffer.get(size_t(P) * cp * kp);
   std::fill(u, u + size_t(P) * cp * kp, 0.f);
   for (int ci = 0; ci < c; ci++)
@@ -71,7 +62,7 @@ void run(const float *x, const float *filter, bool transposed, const float *bias
   const size_t vFloats = P * vStride, mFloats = P * mStride;
   // Each thread's buffer also holds cp zeros, read for input pixels outside the image, and kp floats of scratch,
   // written for output pixels outside it: then the transforms' loads and stores need no branches.
-  static Buffer threadBuffers[64];
+  static Scratch<float> threadBuffers[64];
   const int threads = std::min(omp_get_max_threads(), 64);
   for (int t = 0; t < threads; t++) {
     float *buffer = threadBuffers[t].get(vFloats + mFloats + cp + kp);

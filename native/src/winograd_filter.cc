@@ -6,18 +6,9 @@
 // that stay in the cache; each thread sums its blocks' products into its own dU, and the threads' sums are added
 // in a fixed order at the end (the result does not depend on the scheduling, only on the thread count).
 #include "winograd.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-#include <omp.h>
-
-#include <algorithm>
-#include <cstdlib>
-#include <new>
-
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
 #include "winograd_kernels.h"
+
+#ifdef LGM_WINOGRAD_AVX2  // x86-64 GCC: from here to the pop_options below compiled for AVX2 + FMA
 
 namespace lgm {
 
@@ -39,7 +30,7 @@ void filterGrad(const float *x, const float *dy, float *dw, int n, int h, int w,
   const size_t vStride = size_t(perBlock) * cp + 16, dStride = size_t(perBlock) * kp + 16;
   const size_t vFloats = P * vStride, dFloats = P * dStride, uFloats = size_t(P) * cp * kp;
   // Per thread: V, the spread dy, the thread's dU, and zeros read for pixels outside the image.
-  static Buffer threadBuffers[64];
+  static Scratch<float> threadBuffers[64];
   const int threads = std::min(omp_get_max_threads(), 64);
   for (int t = 0; t < threads; t++) {
     float *buffer = threadBuffers[t].get(vFloats + dFloats + uFloats + std::max(cp, kp));

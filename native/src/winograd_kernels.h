@@ -1,13 +1,26 @@
 // Pieces shared by winograd.cc (forward, backward-data) and winograd_filter.cc (filter gradient): the transforms
 // of Lavin & Gray's F(2x2, 3x3) and F(4x4, 3x3) (CVPR 2016, section 4), a register-blocked product kernel, the
-// input tile transform. Vector code for AVX2 + FMA: include this only from x86-64 GCC code compiled under
-// `#pragma GCC target("avx2,fma")`, after the standard headers (see winograd.cc).
+// input tile transform; and both files' preamble. Vector code for AVX2 + FMA, on x86-64 GCC only: there this
+// header defines LGM_WINOGRAD_AVX2 and turns on `#pragma GCC target("avx2,fma")` for the rest of the including
+// file, which ends that region with `#pragma GCC pop_options` (before winogradSupported(), which must run on any
+// x86-64 CPU). Elsewhere it defines nothing, and the files compile their stubs. The standard headers come before
+// the pragma, so that no inline function of theirs is compiled for AVX2 here and then picked by the linker for the
+// other files. Include it once, from those two files only.
 #pragma once
+#include "winograd.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LGM_WINOGRAD_AVX2 1
+
 #include <immintrin.h>
+#include <omp.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
+
+#include "scratch.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
 
 namespace lgm {
 namespace winograd {
@@ -194,21 +207,6 @@ inline void blockProduct(const float *a, size_t ar, size_t aq, const float *b, f
                    accumulate);
 }
 
-// Buffers kept between calls (one call at a time): the transformed filter and each thread's block buffers.
-struct Buffer {
-  float *data = nullptr;
-  size_t floats = 0;
-  float *get(size_t want) {
-    if (want > floats) {
-      std::free(data);
-      data = static_cast<float *>(std::aligned_alloc(64, (want * sizeof(float) + 63) / 64 * 64));
-      floats = data ? want : 0;
-      if (data == nullptr) throw std::bad_alloc();
-    }
-    return data;
-  }
-};
-
 inline int roundUp8(int v) { return (v + 7) / 8 * 8; }
 
 
@@ -245,3 +243,5 @@ inline void tilePixels(const float *x, long tile, int tilesH, int tilesW, int m,
 
 }  // namespace winograd
 }  // namespace lgm
+
+#endif  // LGM_WINOGRAD_AVX2; its AVX2 region stays open, for the including file to pop

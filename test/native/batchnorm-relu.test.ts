@@ -5,14 +5,10 @@ import {
   LGM_BATCH_NORM_ADD_RELU_TRAIN,
   LGM_BATCH_NORM_RELU_TRAIN,
 } from '../../src/util/batch-norm-kernel.js';
-import { agreesWithCpu, nativeSkip, randInt, randn } from './compare.js';
+import { agreesWithCpu, nativeSkip, randInt, randn, weightedSum } from './compare.js';
 
 const skip = nativeSkip();
 const BACKENDS = ['cpu', 'wasm'];
-
-/** Weighted sum of outputs, so every output element gets a distinct upstream gradient. */
-const weightedSum = (y: tf.Tensor, seed: number) =>
-  tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
 
 /**
  * relu(batch norm) in training with its statistics and the moving averages (momentum 0.9) of zeros and ones:

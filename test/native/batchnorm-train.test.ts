@@ -6,14 +6,10 @@ import { nativeKernelCalls, registerNativeKernels, unregisterNativeKernels } fro
 import { batchNormalization } from '../../src/nets/batch-norm.js';
 import { LGM_BATCH_NORM_TRAIN } from '../../src/util/batch-norm-kernel.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { agreesWithCpu, assertClose, nativeSkip, randInt, randn } from './compare.js';
+import { agreesWithCpu, assertClose, nativeSkip, randInt, randn, weightedSum } from './compare.js';
 
 const skip = nativeSkip();
 const BACKENDS = ['cpu', 'wasm'];
-
-/** Weighted sum of outputs, so every output element gets a distinct upstream gradient. */
-const weightedSum = (y: tf.Tensor, seed: number) =>
-  tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
 
 /**
  * y, mean and variance of batch norm in training, and the moving averages (momentum 0.9) of zeros and ones

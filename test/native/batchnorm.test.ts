@@ -5,14 +5,10 @@ import { initBackend } from '../../src/backend/index.js';
 import { nativeKernelCalls, registerNativeKernels, unregisterNativeKernels } from '../../src/native/index.js';
 import { buildNetwork } from '../../src/nets/registry.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { agreesWithCpu, nativeSkip, randInt, randn } from './compare.js';
+import { agreesWithCpu, nativeSkip, randInt, randn, weightedSum } from './compare.js';
 
 const skip = nativeSkip();
 const BACKENDS = ['cpu', 'wasm'];
-
-/** Weighted sum of outputs, so every output element gets a distinct upstream gradient. */
-const weightedSum = (y: tf.Tensor, seed: number) =>
-  tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
 
 describe('native batch norm agrees with the cpu backend', { skip }, () => {
   for (const backend of BACKENDS) {

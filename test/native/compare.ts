@@ -22,6 +22,32 @@ export function randn(size: number, seed: number): Float32Array {
   return Float32Array.from({ length: size }, next);
 }
 
+/** Weighted sum of outputs, so every output element gets a distinct upstream gradient. */
+export function weightedSum(y: tf.Tensor, seed: number): tf.Scalar {
+  return tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
+}
+
+/**
+ * The gradients [dx, dfilter, dbias] of weightedSum(fused conv2d of x with filter + bias, no activation): one
+ * forward and the three backward kernels (Conv2DBackpropInput, Conv2DBackpropFilter, the bias' Sum).
+ */
+export function fusedConvGrads(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  strides: number,
+  pad: 'same' | 'valid' | number,
+  seed: number,
+): tf.Tensor[] {
+  const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
+    weightedSum(
+      tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ff as tf.Tensor4D, strides, pad, bias: bb }),
+      seed,
+    ),
+  );
+  return grads([x, filter, bias]);
+}
+
 /** A seeded integer in [lo, hi]. */
 export function randInt(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));

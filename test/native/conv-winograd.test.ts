@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadAddon } from '../../src/native/index.js';
-import { agreesWithCpu, nativeSkip, randn, runOn } from './compare.js';
+import { agreesWithCpu, fusedConvGrads, nativeSkip, randn, runOn } from './compare.js';
 
 // The addon's Winograd variant of 3x3, stride-1, pad-1 and 5x5, stride-1, pad-2 convolutions
 // (native/src/winograd.cc) runs by default only on convolutions of 256 tiles or more with 16 channels or more in
@@ -19,10 +19,6 @@ function winogradCalls(): number {
   const addon = loadAddon().addon as unknown as { convWinogradCalls: () => number };
   return addon.convWinogradCalls();
 }
-
-/** Weighted sum of outputs, so every output element gets a distinct upstream gradient. */
-const weightedSum = (y: tf.Tensor, seed: number) =>
-  tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
 
 // [batch, height, width, in channels, out channels]: the ResNets' three geometries (at a small batch, which
 // changes only the number of tiles), then odd sizes (partial tiles) and channel counts not a multiple of 8.
@@ -247,19 +243,7 @@ if (!forced) {
             `winograd ${label}gradients ${i}`,
             () => {
               const [x, f, b] = make();
-              const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
-                weightedSum(
-                  tf.fused.conv2d({
-                    x: xx as tf.Tensor4D,
-                    filter: ff as tf.Tensor4D,
-                    strides: 1,
-                    pad: 'same',
-                    bias: bb,
-                  }),
-                  seed + 30 + i,
-                ),
-              );
-              return grads([x, f, b]);
+              return fusedConvGrads(x, f, b, 1, 'same', seed + 30 + i);
             },
             ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
           );

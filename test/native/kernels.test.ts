@@ -3,14 +3,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerNativeKernels, unregisterNativeKernels } from '../../src/native/index.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { agreesWithCpu, nativeSkip, randInt, randn } from './compare.js';
+import { agreesWithCpu, fusedConvGrads, nativeSkip, randInt, randn, weightedSum } from './compare.js';
 
 const skip = nativeSkip();
 const BACKENDS = ['cpu', 'wasm'];
-
-/** Weighted sum of outputs, so every output element gets a distinct upstream gradient. */
-const weightedSum = (y: tf.Tensor, seed: number) =>
-  tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
 
 type Conv = { x: number[]; f: number[]; stride: number; pad: 'same' | 'valid' | number; dilation: number };
 
@@ -74,19 +70,7 @@ describe('native kernels agree with the cpu backend', { skip }, () => {
           `${what} gradients`,
           () => {
             const [x, f, b] = make();
-            const grads = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
-              weightedSum(
-                tf.fused.conv2d({
-                  x: xx as tf.Tensor4D,
-                  filter: ff as tf.Tensor4D,
-                  strides: c.stride,
-                  pad: c.pad,
-                  bias: bb,
-                }),
-                300 + trial,
-              ),
-            );
-            return grads([x, f, b]);
+            return fusedConvGrads(x, f, b, c.stride, c.pad, 300 + trial);
           },
           ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Sum'],
         );

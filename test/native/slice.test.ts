@@ -2,13 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../../src/util/random.js';
-import { agreesWithCpu, nativeSkip, randInt, randn, runOn, assertClose } from './compare.js';
+import { agreesWithCpu, nativeSkip, randInt, randn, runOn, assertClose, weightedSum } from './compare.js';
 
 const skip = nativeSkip();
-
-/** Weighted sum of outputs, so every output element gets a distinct upstream gradient. */
-const weightedSum = (y: tf.Tensor, seed: number) =>
-  tf.sum(tf.mul(y, tf.tensor(randn(y.size, seed), y.shape)));
 
 describe('native Slice, PadV2 and ReLU gradient agree with the cpu backend', { skip }, () => {
   for (const backend of ['cpu', 'wasm']) {
