@@ -63,6 +63,7 @@ static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("convBackwardData", Napi::Function::New(env, convBackwardData));
   exports.Set("convBackwardFilter", Napi::Function::New(env, convBackwardFilter));
   exports.Set("convWinogradCalls", Napi::Function::New(env, convWinogradCalls));
+  exports.Set("convTuneMismatches", Napi::Function::New(env, convTuneMismatches));
   exports.Set("batchMatMul", Napi::Function::New(env, batchMatMul));
   exports.Set("maxPool", Napi::Function::New(env, maxPool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, maxPoolGrad));

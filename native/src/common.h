@@ -29,6 +29,7 @@ Napi::Value convForward(const Napi::CallbackInfo &info);
 Napi::Value convBackwardData(const Napi::CallbackInfo &info);
 Napi::Value convBackwardFilter(const Napi::CallbackInfo &info);
 Napi::Value convWinogradCalls(const Napi::CallbackInfo &info);
+Napi::Value convTuneMismatches(const Napi::CallbackInfo &info);
 Napi::Value batchMatMul(const Napi::CallbackInfo &info);
 Napi::Value maxPool(const Napi::CallbackInfo &info);
 Napi::Value maxPoolGrad(const Napi::CallbackInfo &info);

@@ -200,7 +200,7 @@ Napi::Value convForward(const Napi::CallbackInfo &info) {
       e.primitive.execute(cpuStream(), args);
       activationOut(dst, geo.dst(), y);
       cpuStream().wait();
-    });
+    }, y, geo.dstSize());
   });
 }
 
@@ -239,7 +239,7 @@ Napi::Value convBackwardData(const Napi::CallbackInfo &info) {
                           {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, diffSrc}});
       activationOut(diffSrc, geo.src(), dx);
       cpuStream().wait();
-    });
+    }, dx, geo.srcSize());
   });
 }
 
@@ -316,8 +316,14 @@ Napi::Value convBackwardFilter(const Napi::CallbackInfo &info) {
                           {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, target}});
       if (e.reorder) e.weightsReorder.execute(cpuStream(), {{DNNL_ARG_FROM, target}, {DNNL_ARG_TO, user}});
       cpuStream().wait();
-    });
+    }, dw, geo.weightsSize());
   });
+}
+
+// convTuneMismatches(): how many convolutions keep oneDNN's NHWC variant because its blocked one computed other
+// numbers (conv_tune.cc; for the tests).
+Napi::Value convTuneMismatches(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), double(tuneMismatches()));
 }
 
 }  // namespace lgm

@@ -1,7 +1,8 @@
 // Which variant a convolution geometry uses: 0 oneDNN on NHWC, 1 oneDNN on its preferred (blocked) layouts,
-// 2 the Winograd kernels (conv_winograd.h). The first two give bit-identical results, Winograd the same up to
-// rounding.
+// 2 the Winograd kernels (conv_winograd.h). The first two give bit-identical results on most geometries (not
+// on all: a 1x1 filter gradient, some strided data gradients), Winograd the same up to rounding.
 #pragma once
+#include <cstddef>
 #include <functional>
 
 namespace lgm {
@@ -17,7 +18,11 @@ struct Tuning {
 };
 
 // Runs `run(variant)` once for the convolution that `tuning` describes, choosing the variant on the first call
-// (conv_tune.cc). Callers hold conv.cc's lock.
-void tuneCall(Tuning &tuning, const std::function<void(int)> &run);
+// (conv_tune.cc); `run` writes the convolution's whole output, `out[0..count)`. Callers hold conv.cc's lock.
+void tuneCall(Tuning &tuning, const std::function<void(int)> &run, float *out, size_t count);
+
+// How many convolutions were fixed to the NHWC variant because the blocked one computed other numbers (for the
+// tests).
+int tuneMismatches();
 
 }  // namespace lgm

@@ -31,9 +31,9 @@ constexpr int kWinogradFilterTile = 2;
 
 // Whether a convolution the Winograd kernels can compute runs on them by default (conv_tune.cc; LGM_CONV_LAYOUT=
 // winograd forces them at any size, direct never uses them). A fixed rule, not a timing, so that the same run on
-// the same machine takes the same kernels and rounds the same way every time (oneDNN's NHWC and blocked variants,
-// which tuneCall still times, compute bit-identical results; Winograd's differ by rounding). With fewer than 256
-// tiles of 4x4 pixels the kernels' blocks do not keep both threads busy and the per-call filter transform weighs,
+// the same machine takes the same kernels and rounds the same way every time (tuneCall times oneDNN's NHWC and
+// blocked variants only where they compute bit-identical results; Winograd's differ by rounding). With fewer
+// than 256 tiles of 4x4 pixels the kernels' blocks do not keep both threads busy and the per-call filter transform weighs,
 // so small convolutions (tiny nets, the tests' 8x8 ResNets) stay on oneDNN; the same count of pixels serves 5x5
 // filters (four times as many 2x2 tiles, each a quarter of the work). With fewer than 16 input or output channels
 // (a first layer on 1 or 3 image channels) the transforms outweigh the products saved (docs/performance.md).
