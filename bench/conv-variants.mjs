@@ -5,6 +5,8 @@
  * each in a child process, hashing the forward output, the data gradient and the filter gradient; prints one
  * JSON object. Needs the native addon and a build (npm run build).
  *   node bench/conv-variants.mjs
+ * With LGM_BENCH_CHILD=1 it is the child: it prints the hashes of the geometries in LGM_CONV_GEOMETRIES (JSON)
+ * or of the sweep, under the LGM_CONV_LAYOUT it was given (test/native/conv-tune.test.ts runs it so).
  */
 import { spawnSync } from 'node:child_process';
 import { Buffer } from 'node:buffer';
@@ -50,7 +52,8 @@ async function child() {
       .update(Buffer.from(d.buffer, d.byteOffset, d.byteLength))
       .digest('hex');
   };
-  const hashes = GEOMETRIES.map(([n, h, w, c, k, r, s, pad], i) =>
+  const geometries = JSON.parse(process.env.LGM_CONV_GEOMETRIES ?? 'null') ?? GEOMETRIES;
+  const hashes = geometries.map(([n, h, w, c, k, r, s, pad], i) =>
     tf.tidy(() => {
       const x = tf.tensor4d(randn(n * h * w * c, i), [n, h, w, c]);
       const f = tf.tensor4d(randn(r * r * c * k, 1000 + i), [r, r, c, k]);
@@ -60,7 +63,8 @@ async function child() {
       return [hash(y), hash(dx), hash(df)];
     }),
   );
-  console.log(JSON.stringify({ hashes, kept: loadAddon().addon.convTuneMismatches() }));
+  const kept = loadAddon().addon.convTuneMismatches();
+  console.log(JSON.stringify({ hashes, kept, tensors: tf.memory().numTensors }));
 }
 
 function run(layout) {
