@@ -40,6 +40,14 @@ function fromTanh(w: tf.Tensor, cfg: CwConfig): tf.Tensor {
   return tf.add(tf.mul(tf.add(tf.tanh(w), 1), (cfg.clipMax - cfg.clipMin) / 2), cfg.clipMin);
 }
 
+/** The C&W objective at w (see objective), with the pixel-space point, its logits and |x' - x|_2^2 per example. */
+interface ObjectiveParts {
+  adv: tf.Tensor;
+  logits: tf.Tensor2D;
+  dist: tf.Tensor1D;
+  total: tf.Scalar;
+}
+
 /**
  * The C&W objective per example (Carlini & Wagner 2017, eq. with f_6): |x' - x|_2^2 + c * max(Z_y - max_{j!=y}
  * Z_j, -kappa), summed over the batch (examples are independent).
@@ -51,14 +59,14 @@ function objective(
   oneHot: tf.Tensor2D,
   c: tf.Tensor1D,
   cfg: CwConfig,
-) {
+): ObjectiveParts {
   const adv = fromTanh(w, cfg);
-  const dist = tf.sum(tf.square(rows(tf.sub(adv, x))), 1);
-  const z = f(adv);
-  const real = tf.sum(tf.mul(z, oneHot), 1);
-  const other = tf.max(tf.sub(z, tf.mul(oneHot, 1e9)), 1);
+  const dist = tf.sum(tf.square(rows(tf.sub(adv, x))), 1) as tf.Tensor1D;
+  const logits = f(adv);
+  const real = tf.sum(tf.mul(logits, oneHot), 1);
+  const other = tf.max(tf.sub(logits, tf.mul(oneHot, 1e9)), 1);
   const margin = tf.maximum(tf.sub(real, other), -cfg.confidence);
-  return tf.sum(tf.add(dist, tf.mul(c, margin)));
+  return { adv, logits, dist, total: tf.sum(tf.add(dist, tf.mul(c, margin))) };
 }
 
 /** Per-example state of the binary search on c, on the host. */
@@ -69,7 +77,19 @@ interface Search {
   bestL2: Float64Array;
 }
 
-/** One round: Adam in tanh space; keeps the smallest successful perturbation per example in `best`. */
+/** A point w of one round, evaluated: its pixel-space point, predictions, squared L2 distances, objective. */
+interface Evaluated {
+  adv: tf.Tensor;
+  pred: Int32Array;
+  l2: Float32Array;
+  value: number;
+}
+
+/**
+ * One round: Adam in tanh space; keeps the smallest successful perturbation per example in `best`. Each step's
+ * forward pass also evaluates the point the step starts from (the one the previous step reached), so every point
+ * costs one forward and one backward pass; the last point reached gets a forward pass of its own.
+ */
 function optimiseRound(
   f: LogitsFn,
   x: tf.Tensor,
@@ -87,40 +107,73 @@ function optimiseRound(
   let v = tf.zerosLike(w);
   const succeeded = new Array<boolean>(n).fill(false);
   const truth = y.dataSync();
-  const grad = tf.grad((wv: tf.Tensor) => objective(f, wv, x, oneHot, c, cfg));
+  // The parts of a point, kept past the tidy scopes (and the gradient's) they were computed in.
+  const keepParts = (p: ObjectiveParts): ObjectiveParts => ({
+    adv: tf.keep(p.adv),
+    logits: tf.keep(p.logits),
+    dist: tf.keep(p.dist),
+    total: tf.keep(p.total),
+  });
+  const evaluate = (p: ObjectiveParts): Evaluated => {
+    const pred = tf.tidy(() => tf.argMax(p.logits, 1).dataSync() as Int32Array);
+    const point = { adv: p.adv, pred, l2: p.dist.dataSync() as Float32Array, value: p.total.dataSync()[0] };
+    tf.dispose([p.logits, p.dist, p.total]);
+    return point;
+  };
+  // Records which examples the point succeeds on, and keeps it where it is the smallest success so far.
+  const record = (point: Evaluated) => {
+    const better = new Array<boolean>(n).fill(false);
+    for (let i = 0; i < n; i++) {
+      if (point.pred[i] !== truth[i]) {
+        succeeded[i] = true;
+        if (point.l2[i] < search.bestL2[i]) {
+          search.bestL2[i] = point.l2[i];
+          better[i] = true;
+        }
+      }
+    }
+    best = keepBetter(best, point.adv, better);
+    point.adv.dispose();
+  };
   const checkEvery = Math.max(1, Math.floor(cfg.maxIterations / 10));
   let previous = Infinity;
+  let stopped = false;
   for (let t = 1; t <= cfg.maxIterations; t++) {
+    let parts: ObjectiveParts | undefined;
     const [nw, nm, nv] = tf.tidy(() => {
-      const g = grad(w);
+      const g = tf.grad((wv: tf.Tensor) => {
+        const all = objective(f, wv, x, oneHot, c, cfg);
+        if (t > 1) parts = keepParts(all);
+        return all.total;
+      })(w);
       const m1 = tf.add(tf.mul(m, 0.9), tf.mul(g, 0.1));
       const v1 = tf.add(tf.mul(v, 0.999), tf.mul(tf.square(g), 0.001));
       const mHat = tf.div(m1, 1 - 0.9 ** t);
       const vHat = tf.div(v1, 1 - 0.999 ** t);
       return [tf.sub(w, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), 1e-8)), cfg.learningRate)), m1, v1];
     });
-    [w, m, v].forEach((old) => old.dispose());
-    [w, m, v] = [nw, nm, nv];
-    const adv = fromTanh(w, cfg);
-    const pred = tf.tidy(() => tf.argMax(f(adv), 1).dataSync());
-    const l2 = tf.tidy(() => tf.sum(tf.square(rows(tf.sub(adv, x))), 1).dataSync());
-    const better = new Array<boolean>(n).fill(false);
-    for (let i = 0; i < n; i++) {
-      if (pred[i] !== truth[i]) {
-        succeeded[i] = true;
-        if (l2[i] < search.bestL2[i]) {
-          search.bestL2[i] = l2[i];
-          better[i] = true;
+    if (parts !== undefined) {
+      // The point step t - 1 reached: record it, then the authors' early stop on its objective.
+      const point = evaluate(parts);
+      record(point);
+      if (cfg.abortEarly && (t - 1) % checkEvery === 0) {
+        if (point.value > previous * 0.9999) {
+          [nw, nm, nv].forEach((old) => old.dispose());
+          stopped = true;
+          break;
         }
+        previous = point.value;
       }
     }
-    best = keepBetter(best, adv, better);
-    adv.dispose();
-    if (cfg.abortEarly && t % checkEvery === 0) {
-      const value = tf.tidy(() => objective(f, w, x, oneHot, c, cfg).dataSync()[0]);
-      if (value > previous * 0.9999) break;
-      previous = value;
-    }
+    [w, m, v].forEach((old) => old.dispose());
+    [w, m, v] = [nw, nm, nv];
+  }
+  if (!stopped) {
+    let last: ObjectiveParts | undefined;
+    tf.tidy(() => {
+      last = keepParts(objective(f, w, x, oneHot, c, cfg));
+    });
+    record(evaluate(last as ObjectiveParts));
   }
   [w, m, v, c, oneHot].forEach((t) => t.dispose());
   return { best, succeeded };

@@ -47,3 +47,20 @@ test('carliniWagnerL2 finds small successful perturbations and returns the input
   );
   tf.dispose([r.adversarial, df.adversarial, inputs, labels]);
 });
+
+test('carliniWagnerL2 evaluates each point it reaches with one forward pass, that of the gradient step', () => {
+  const { inputs, labels } = toyData(6, 13);
+  const model = classifier();
+  let forwards = 0;
+  const counted = (x: tf.Tensor) => {
+    forwards++;
+    return model.logits(model.features(x));
+  };
+  const options = { binarySearchSteps: 2, maxIterations: 7, abortEarly: false, batchSize: 6 };
+  const r = carliniWagnerL2(counted, inputs, labels, options);
+  // Per round: the number of classes (1), one forward-backward pass per step (7), the point the last step
+  // reached (1); around the attack, the input check, the clean and the adversarial predictions (3).
+  assert.equal(forwards, 2 * (1 + 7 + 1) + 3);
+  assert.ok((r.successRate ?? 0) > 0, `cw success ${r.successRate}`);
+  tf.dispose([r.adversarial, inputs, labels]);
+});
