@@ -48,9 +48,11 @@ const HEADLINE_DETECTORS: [string, string][] = [
   ['kde-h1.5', 'KDE (bandwidth 1.5)'],
 ];
 
-/** The attacks (from `<attack>-all` sets) and the OOD sets of a model's detection table, in table order. */
-function columnsOf(m: ModelSummary): { attacks: string[]; ood: string[] } {
-  const sets = [...new Set(Object.values(m.detection).flatMap((bySet) => Object.keys(bySet)))];
+/** The attacks (from `<attack>-all` sets) and the OOD sets of the models' detection tables, in table order. */
+function columnsOf(models: readonly ModelSummary[]): { attacks: string[]; ood: string[] } {
+  const sets = [
+    ...new Set(models.flatMap((m) => Object.values(m.detection).flatMap((bySet) => Object.keys(bySet)))),
+  ];
   const attacks = sets.filter((s) => s.endsWith('-all')).map((s) => s.slice(0, -'-all'.length));
   const ood = sets.filter((s) => !s.endsWith('-all') && !s.endsWith('-successful'));
   return { attacks, ood };
@@ -87,7 +89,7 @@ function headline(summary: ReproductionSummary): string[] {
       lines.push(`| ${m.name} | ${m.seeds.join(', ')} | ${cells.join(' | ')} |`);
     }
   }
-  const { attacks: advSets, ood } = columnsOf(models[0]);
+  const { attacks: advSets, ood } = columnsOf(models);
   lines.push(
     '',
     '## Headline: detection AUROC %',

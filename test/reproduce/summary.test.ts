@@ -126,13 +126,26 @@ test('summaryMarkdown: the headline table shows all / successful, one number whe
         },
         attackSuccess: { fgsm: [50, 70] },
       },
+      {
+        name: 'softmax-2d',
+        description: 'softmax',
+        featureDim: 2,
+        loss: 'softmax',
+        seeds: [0],
+        testError: [1.2],
+        detection: { msp: { 'fgsm-all': [70], 'cw-all': [60], mnist: [99] } },
+      },
     ],
   };
   const markdown = summaryMarkdown(summary);
+  // Columns: the sets of every model, in the order they first appear.
+  assert.match(markdown, /\| model \| seeds \| detector \| FGSM \| BIM \| C&W \| gaussian \| mnist \|/);
   assert.match(
     markdown,
-    /\| lgm-2d \| 0, 1 \| L-GM class likelihood \| 91.0 ± 1.4 \/ 96.0 ± 1.4 \| 80.0 \| - \|/,
+    /\| lgm-2d \| 0, 1 \| L-GM class likelihood \| 91.0 ± 1.4 \/ 96.0 ± 1.4 \| 80.0 \| - \| - \| - \|/,
   );
+  assert.match(markdown, /\| softmax-2d \| 0 \| max softmax \| 70.0 \| - \| 60.0 \| - \| 99.0 \|/);
+  assert.match(markdown, /\| softmax-2d \| 0 \| - \|/); // no attack success recorded
   assert.match(markdown, /\| lgm-2d \| 0, 1 \| 60.0 ± 14.1 \|/);
   assert.match(markdown, /\| lgm-2d \| 2 \| L-GM \| 0, 1 \| 0.75 ± 0.35 \(2\) \|/);
 });
