@@ -15,21 +15,20 @@ export function meanAndSpread(
   return { mean, sd, n: xs.length };
 }
 
-/** `mean ± sd (n)`, `mean (1 seed)` or `-`. */
-function cell(values: readonly (number | null)[], digits: number): string {
+/**
+ * `mean ± sd`, `mean` for one seed, or `-`; with `counted`, the number of seeds after it (`(3)`, `(1 seed)`),
+ * which the headline tables leave out as they give the seeds in their own column.
+ */
+function cell(values: readonly (number | null)[], digits: number, counted = true): string {
   const s = meanAndSpread(values);
   if (s === null) return '-';
-  return s.n < 2
-    ? `${s.mean.toFixed(digits)} (1 seed)`
-    : `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)} (${s.n})`;
+  const text = s.n < 2 ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}`;
+  if (!counted) return text;
+  return `${text} ${s.n < 2 ? '(1 seed)' : `(${s.n})`}`;
 }
 
-/** `mean ± sd`, `mean` for one seed, or `-`: the headline tables give the seeds in their own column. */
-function shortCell(values: readonly (number | null)[]): string {
-  const s = meanAndSpread(values);
-  if (s === null) return '-';
-  return s.n < 2 ? s.mean.toFixed(1) : `${s.mean.toFixed(1)} ± ${s.sd.toFixed(1)}`;
-}
+/** The headline tables' cell: one decimal, no count. */
+const shortCell = (values: readonly (number | null)[]) => cell(values, 1, false);
 
 const ATTACK_TITLES: Record<string, string> = { fgsm: 'FGSM', bim: 'BIM', deepfool: 'DeepFool', cw: 'C&W' };
 

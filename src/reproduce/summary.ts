@@ -6,7 +6,7 @@ import { LgmError, describe } from '../util/errors.js';
 import { readMetrics } from '../run/metrics.js';
 import { readDetection } from '../run/detection.js';
 import { ADVERSARIAL_DIR } from '../run/layout.js';
-import { readAttackSummary } from './attack-stage.js';
+import { readAdversarialMeta } from '../run/adversarial.js';
 
 /**
  * summary.json: the results of one or more reproductions of the same experiment and budget (typically one per
@@ -65,6 +65,12 @@ async function readPlan(dir: string): Promise<PlanFile> {
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
+/** Sets seed `index`'s entry of a per-seed list of percentages (from a fraction), padding earlier seeds with null. */
+function putSeed(values: (number | null)[], index: number, fraction: number | null): void {
+  while (values.length < index) values.push(null);
+  values[index] = fraction === null ? null : round(100 * fraction);
+}
+
 /** The test accuracy of the last finished epoch in a run's metrics.jsonl, or null. */
 async function finalTestAccuracy(runDir: string): Promise<number | null> {
   const epochs = (await readMetrics(runDir)).filter((r) => r.type === 'epoch');
@@ -120,18 +126,14 @@ export async function summarizeReproductions(
         .map((k) => k.slice(`attack/${name}/`.length))
         .filter((a) => existsSync(join(runDir, ADVERSARIAL_DIR, `${a}.json`)));
       for (const attack of attacks) {
-        const { successRate } = await readAttackSummary(runDir, attack);
-        const values = ((model.attackSuccess ??= {})[attack] ??= []);
-        while (values.length < index) values.push(null);
-        values[index] = successRate === null ? null : round(100 * successRate);
+        const { successRate } = await readAdversarialMeta(runDir, attack);
+        putSeed(((model.attackSuccess ??= {})[attack] ??= []), index, successRate);
       }
       const detected = stages[`detect/${name}`] !== undefined && existsSync(join(runDir, 'detection.json'));
       if (!detected) continue;
       for (const row of (await readDetection(runDir)).rows) {
         const bySet = (model.detection[row.detector] ??= {});
-        const values = (bySet[row.inputSet] ??= []);
-        while (values.length < index) values.push(null);
-        values[index] = row.auroc === null ? null : round(100 * row.auroc);
+        putSeed((bySet[row.inputSet] ??= []), index, row.auroc);
       }
     }
   }
