@@ -16,9 +16,21 @@ set -uo pipefail
 root=${1:?usage: bench/reproduce-seeds.sh <root> [reproduce flags]}
 shift
 cd "$(dirname "$0")/.."
+# A group whose progress.json has a report for each of its models is finished: skipping it lets a run root be
+# seeded with groups already committed (their checkpoints and features are not), which reproduce could not resume.
+done_already() { # progress.json variants
+  [ -f "$1" ] && node -e '
+    const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    process.exit(process.argv[2].split(",").every((v) => p.stages && p.stages["report/" + v]) ? 0 : 1);
+  ' "$1" "$2" 2>/dev/null
+}
 run() { # seed group variants [flags]
   local experiment=mnist
   if [ "$2" = fashion ]; then experiment=fashion-mnist; fi
+  if done_already "$root/seed-$1-$2/progress.json" "$3"; then
+    echo "== seed $1 $2: done (every model reported), skipped"
+    return
+  fi
   echo "== $(date -u +%FT%TZ) seed $1 $2: $3"
   node dist/src/cli/main.js reproduce "$experiment" --budget full --seed "$1" --variants "$3" \
     --out "$root/seed-$1-$2" "${@:4}" || echo "== seed $1 $2 ended with status $?"
