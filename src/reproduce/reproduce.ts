@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { withRunLock } from '../io/run-lock.js';
 import { initBackend } from '../backend/index.js';
 import { loadRun } from '../train/run.js';
@@ -165,6 +167,21 @@ async function writeSummary(ctx: ReproduceContext): Promise<string> {
     await ctx.progress.stage(`report/${v.name}`, async () => {
       await writeReport(runDirOf(ctx, v.name), { format: 'png' });
     });
+  }
+  // A finished reproduction copied out of its run root (bench/collect-results.sh) has its reports but not the
+  // test-set features the pictures are drawn from: keep its report.md rather than fail on the first missing file.
+  const report = join(ctx.outDir, 'report.md');
+  const missing = ctx.variants.filter((v) => !existsSync(join(runDirOf(ctx, v.name), 'features.json')));
+  if (
+    missing.length > 0 &&
+    existsSync(report) &&
+    ctx.variants.every((v) => ctx.progress.done(`report/${v.name}`))
+  ) {
+    ctx.log(
+      `${ctx.outDir} is complete; kept its report.md (${missing.map((v) => v.name).join(', ')} ` +
+        'without features.json: collected results leave the test features out, and the pictures need them)',
+    );
+    return report;
   }
   const started = performance.now();
   const pictures = { panel: await writePanel(ctx), map: await writeLikelihoodMap(ctx) };

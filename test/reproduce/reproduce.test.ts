@@ -125,6 +125,21 @@ test('an interrupted reproduction continues where it stopped', async () => {
     for (const key of Object.keys(partial.stages)) assert.deepEqual(done.stages[key], partial.stages[key]);
     assert.ok(existsSync(join(outDir, 'report.md')));
 
+    // Collected results (bench/collect-results.sh) leave the test features out: a finished reproduction without
+    // them keeps its report instead of failing on the pictures.
+    const report = await readFile(join(outDir, 'report.md'), 'utf8');
+    for (const v of variants) await rm(join(outDir, 'runs', v, 'features.json'));
+    const kept: string[] = [];
+    const third = await reproduce({ ...common, log: (l) => kept.push(l) });
+    assert.equal(third.completed, true);
+    assert.equal(third.report, join(outDir, 'report.md'));
+    assert.ok(
+      kept.some((l) =>
+        / is complete; kept its report\.md \(softmax-2d, lgm-2d without features\.json/.test(l),
+      ),
+    );
+    assert.equal(await readFile(join(outDir, 'report.md'), 'utf8'), report);
+
     await assert.rejects(
       reproduce({ ...common, seed: 1, log: quiet }),
       /reproduce: .* holds another plan \(use another --out, or the same options\), got differences:\n {2}configs\.lgm-2d\.seed: 0 in the run vs 1 given/,
