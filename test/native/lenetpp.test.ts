@@ -61,7 +61,7 @@ async function leNetLosses(withNew: boolean, steps: number): Promise<number[]> {
 }
 
 test(
-  'LeNet++: a 200-step loss curve with the new native kernels agrees with the one without them to 1e-4',
+  'LeNet++: a 200-step loss curve with the new native kernels agrees with the one without them (1e-5 for 50 steps, then 1e-3)',
   { skip },
   async () => {
     nativeKernelCalls(true);
@@ -75,11 +75,16 @@ test(
     for (const name of NEW_KERNELS)
       assert.equal(rest[name]?.native ?? 0, 0, `${name} ran while unregistered`);
     assert.ok(without[199]! < 0.85 * without[0]!, `the net must train: ${without[0]} -> ${without[199]}`);
-    withNew.forEach((l, i) =>
+    // The two paths round differently (PReLU's gradient sums in another order), and training amplifies a rounding
+    // difference step by step: measured, the relative gap is 1e-6 by step 50 and 2e-4 by step 199 on an AVX-512
+    // CPU (less with AVX2). So the first 50 steps must agree to rounding, and the whole curve to 1e-3: a wrong
+    // gradient or update moves the loss by far more within a few steps.
+    withNew.forEach((l, i) => {
+      const tolerance = i < 50 ? 1e-5 : 1e-3;
       assert.ok(
-        Math.abs(l - without[i]!) <= 1e-4 * Math.abs(without[i]!),
-        `step ${i}: ${l} vs ${without[i]}`,
-      ),
-    );
+        Math.abs(l - without[i]!) <= tolerance * Math.abs(without[i]!),
+        `step ${i}: ${l} vs ${without[i]} (relative tolerance ${tolerance})`,
+      );
+    });
   },
 );
