@@ -51,10 +51,28 @@ const int32_t *intsArg(const Napi::CallbackInfo &info, size_t index, size_t leng
   return value.As<Napi::Int32Array>().Data();
 }
 
+// The instruction set oneDNN dispatches to (the CPU's best, or less under ONEDNN_MAX_CPU_ISA): it decides which
+// algorithms run, so two machines can round differently with the same build (docs/native.md).
+static const char *isaName(dnnl_cpu_isa_t isa) {
+  switch (isa) {
+  case dnnl_cpu_isa_sse41: return "sse41";
+  case dnnl_cpu_isa_avx: return "avx";
+  case dnnl_cpu_isa_avx2: return "avx2";
+  case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+  case dnnl_cpu_isa_avx512_core: return "avx512_core";
+  case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+  case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+  case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+  default: return "other";
+  }
+}
+
+// "oneDNN <major>.<minor>.<patch> (<isa>)".
 static Napi::Value version(const Napi::CallbackInfo &info) {
   const dnnl_version_t *v = dnnl_version();
   return Napi::String::New(info.Env(), "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) +
-                                           "." + std::to_string(v->patch));
+                                           "." + std::to_string(v->patch) + " (" +
+                                           isaName(dnnl_get_effective_cpu_isa()) + ")");
 }
 
 static Napi::Object exportKernels(Napi::Env env, Napi::Object exports) {

@@ -8,7 +8,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { LgmError } from '../util/errors.js';
 import { numberOption } from '../util/options.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
-import { nativeKernelsReason, registerNativeKernels, unregisterNativeKernels } from '../native/index.js';
+import {
+  loadAddon,
+  nativeKernelsReason,
+  registerNativeKernels,
+  unregisterNativeKernels,
+} from '../native/index.js';
 import { defaultWasmThreads, startWasm, wasmThreadsCount } from './wasm-threads.js';
 
 /** Backend names accepted by initBackend, in the order automatic selection tries them. */
@@ -159,11 +164,14 @@ export function backendInfo(): BackendInfo {
   return { name, tfName, threads, native: nativeOn };
 }
 
-/** One line for logs, e.g. "backend: wasm (2 threads)". */
+/**
+ * One line for logs, e.g. "backend: wasm (2 threads, native kernels: oneDNN 2.6.3 (avx2))". The instruction set
+ * is there because oneDNN picks its algorithms by it, so it decides the rounding of a run (docs/native.md).
+ */
 export function describeBackend(): string {
   const { name, threads, native } = backendInfo();
   const parts = threads === null ? [] : [`${threads} thread${threads === 1 ? '' : 's'}`];
-  if (native) parts.push('native kernels');
+  if (native) parts.push(`native kernels: ${loadAddon().addon?.version() ?? 'unknown version'}`);
   else if (nativeNote !== null) parts.push(`native kernels off: ${nativeNote}`);
   return `backend: ${name}${parts.length === 0 ? '' : ` (${parts.join(', ')})`}`;
 }
