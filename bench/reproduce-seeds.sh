@@ -19,10 +19,7 @@ cd "$(dirname "$0")/.."
 # A group whose progress.json has a report for each of its models is finished: skipping it lets a run root be
 # seeded with groups already committed (their checkpoints and features are not), which reproduce could not resume.
 done_already() { # progress.json variants
-  [ -f "$1" ] && node -e '
-    const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    process.exit(process.argv[2].split(",").every((v) => p.stages && p.stages["report/" + v]) ? 0 : 1);
-  ' "$1" "$2" 2>/dev/null
+  node bench/group-finished.mjs "$1" "$2"
 }
 run() { # seed group variants [flags]
   local experiment=mnist

@@ -10,11 +10,7 @@ out=${2:?usage: bench/save-resume-state.sh <root> <out.tgz>}
 unfinished=()
 for d in "$root"/seed-*; do
   [ -d "$d" ] || continue
-  if ! node -e '
-    const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const models = Object.keys(p.plan.configs);
-    process.exit(models.length > 0 && models.every((v) => p.stages["report/" + v]) ? 0 : 1);
-  ' "$d/progress.json" 2>/dev/null; then
+  if ! node "$(dirname "$0")/group-finished.mjs" "$d/progress.json"; then
     unfinished+=("$(basename "$d")")
   fi
 done
