@@ -48,6 +48,21 @@ const MNIST_VARIANTS: Variant[] = [
   lenet('center-2d', 2, { description: 'center loss', loss: 'center', ...plain, lambda: true }),
   lenet('am-softmax-2d', 2, { description: 'AM-Softmax (s 30, m 0.35)', loss: 'am-softmax', ...plain }),
   lenet('arcface-2d', 2, { description: 'ArcFace (s 64, m 0.5)', loss: 'arcface', ...plain }),
+  // The face-recognition margins above cannot be met in 2-D by ten classes 36 degrees apart (AM-Softmax needs
+  // m < 1 - cos 36 deg = 0.19 even on a class's own direction); these margins are met by every feature within 9
+  // degrees (a quarter of the spacing) of its class direction: cos 9 - cos 27 deg = 0.097, 36/2 deg = 0.31 rad.
+  lenet('am-softmax-m0.1-2d', 2, {
+    description: 'AM-Softmax (s 30, m 0.1: a margin 2-D can meet)',
+    loss: 'am-softmax',
+    ...plain,
+    lossOptions: { margin: 0.1 },
+  }),
+  lenet('arcface-m0.3-2d', 2, {
+    description: 'ArcFace (s 64, m 0.3: a margin 2-D can meet)',
+    loss: 'arcface',
+    ...plain,
+    lossOptions: { margin: 0.3 },
+  }),
   lenet('lgm-2d', 2, {
     description: 'L-GM identity, alpha > 0, lambda > 0',
     loss: 'lgm',

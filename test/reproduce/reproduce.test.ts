@@ -39,7 +39,9 @@ test('reproduce mnist (tiny budget) trains, attacks, detects every model and wri
     const runs = (await readdir(join(outDir, 'runs'))).sort();
     assert.deepEqual(runs, [
       'am-softmax-2d',
+      'am-softmax-m0.1-2d',
       'arcface-2d',
+      'arcface-m0.3-2d',
       'center-2d',
       'lgm-100d',
       'lgm-2d',
