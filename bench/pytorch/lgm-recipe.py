@@ -7,7 +7,10 @@ Initialisations (--init):
   lgm    what lgm uses: Glorot-uniform kernels, zero biases, PReLU slopes 0 (TF.js's default), L-GM means
          N(0, mean_std^2) (--mean-std, default sqrt(2 / D), lgm's default);
   torch  PyTorch's defaults (Kaiming-uniform a=sqrt(5), PReLU 0.25), means as above.
-Loss: identity or isotropic covariance, logits -(1 + alpha [k = y]) d_k - D/2 log s_k (paper eq. 17), likelihood
+Cosine-margin losses (--loss am-softmax / arcface, --scale, --margin): s (cos theta - m) / s cos(theta + m) on the
+true class between the unit feature and unit class weights (weights N(0, 1), as lgm), ArcFace linear beyond pi - m.
+Learning rate: constant, or with --warmup-steps / --cosine-steps a linear warm-up then a cosine decay to 0 (lgm's
+'cosine' schedule, counted in steps). L-GM loss: identity or isotropic covariance, logits -(1 + alpha [k = y]) d_k - D/2 log s_k (paper eq. 17), likelihood
 term lambda (d_y + D/2 log s_y) (eq. 18), batch mean. SGD (optionally Nesterov) with L2 weight decay on kernels
 and means (not on log-variances), as lgm's optimizer.
 
@@ -68,7 +71,11 @@ def lgm_logits(x, y, means, log_var, alpha):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--loss', choices=['softmax', 'lgm'], default='lgm')
+    p.add_argument('--loss', choices=['softmax', 'lgm', 'am-softmax', 'arcface'], default='lgm')
+    p.add_argument('--scale', type=float, default=None)
+    p.add_argument('--margin', type=float, default=None)
+    p.add_argument('--warmup-steps', type=int, default=0)
+    p.add_argument('--cosine-steps', type=int, default=0)
     p.add_argument('--covariance', choices=['identity', 'isotropic'], default='isotropic')
     p.add_argument('--dim', type=int, default=100)
     p.add_argument('--lr', type=float, default=0.03)
@@ -105,6 +112,11 @@ def main():
         if a.covariance == 'isotropic':
             log_var = nn.Parameter(torch.zeros(10))
             groups.append({'params': [log_var], 'weight_decay': 0})
+    elif a.loss in ('am-softmax', 'arcface'):
+        kernel = nn.Parameter(torch.randn(a.dim, 10))
+        groups.append({'params': [kernel], 'weight_decay': a.wd})
+        scale = a.scale if a.scale is not None else (30.0 if a.loss == 'am-softmax' else 64.0)
+        margin = a.margin if a.margin is not None else (0.35 if a.loss == 'am-softmax' else 0.5)
     else:
         head = nn.Linear(a.dim, 10)
         groups.append({'params': [head.weight], 'weight_decay': a.wd})
@@ -121,17 +133,42 @@ def main():
             cls = F.cross_entropy(logits, y)
             aux = (d.gather(1, y[:, None]) + 0.5 * log_det.gather(1, y[:, None])).mean()
             loss = cls + a.lam * aux
-        else:
-            cls = F.cross_entropy(head(feats), y)
+        elif a.loss in ('am-softmax', 'arcface'):
+            cos = F.normalize(feats, dim=1, eps=1e-6) @ F.normalize(kernel, dim=0, eps=1e-6)
+            true = cos.gather(1, y[:, None])
+            if a.loss == 'am-softmax':
+                target = true - margin
+            else:
+                sin = torch.sqrt(torch.clamp(1 - true * true, min=1e-7))
+                shifted = true * math.cos(margin) - sin * math.sin(margin)
+                target = torch.where(true > math.cos(math.pi - margin), shifted, true - margin * math.sin(margin))
+            logits = scale * cos.scatter(1, y[:, None], target)
+            cls = F.cross_entropy(logits, y)
             aux = torch.zeros(())
             loss = cls
+            logits = scale * cos
+        else:
+            logits = head(feats)
+            cls = F.cross_entropy(logits, y)
+            aux = torch.zeros(())
+            loss = cls
+        lr = a.lr
+        if a.warmup_steps > 0 and step <= a.warmup_steps:
+            lr = a.lr * step / a.warmup_steps
+        elif a.cosine_steps > 0:
+            t = min(1.0, (step - a.warmup_steps) / max(1, a.cosine_steps - a.warmup_steps))
+            lr = a.lr * 0.5 * (1 + math.cos(math.pi * t))
+        for g in opt.param_groups:
+            g['lr'] = lr
         opt.zero_grad()
         loss.backward()
         opt.step()
         finite = bool(torch.isfinite(loss))
         if step % a.log_every == 0 or step == 1 or not finite:
             print(json.dumps({'step': step, 'loss': loss.item(), 'classificationLoss': cls.item(),
-                              'auxiliaryLoss': aux.item(), 'featureNorm': feats.norm(dim=1).mean().item()}),
+                              'auxiliaryLoss': aux.item(), 'featureNorm': feats.norm(dim=1).mean().item(),
+                              'accuracy': (logits.argmax(1) == y).float().mean().item(),
+                              'lr': lr}),
                   flush=True)
         if not finite:
             break
