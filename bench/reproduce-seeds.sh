@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the MNIST paper budget (`lgm reproduce mnist --budget full`) seed by seed, in the order issue 14 ranks
 # them: seed 0 of the 100-D pair (softmax-100d, lgm-100d) and of the 2-D pair (their weights are the models lgm
-# ships, `pretrained/`), seeds 1 and 2 of the 100-D pair, Fashion-MNIST (softmax vs L-GM 100-D, the second dataset)
-# at seed 0, seeds 1 and 2 of the 2-D pair, the other models of the comparison at seed 0, then Fashion-MNIST seeds 1
-# and 2, then ArcFace at its face-recognition margin. Each group is one reproduction in <root>/seed-<s>-<group>, so a killed run continues where it stopped when
-# this script is started again (reproduce resumes every stage). The other models are one group each
-# (seed-0-center-2d, ...): a group is one lane's work, and seven models in one group would leave the other lane
-# idle once it runs out of groups.
+# ships, `pretrained/`), seeds 1 and 2 of the 100-D pair, Fashion-MNIST (softmax vs L-GM 100-D, the second
+# dataset) at seed 0, seeds 1 and 2 of the 2-D pair, the other models of the comparison at seed 0, then
+# Fashion-MNIST seeds 1 and 2, then ArcFace at its face-recognition margin. Each group is one reproduction in
+# <root>/seed-<s>-<group>, so a killed run continues where it stopped when this script is started again (reproduce
+# resumes every stage). The other models are one group each (seed-0-center-2d, ...): a group is one lane's work,
+# and nine models in one group would leave the other lane idle once it runs out of groups.
 #   [LGM_LANES=2] bash bench/reproduce-seeds.sh <root> [extra reproduce flags]
 # LGM_LANES=N runs N lanes at once, each going through the same list in the same order with one OpenMP thread
 # (unless OMP_NUM_THREADS says otherwise): a group another lane is running is locked (reproduce exits at once),
