@@ -92,6 +92,13 @@ test('reproduce mnist (tiny budget) trains, attacks, detects every model and wri
       JSON.stringify({ ...c, net: null, loss: null, alpha: null, lambda: null }),
     );
     assert.equal(new Set(shared).size, 1);
+    // The margin losses run at their face-recognition defaults and at margins a 2-D feature can meet.
+    const lossOf = (name: string) =>
+      (plan as { configs: Record<string, { loss: { name: string; options: Record<string, unknown> } }> })
+        .configs[name].loss;
+    assert.deepEqual(lossOf('am-softmax-2d'), { name: 'am-softmax', options: {} });
+    assert.deepEqual(lossOf('am-softmax-m0.1-2d'), { name: 'am-softmax', options: { margin: 0.1 } });
+    assert.deepEqual(lossOf('arcface-m0.3-2d'), { name: 'arcface', options: { margin: 0.3 } });
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
