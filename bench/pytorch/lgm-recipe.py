@@ -10,9 +10,10 @@ Initialisations (--init):
 Cosine-margin losses (--loss am-softmax / arcface, --scale, --margin): s (cos theta - m) / s cos(theta + m) on the
 true class between the unit feature and unit class weights (weights N(0, 1), as lgm), ArcFace linear beyond pi - m.
 Learning rate: constant, or with --warmup-steps / --cosine-steps a linear warm-up then a cosine decay to 0 (lgm's
-'cosine' schedule, counted in steps). L-GM loss: identity or isotropic covariance, logits -(1 + alpha [k = y]) d_k - D/2 log s_k (paper eq. 17), likelihood
-term lambda (d_y + D/2 log s_y) (eq. 18), batch mean. SGD (optionally Nesterov) with L2 weight decay on kernels
-and means (not on log-variances), as lgm's optimizer.
+'cosine' schedule, counted in steps). L-GM loss: identity or isotropic covariance, logits
+-(1 + alpha [k = y]) d_k - D/2 log s_k (paper eq. 17), likelihood term lambda (d_y + D/2 log s_y) (eq. 18), batch
+mean. SGD (optionally Nesterov) with L2 weight decay on kernels and means (not on log-variances), as lgm's
+optimizer.
 
   /usr/bin/python3 bench/pytorch/lgm-recipe.py --loss lgm --dim 100 --lr 0.03 --steps 100 --init lgm
 """

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_MIN_LOG_VARIANCE, halfSquaredMahalanobis } from '../gm/index.js';
+import { DEFAULT_MIN_LOG_VARIANCE } from '../gm/index.js';
 import type { CovarianceKind, GaussianMixtureParams } from '../gm/params.js';
 
 /** A trained mixture as tensors the owner disposes (a run's mixture.json, read by src/run's readMixtureFile). */
@@ -57,35 +57,38 @@ function medianOf(values: number[]): number {
 export function mixtureFit(mixture: MixtureFile, features: tf.Tensor2D, labels: tf.Tensor1D): MixtureFit {
   const dim = features.shape[1];
   const k = mixture.params.means.shape[0];
-  const [toMean, toCentroid, displaced, counts] = tf.tidy(() => {
+  const [toCentroid, displaced, counts] = tf.tidy(() => {
     const means = mixture.params.means;
     const lv = mixture.params.logVariances;
     const invVar = lv === undefined ? null : tf.exp(tf.neg(tf.maximum(lv, DEFAULT_MIN_LOG_VARIANCE)));
     const y = tf.cast(labels, 'int32');
     const oneHot = tf.cast(tf.oneHot(y, k), 'float32'); // [N, K]
     const count = tf.sum(oneHot, 0); // [K]
-    const perClassMean = (v: tf.Tensor1D) =>
-      tf.div(tf.squeeze(tf.matMul(oneHot, tf.expandDims(v, 1), true, false), [1]), tf.maximum(count, 1));
-    // (x - mu_y)^T Sigma_y^-1 (x - mu_y), one row per feature (no N x K x D intermediate).
-    const half = halfSquaredMahalanobis(features, means, invVar, labels);
-    const own = tf.mul(tf.sum(tf.mul(half, oneHot), 1), 2) as tf.Tensor1D;
-    // The same metric, against each class's centroid and between centroid and mean.
     const centroids = tf.div(
       tf.matMul(oneHot, features, true, false),
       tf.expandDims(tf.maximum(count, 1), 1),
     );
+    // Squared differences in the class Gaussian's metric: rows of a feature (rows = its labels) or of a class.
     const weigh = (sq: tf.Tensor2D, rows: tf.Tensor1D | null): tf.Tensor2D => {
       if (invVar === null) return sq;
       const iv = rows === null ? invVar : tf.gather(invVar, rows);
       return tf.mul(sq, iv.rank === 1 ? tf.expandDims(iv, 1) : iv) as tf.Tensor2D;
     };
+    // Per feature, its distance to its class's centroid; per class, the mean of that (one [N, D] pass, no
+    // N x K x D intermediate) and the centroid's distance to the learned mean.
     const spread = tf.sum(weigh(tf.square(tf.sub(features, tf.gather(centroids, y))) as tf.Tensor2D, y), 1);
+    const meanSpread = tf.div(
+      tf.squeeze(tf.matMul(oneHot, tf.expandDims(spread, 1), true, false), [1]),
+      tf.maximum(count, 1),
+    );
     const shift = tf.sum(weigh(tf.square(tf.sub(centroids, means)) as tf.Tensor2D, null), 1);
-    return [perClassMean(own), perClassMean(spread as tf.Tensor1D), shift, count];
+    return [meanSpread, shift, count];
   });
-  const [a, b, c, n] = [toMean.dataSync(), toCentroid.dataSync(), displaced.dataSync(), counts.dataSync()];
-  tf.dispose([toMean, toCentroid, displaced, counts]);
-  const perClass = Array.from(a, (v, i) => (n[i] > 0 ? v / dim : NaN));
+  const [b, c, n] = [toCentroid.dataSync(), displaced.dataSync(), counts.dataSync()];
+  tf.dispose([toCentroid, displaced, counts]);
+  // E (x - mu)^T Sigma^-1 (x - mu) = E (x - c)^T Sigma^-1 (x - c) + (c - mu)^T Sigma^-1 (c - mu), c the centroid:
+  // the mean distance to the mean is the spread plus the shift, a sum of non-negative terms.
+  const perClass = Array.from(b, (v, i) => (n[i] > 0 ? (v + c[i]) / dim : NaN));
   // A class whose features all coincide has no spread: any displacement is then outside them.
   const displacement = Array.from(c, (v, i) =>
     n[i] > 0 ? (b[i] > 0 ? Math.sqrt(v / b[i]) : v > 0 ? Infinity : 0) : NaN,
